@@ -1,0 +1,21 @@
+/**
+ * The device-lab harness page: puts the runtime's public API on `window.edgeloop` so
+ * Playwright specs and benchmarks can drive it in a real browser. It also records
+ * main-thread long tasks from the moment the page starts.
+ */
+import * as edgeloop from '../runtime/index.ts';
+import { loadTestDigits } from './test-digits.ts';
+
+const longTasks: Array<{ startTime: number; duration: number }> = [];
+new PerformanceObserver((list) => {
+  for (const { startTime, duration } of list.getEntries()) longTasks.push({ startTime, duration });
+}).observe({ type: 'longtask', buffered: true });
+
+const lab = { ...edgeloop, trustedKeys: __EDGELOOP_TRUSTED_KEYS__, loadTestDigits, longTasks };
+declare global {
+  interface Window {
+    edgeloop: typeof lab;
+  }
+}
+window.edgeloop = lab;
+document.body.dataset.ready = 'true';

@@ -1,0 +1,144 @@
+/**
+ * Which backends a package can run on here, and the `auto` choice: time a short
+ * warm-up on each candidate and keep the fastest. Measured, never assumed: a software
+ * WebGPU adapter (SwiftShader) is usually slower than wasm, and `auto` sees that.
+ */
+import { EdgeloopError } from '../errors.ts';
+import type { Manifest } from '../format/index.ts';
+import { BACKEND_IDS, engineOf, isWebGpuBackend, type BackendId, type Capabilities, type EngineSession, type TensorData } from './types.ts';
+
+/** One backend `auto` considered. */
+export interface BackendCandidate {
+  backend: BackendId;
+  /** Median time of the timed warm-up runs (after one untimed compile run). */
+  warmupMs?: number;
+  /** Why it was not measured or could not run. */
+  skipped?: string;
+}
+
+/** Which backend a model runs on, and why. */
+export interface BackendReport {
+  backend: BackendId;
+  reason: string;
+  candidates: BackendCandidate[];
+}
+
+/** How to choose. */
+export interface ChooseOptions {
+  /** A backend to force, or `auto`. @defaultValue 'auto' */
+  backend?: BackendId | 'auto';
+  /** Restrict `auto` to these backends. @defaultValue every backend */
+  allow?: readonly BackendId[];
+  /** Timed warm-up runs per candidate. @defaultValue 3 */
+  warmupRuns?: number;
+}
+
+/** Backends this package's artifacts and this device's capabilities allow, in tie-break order. */
+export function allowedBackends(manifest: Manifest, caps: Capabilities, options: ChooseOptions = {}): { allowed: BackendId[]; excluded: BackendCandidate[] } {
+  const engines = new Set(manifest.artifacts.map((a) => a.engine));
+  const allowed: BackendId[] = [];
+  const excluded: BackendCandidate[] = [];
+  const wanted = options.backend && options.backend !== 'auto' ? [options.backend] : (options.allow ?? BACKEND_IDS);
+  for (const backend of BACKEND_IDS) {
+    if (!wanted.includes(backend)) continue;
+    if (!engines.has(engineOf(backend))) excluded.push({ backend, skipped: `the package has no ${engineOf(backend)} artifact` });
+    else if (isWebGpuBackend(backend) && !caps.webgpu.adapter) excluded.push({ backend, skipped: caps.webgpu.reason ?? 'no WebGPU adapter' });
+    else allowed.push(backend);
+  }
+  return { allowed, excluded };
+}
+
+/** The result of {@link chooseBackend}. */
+export interface Choice {
+  session: EngineSession;
+  report: BackendReport;
+  /** The other usable backends, best first: where a failing session goes next. */
+  fallbacks: BackendId[];
+}
+
+/**
+ * Creates a session on each allowed backend in turn, times `warmupRuns` runs of
+ * `probe` after one untimed run, keeps the fastest session and disposes the rest.
+ * With a forced backend, creates only that one.
+ */
+export async function chooseBackend(
+  allowed: readonly BackendId[],
+  excluded: readonly BackendCandidate[],
+  createSession: (backend: BackendId) => Promise<EngineSession>,
+  probe: TensorData,
+  options: ChooseOptions = {},
+): Promise<Choice> {
+  const forced = options.backend !== undefined && options.backend !== 'auto';
+  if (allowed.length === 0) {
+    const why = excluded.map((c) => `${c.backend}: ${c.skipped}`).join('; ');
+    throw new EdgeloopError(forced ? 'BACKEND_UNAVAILABLE' : 'NO_COMPATIBLE_ARTIFACT', `no backend can run this package here (${why})`, {
+      details: { candidates: excluded },
+    });
+  }
+  if (forced) {
+    const backend = allowed[0]!;
+    const session = await createSession(backend).catch((cause: unknown) => {
+      throw new EdgeloopError('BACKEND_UNAVAILABLE', `the forced backend ${backend} failed to load the model: ${message(cause)}`, {
+        details: { backend },
+        cause,
+      });
+    });
+    return { session, report: { backend, reason: `forced by the backend option`, candidates: [{ backend }, ...excluded] }, fallbacks: [] };
+  }
+
+  const runs = Math.max(1, options.warmupRuns ?? 3);
+  const measured: Array<{ backend: BackendId; warmupMs: number; session: EngineSession }> = [];
+  const failed: BackendCandidate[] = [];
+  for (const backend of allowed) {
+    let session: EngineSession | undefined;
+    try {
+      session = await createSession(backend);
+      await session.run(probe);
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const start = performance.now();
+        await session.run(probe);
+        times.push(performance.now() - start);
+      }
+      measured.push({ backend, warmupMs: median(times), session });
+    } catch (cause) {
+      session?.dispose();
+      failed.push({ backend, skipped: `failed: ${message(cause)}` });
+    }
+  }
+  if (measured.length === 0) {
+    throw new EdgeloopError('ALL_BACKENDS_FAILED', `every backend failed to run this model: ${failed.map((c) => `${c.backend} (${c.skipped})`).join('; ')}`, {
+      details: { candidates: [...failed, ...excluded] },
+    });
+  }
+  measured.sort((a, b) => a.warmupMs - b.warmupMs);
+  const [best, ...rest] = measured;
+  for (const other of rest) other.session.dispose();
+  const runnerUp = rest[0];
+  const reason = runnerUp
+    ? `auto: fastest warm-up (${fmt(best!.warmupMs)} ms vs ${runnerUp.backend} ${fmt(runnerUp.warmupMs)} ms)`
+    : `auto: the only backend that could run this model here`;
+  return {
+    session: best!.session,
+    report: {
+      backend: best!.backend,
+      reason,
+      candidates: [...measured.map(({ backend, warmupMs }) => ({ backend, warmupMs })), ...failed, ...excluded],
+    },
+    fallbacks: rest.map((m) => m.backend),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function fmt(ms: number): string {
+  return ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,220 @@
+/**
+ * The tfjs engine: layers models on the webgpu, wasm and cpu backends. tfjs and each
+ * backend are imported on first use, so a page that never runs tfjs never loads it.
+ *
+ * tfjs keeps one global "active backend"; sessions on different backends share it, so
+ * every run switches to its backend under a lock (a run never interleaves with
+ * another's switch).
+ */
+import type * as TfCore from '@tensorflow/tfjs-core';
+import type * as TfLayers from '@tensorflow/tfjs-layers';
+import { EdgeloopError } from '../errors.ts';
+import type { Manifest } from '../format/index.ts';
+import type { ArtifactBytes, BackendId, Engine, EngineSession, EngineSettings, TensorData } from './types.ts';
+
+type TfjsBackendName = 'webgpu' | 'wasm' | 'cpu';
+
+interface TfjsModules {
+  tf: typeof TfCore;
+  tfl: typeof TfLayers;
+}
+
+interface WeightsManifestGroup {
+  paths: string[];
+  weights: TfCore.io.WeightsManifestEntry[];
+}
+
+const BACKEND_NAMES: Partial<Record<BackendId, TfjsBackendName>> = {
+  'tfjs-webgpu': 'webgpu',
+  'tfjs-wasm': 'wasm',
+  'tfjs-cpu': 'cpu',
+};
+
+/** Creates tfjs sessions. One instance per worker (it owns the tfjs lock). */
+export class TfjsEngine implements Engine {
+  readonly engine = 'tfjs' as const;
+  readonly #settings: EngineSettings;
+  #modules?: Promise<TfjsModules>;
+  readonly #initialized = new Map<TfjsBackendName, Promise<void>>();
+  #lock: Promise<unknown> = Promise.resolve();
+
+  constructor(settings: EngineSettings) {
+    this.#settings = settings;
+  }
+
+  async createSession(backend: BackendId, manifest: Manifest, files: ArtifactBytes, artifactPaths: readonly string[]): Promise<EngineSession> {
+    const name = BACKEND_NAMES[backend];
+    if (!name) throw new TypeError(`TfjsEngine cannot run backend ${backend}`);
+    const { tf, tfl } = await this.#load();
+    await this.#initBackend(tf, name);
+    const model = await this.exclusive(async () => {
+      await this.#activate(tf, name);
+      return tfl.loadLayersModel(tf.io.fromMemory(readArtifact(files, artifactPaths)));
+    });
+    return new TfjsSession(this, tf, model, backend, name);
+  }
+
+  /** Runs `fn` while no other tfjs work runs. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async activate(tf: typeof TfCore, name: TfjsBackendName): Promise<void> {
+    await this.#activate(tf, name);
+  }
+
+  async #activate(tf: typeof TfCore, name: TfjsBackendName): Promise<void> {
+    if (tf.getBackend() !== name) {
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new EdgeloopError('BACKEND_UNAVAILABLE', `tfjs backend "${name}" failed to initialise`, { details: { backend: name } });
+    }
+  }
+
+  #load(): Promise<TfjsModules> {
+    this.#modules ??= (async () => {
+      const [tf, tfl] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
+      for (const [flag, value] of Object.entries(this.#settings.tfjsFlags)) tf.env().set(flag, value);
+      return { tf, tfl };
+    })();
+    return this.#modules;
+  }
+
+  #initBackend(tf: typeof TfCore, name: TfjsBackendName): Promise<void> {
+    let ready = this.#initialized.get(name);
+    if (!ready) {
+      ready = this.#registerAndInit(tf, name);
+      this.#initialized.set(name, ready);
+      ready.catch(() => this.#initialized.delete(name));
+    }
+    return ready;
+  }
+
+  async #registerAndInit(tf: typeof TfCore, name: TfjsBackendName): Promise<void> {
+    if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
+    if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+    if (name === 'wasm') {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      // Threads in tfjs-wasm hang once the bundle is minified (DESIGN.md); run single-threaded.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      const paths = this.#settings.wasmPaths;
+      wasm.setWasmPaths({
+        'tfjs-backend-wasm.wasm': paths['tfjs-backend-wasm.wasm']!,
+        'tfjs-backend-wasm-simd.wasm': paths['tfjs-backend-wasm-simd.wasm']!,
+        'tfjs-backend-wasm-threaded-simd.wasm': paths['tfjs-backend-wasm-threaded-simd.wasm']!,
+      });
+    }
+    // Initialise under the lock: setBackend switches the global active backend.
+    await this.exclusive(async () => {
+      const previous = tf.getBackend();
+      await this.#activate(tf, name);
+      if (previous && previous !== name) await tf.setBackend(previous);
+    });
+  }
+}
+
+/** Builds tfjs's in-memory model artifacts from the verified files of a `tfjs` artifact. */
+function readArtifact(files: ArtifactBytes, artifactPaths: readonly string[]): TfCore.io.ModelArtifacts {
+  const modelJsonPath = artifactPaths[0];
+  const modelJsonBytes = modelJsonPath === undefined ? undefined : files.get(modelJsonPath);
+  if (!modelJsonPath || !modelJsonBytes) {
+    throw new EdgeloopError('MODEL_LOAD_FAILED', 'tfjs artifact has no model.json as its first file', { details: { files: artifactPaths } });
+  }
+  let modelJson: { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[] };
+  try {
+    modelJson = JSON.parse(new TextDecoder().decode(modelJsonBytes));
+  } catch (cause) {
+    throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} is not valid JSON`, { details: { path: modelJsonPath }, cause });
+  }
+  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
+    throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} lacks modelTopology or weightsManifest (not a tfjs layers model)`, {
+      details: { path: modelJsonPath },
+    });
+  }
+  const dir = modelJsonPath.includes('/') ? modelJsonPath.slice(0, modelJsonPath.lastIndexOf('/') + 1) : '';
+  const shards: Uint8Array[] = [];
+  const weightSpecs: TfCore.io.WeightsManifestEntry[] = [];
+  for (const group of modelJson.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const shardPath of group.paths) {
+      const shard = files.get(dir + shardPath);
+      if (!shard) {
+        throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} names weight shard ${shardPath}, which the manifest does not list`, {
+          details: { path: dir + shardPath },
+        });
+      }
+      shards.push(shard);
+    }
+  }
+  const weightData = new Uint8Array(shards.reduce((sum, s) => sum + s.byteLength, 0));
+  let offset = 0;
+  for (const shard of shards) {
+    weightData.set(shard, offset);
+    offset += shard.byteLength;
+  }
+  return { modelTopology: modelJson.modelTopology as object, weightSpecs, weightData: weightData.buffer };
+}
+
+class TfjsSession implements EngineSession {
+  #lost = false;
+  #disposed = false;
+
+  constructor(
+    private readonly engine: TfjsEngine,
+    private readonly tf: typeof TfCore,
+    private readonly model: TfLayers.LayersModel,
+    readonly backend: BackendId,
+    private readonly backendName: TfjsBackendName,
+  ) {
+    const device = this.#device();
+    void device?.lost.then(() => {
+      this.#lost = true;
+    });
+  }
+
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  run(input: TensorData): Promise<TensorData> {
+    return this.engine.exclusive(async () => {
+      if (this.#disposed) throw new EdgeloopError('MODEL_DISPOSED', 'this tfjs session was disposed');
+      if (this.#lost) throw new EdgeloopError('INFERENCE_FAILED', `the ${this.backend} device was lost`, { details: { backend: this.backend } });
+      await this.engine.activate(this.tf, this.backendName);
+      const output = this.tf.tidy(() => {
+        const x = this.tf.tensor(input.data, input.shape, 'float32');
+        const y = this.model.predict(x);
+        return Array.isArray(y) ? y[0] : y;
+      });
+      try {
+        const data = (await output.data()) as Float32Array;
+        return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape: output.shape.slice() };
+      } finally {
+        output.dispose();
+      }
+    });
+  }
+
+  async simulateDeviceLoss(): Promise<void> {
+    const device = this.#device();
+    if (!device) throw new EdgeloopError('BACKEND_UNAVAILABLE', `${this.backend} has no GPU device to lose`, { details: { backend: this.backend } });
+    device.destroy();
+    await device.lost;
+    this.#lost = true;
+  }
+
+  #device(): GPUDevice | undefined {
+    if (this.backendName !== 'webgpu') return undefined;
+    const backend = this.tf.findBackend('webgpu') as unknown as { device?: GPUDevice } | null;
+    return backend?.device;
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    void this.engine.exclusive(async () => {
+      this.model.dispose();
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe('base64url', () => {
+  // RFC 4648 §10 test vectors, without padding.
+  it.each([
+    ['', ''],
+    ['f', 'Zg'],
+    ['fo', 'Zm8'],
+    ['foo', 'Zm9v'],
+    ['foob', 'Zm9vYg'],
+    ['fooba', 'Zm9vYmE'],
+    ['foobar', 'Zm9vYmFy'],
+  ])('encodes and decodes %j as %j', (text, encoded) => {
+    expect(encodeBase64Url(bytes(text))).toBe(encoded);
+    expect(decodeBase64Url(encoded)).toEqual(bytes(text));
+  });
+
+  it('uses the URL-safe alphabet and round-trips every byte value at every length', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const encoded = encodeBase64Url(all);
+    expect(encoded).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(encoded).toContain('-');
+    expect(encoded).toContain('_');
+    for (let length = 0; length <= 70; length++) {
+      const slice = all.subarray(length, length * 2);
+      expect(decodeBase64Url(encodeBase64Url(slice))).toEqual(slice);
+    }
+  });
+
+  it.each([
+    ['padding', 'Zg=='],
+    ['plain base64 "+"', 'ab+c'],
+    ['plain base64 "/"', 'ab/c'],
+    ['whitespace', 'Zm9v YmFy'],
+    ['an impossible length', 'Zm9vY'],
+    ['non-zero unused bits', 'Zh'],
+    ['a non-ASCII character', 'Zm9vé'],
+  ])('rejects %s with TypeError', (_description, text) => {
+    expect(() => decodeBase64Url(text)).toThrow(TypeError);
+  });
+});

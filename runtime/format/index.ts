@@ -1,0 +1,58 @@
+/**
+ * The `edgeloop/1` package format: manifest schema and validation, SHA-256 integrity
+ * checks, Ed25519 signatures and the package writer. Shared by every other component;
+ * runs unchanged on the browser main thread, in Web Workers and in Node 20 (WebCrypto
+ * only, no dependencies).
+ */
+
+// ### Types & constants
+export {
+  ARTIFACT_ENGINES,
+  INPUT_DTYPES,
+  MANIFEST_FORMAT,
+  PRECISIONS,
+  TASKS,
+  type Artifact,
+  type ArtifactEngine,
+  type ArtifactFile,
+  type Baseline,
+  type BaselineSignal,
+  type InputDtype,
+  type Lineage,
+  type Manifest,
+  type ManifestInput,
+  type ManifestOutput,
+  type Precision,
+  type Preprocessing,
+  type Task,
+} from './manifest.ts';
+export { MANIFEST_LIMITS } from './manifest-limits.ts';
+export { MAX_SHARD_BYTES, PACKAGE_FILES } from './create-package.ts';
+
+// ### Validation
+export { MAX_MANIFEST_BYTES, parseManifest, validateManifest, type ManifestIssueReason } from './validate-manifest.ts';
+
+// ### Hashing
+export { sha256Hex, verifyFileBytes, type VerifyFileContext } from './sha256.ts';
+
+// ### Signatures
+export {
+  SIGNATURE_FORMAT,
+  generateSigningKeyPair,
+  keyIdOf,
+  signManifest,
+  verifyManifestSignature,
+  type SignatureEnvelope,
+  type SigningKeyPair,
+  type VerifiedSignature,
+} from './signature.ts';
+export { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+
+// ### Writing
+export {
+  createPackage,
+  type ArtifactInput,
+  type BuiltPackage,
+  type CreatePackageInput,
+  type PackageFileInput,
+} from './create-package.ts';

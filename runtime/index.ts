@@ -1,0 +1,17 @@
+/**
+ * edgeloop — the on-device runtime. Public names by section.
+ */
+
+// ### Runtime (main thread)
+export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Model, type ModelBatchOptions, type ModelInput, type ModelPredictOptions, type Runtime, type RuntimeOptions } from './client.ts';
+export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction } from './worker/api.ts';
+export type { TensorInput, TopK } from './worker/preprocess.ts';
+
+// ### Backends
+export { BACKEND_IDS, type BackendCandidate, type BackendId, type BackendReport, type Capabilities } from './engine/index.ts';
+
+// ### Errors
+export { EdgeloopError, isEdgeloopError, type EdgeloopErrorCode, type EdgeloopErrorOptions } from './errors.ts';
+
+// ### Package format
+export * from './format/index.ts';

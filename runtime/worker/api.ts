@@ -1,0 +1,99 @@
+/**
+ * The worker boundary: the one interface both sides of the comlink channel share.
+ * `RuntimeService` implements it (in the worker, or in-thread for tests); the main
+ * thread's `createRuntime` wraps it.
+ */
+import type { BackendReport } from '../engine/backend-choice.ts';
+import type { BackendId, Capabilities } from '../engine/types.ts';
+import type { Manifest } from '../format/index.ts';
+import type { ImageSource, TensorInput, TopK } from './preprocess.ts';
+
+/** Fully-resolved runtime settings, fixed when the worker starts. */
+export interface RuntimeSettings {
+  /** Ed25519 public keys (base64url) whose signatures are trusted. */
+  readonly trustedKeys: readonly string[];
+  /** Load packages with no signature even when `trustedKeys` is set. */
+  readonly allowUnsigned: boolean;
+  /** Threads for the wasm backends; 1 where the page is not cross-origin isolated. */
+  readonly wasmThreads: number;
+  /** tfjs flags set once in the worker. */
+  readonly tfjsFlags: Readonly<Record<string, number | boolean>>;
+  /** Timed warm-up runs per candidate backend during `auto`. */
+  readonly warmupRuns: number;
+}
+
+/** Where a model comes from: a URL (manifest.json or its folder), or a manifest with the base URL of its files. */
+export type LoadSource = { url: string } | { manifest: Manifest; baseUrl: string };
+
+/** Options of a load that cross to the worker. */
+export interface WorkerLoadOptions {
+  /** A backend to force, or `auto`. */
+  backend: BackendId | 'auto';
+  /** Restrict `auto` to these backends. */
+  allow?: readonly BackendId[];
+  /** Move to the next backend when the current one fails mid-session. */
+  failover: boolean;
+}
+
+/** Progress of a load. */
+export interface LoadProgress {
+  phase: 'manifest' | 'download' | 'backend' | 'ready';
+  loadedBytes: number;
+  totalBytes: number;
+  /** The backend being tried, in the `backend` phase. */
+  backend?: BackendId;
+}
+
+/** What a load gives back. */
+export interface ModelInfo {
+  id: string;
+  manifest: Manifest;
+  backend: BackendReport;
+  loadMs: number;
+}
+
+/** An input as it crosses the boundary. */
+export type WireInput = { tensor: TensorInput } | { image: ImageSource };
+
+/** Options of a prediction. */
+export interface PredictOptions {
+  /** How many top classes to return. @defaultValue 5 */
+  topK?: number;
+}
+
+/** One prediction. */
+export interface Prediction {
+  /** The output after the manifest's activation (probabilities for softmax). */
+  output: Float32Array;
+  shape: number[];
+  /** Highest-scoring classes, best first. */
+  topK: TopK[];
+  /** The backend that produced it (it may change after a failover). */
+  backend: BackendId;
+  /** Worker-side time: preprocessing + inference + postprocessing. */
+  latencyMs: number;
+}
+
+/** Batch options. */
+export interface BatchOptions extends PredictOptions {
+  /** Inputs per engine call. @defaultValue 32 */
+  batchSize?: number;
+}
+
+/** Progress of a batch. */
+export interface BatchProgress {
+  done: number;
+  total: number;
+}
+
+/** The interface the worker exposes. */
+export interface WorkerApi {
+  capabilities(): Promise<Capabilities>;
+  load(source: LoadSource, options: WorkerLoadOptions, onProgress?: (progress: LoadProgress) => void): Promise<ModelInfo>;
+  predict(modelId: string, input: WireInput, options: PredictOptions): Promise<Prediction>;
+  predictBatch(modelId: string, inputs: WireInput[], options: BatchOptions, onProgress?: (progress: BatchProgress) => void): Promise<Prediction[]>;
+  backendReport(modelId: string): Promise<BackendReport>;
+  simulateDeviceLoss(modelId: string): Promise<void>;
+  unload(modelId: string): Promise<void>;
+  dispose(): Promise<void>;
+}

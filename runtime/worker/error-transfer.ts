@@ -1,0 +1,65 @@
+/**
+ * Keeps errors typed across the worker boundary. Comlink's default "throw" handler
+ * flattens an error to `{ message, name, stack }`; this one keeps an EdgeloopError's
+ * `code`, `details` and (one level of) `cause`, and TypeError/RangeError's class.
+ * Installed on both sides.
+ */
+import { transferHandlers, type TransferHandler } from 'comlink';
+import { EdgeloopError, type EdgeloopErrorCode } from '../errors.ts';
+
+interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: EdgeloopErrorCode;
+  details?: Record<string, unknown>;
+  cause?: { name: string; message: string };
+}
+
+type Thrown = { isError: true; value: SerializedError } | { isError: false; value: unknown };
+
+const ERROR_CLASSES: Record<string, ErrorConstructor> = { TypeError, RangeError };
+
+function serialize(error: Error): SerializedError {
+  const out: SerializedError = { name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof EdgeloopError) {
+    out.code = error.code;
+    // details must be structured-cloneable; drop anything that is not.
+    try {
+      out.details = structuredClone(error.details);
+    } catch {
+      out.details = JSON.parse(JSON.stringify(error.details)) as Record<string, unknown>;
+    }
+  }
+  if (error.cause instanceof Error) out.cause = { name: error.cause.name, message: error.cause.message };
+  return out;
+}
+
+function deserialize(value: SerializedError): Error {
+  const cause = value.cause ? Object.assign(new Error(value.cause.message), { name: value.cause.name }) : undefined;
+  let error: Error;
+  if (value.code) {
+    error = new EdgeloopError(value.code, value.message, { details: value.details, cause });
+  } else {
+    error = new (ERROR_CLASSES[value.name] ?? Error)(value.message, cause ? { cause } : undefined);
+    // Keep e.g. 'AbortError' or 'OperationError' recognisable by name.
+    if (!ERROR_CLASSES[value.name]) error.name = value.name;
+  }
+  if (value.stack) error.stack = value.stack;
+  return error;
+}
+
+/** Replaces comlink's "throw" handler with one that keeps error codes. Idempotent. */
+export function installErrorTransfer(): void {
+  const original = transferHandlers.get('throw');
+  if (!original || (original as { edgeloop?: boolean }).edgeloop) return;
+  const handler: TransferHandler<{ value: unknown }, Thrown> & { edgeloop: true } = {
+    edgeloop: true,
+    canHandle: (value: unknown): value is { value: unknown } => original.canHandle(value),
+    serialize: ({ value }) => [value instanceof Error ? { isError: true, value: serialize(value) } : { isError: false, value }, []],
+    deserialize: (thrown) => {
+      throw thrown.isError ? deserialize(thrown.value) : thrown.value;
+    },
+  };
+  transferHandlers.set('throw', handler as TransferHandler<unknown, unknown>);
+}

@@ -1,0 +1,162 @@
+/**
+ * Turns user input into the model's input tensor, in the worker: shape and dtype
+ * checks, the manifest's numeric preprocessing (scale, invert, mean/std), and for
+ * images resize + colour conversion on an OffscreenCanvas. Also the output side:
+ * activation and top-k.
+ */
+import { EdgeloopError } from '../errors.ts';
+import type { Manifest } from '../format/index.ts';
+import type { TensorData } from '../engine/types.ts';
+
+/** A typed-array input with its shape (batch dimension optional). */
+export interface TensorInput {
+  data: Float32Array | Int32Array | Uint8Array;
+  shape: readonly number[];
+}
+
+/** An image input, already transferable (the client turns canvases into ImageBitmaps). */
+export type ImageSource = ImageBitmap | ImageData;
+
+/** One of the top-k classes of a prediction. */
+export interface TopK {
+  index: number;
+  label: string;
+  score: number;
+}
+
+const DTYPE_ARRAYS = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array } as const;
+
+/** Checks a tensor input against the manifest and applies the numeric preprocessing. */
+export function prepareTensor(manifest: Manifest, input: TensorInput): TensorData {
+  const { shape: modelShape, dtype } = manifest.input;
+  const Expected = DTYPE_ARRAYS[dtype];
+  if (!(input.data instanceof Expected)) {
+    throw new EdgeloopError('INPUT_INVALID', `input.data must be a ${Expected.name} (the model's input dtype is ${dtype}); got ${describe(input.data)}`, {
+      details: { expected: dtype, actual: describe(input.data) },
+    });
+  }
+  const shape = [...input.shape];
+  if (shape.length === modelShape.length - 1) shape.unshift(1);
+  const matches = shape.length === modelShape.length && shape.every((d, i) => Number.isInteger(d) && d >= 1 && (modelShape[i] === -1 || modelShape[i] === d));
+  if (!matches) {
+    throw new EdgeloopError('INPUT_INVALID', `input shape [${input.shape.join(', ')}] does not fit the model input [${modelShape.join(', ')}] (-1 = any size)`, {
+      details: { expected: modelShape, actual: [...input.shape] },
+    });
+  }
+  const elements = shape.reduce((a, b) => a * b, 1);
+  if (input.data.length !== elements) {
+    throw new EdgeloopError('INPUT_INVALID', `input.data has ${input.data.length} values but shape [${shape.join(', ')}] needs ${elements}`, {
+      details: { expected: elements, actual: input.data.length },
+    });
+  }
+  const channelAxis = manifest.input.layout === 'NCHW' ? 1 : shape.length - 1;
+  return { data: normalise(manifest, input.data, shape, channelAxis), shape };
+}
+
+/** Resizes, converts and normalises an image into a batch-of-one input tensor. */
+export function prepareImage(manifest: Manifest, image: ImageSource): TensorData {
+  const { preprocessing = {}, shape: modelShape, layout = 'NHWC' } = manifest.input;
+  if (modelShape.length !== 4) {
+    throw new EdgeloopError('INPUT_INVALID', `this model takes a rank-${modelShape.length} input, not an image; pass { data, shape } instead`, {
+      details: { expected: modelShape },
+    });
+  }
+  const [height, width] = layout === 'NHWC' ? [modelShape[1]!, modelShape[2]!] : [modelShape[2]!, modelShape[3]!];
+  const channels = layout === 'NHWC' ? modelShape[3]! : modelShape[1]!;
+  const target = preprocessing.resize ?? { width, height };
+  if (target.width !== width || target.height !== height) {
+    throw new EdgeloopError('MANIFEST_INVALID', `manifest input.preprocessing.resize (${target.width}×${target.height}) differs from the input shape (${width}×${height})`, {
+      details: { field: 'input.preprocessing.resize' },
+    });
+  }
+  if (image.width === 0 || image.height === 0) {
+    throw new EdgeloopError('INPUT_INVALID', `the image is empty (${image.width}×${image.height})`, { details: { width: image.width, height: image.height } });
+  }
+  const pixels = resizeToRgba(image, width, height);
+  const gray = (preprocessing.colorSpace ?? (channels === 1 ? 'grayscale' : 'rgb')) === 'grayscale';
+  if ((gray ? 1 : 3) !== channels) {
+    throw new EdgeloopError('MANIFEST_INVALID', `manifest input has ${channels} channels but preprocessing.colorSpace is ${gray ? 'grayscale' : 'rgb'}`, {
+      details: { field: 'input.preprocessing.colorSpace' },
+    });
+  }
+  const raw = new Float32Array(width * height * channels);
+  const plane = width * height;
+  for (let p = 0; p < plane; p++) {
+    const r = pixels[p * 4]!;
+    const g = pixels[p * 4 + 1]!;
+    const b = pixels[p * 4 + 2]!;
+    if (gray) raw[p] = 0.299 * r + 0.587 * g + 0.114 * b;
+    else if (layout === 'NHWC') raw.set([r, g, b], p * 3);
+    else {
+      raw[p] = r;
+      raw[plane + p] = g;
+      raw[2 * plane + p] = b;
+    }
+  }
+  const shape = layout === 'NHWC' ? [1, height, width, channels] : [1, channels, height, width];
+  return { data: normalise(manifest, raw, shape, layout === 'NHWC' ? 3 : 1), shape };
+}
+
+function resizeToRgba(image: ImageSource, width: number, height: number): Uint8ClampedArray {
+  if (image instanceof ImageData && image.width === width && image.height === height) return image.data;
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  if (!context) throw new EdgeloopError('INPUT_INVALID', 'OffscreenCanvas 2d context is unavailable in this worker; pass { data, shape } instead');
+  context.imageSmoothingQuality = 'high';
+  if (image instanceof ImageData) {
+    const source = new OffscreenCanvas(image.width, image.height);
+    source.getContext('2d')!.putImageData(image, 0, 0);
+    context.drawImage(source, 0, 0, width, height);
+  } else {
+    context.drawImage(image, 0, 0, width, height);
+  }
+  return context.getImageData(0, 0, width, height).data;
+}
+
+function normalise(manifest: Manifest, data: ArrayLike<number>, shape: readonly number[], channelAxis: number): Float32Array {
+  const { scale = 1, invert = false, mean, std } = manifest.input.preprocessing ?? {};
+  const out = new Float32Array(data.length);
+  const channels = shape[channelAxis]!;
+  // Stride of the channel axis: 1 for channels-last, H*W for NCHW.
+  const stride = shape.slice(channelAxis + 1).reduce((a, b) => a * b, 1);
+  for (let i = 0; i < data.length; i++) {
+    let x = data[i]! * scale;
+    if (invert) x = 1 - x;
+    if (mean && std) {
+      const c = mean.length === 1 ? 0 : Math.floor(i / stride) % channels;
+      x = (x - mean[c]!) / std[c]!;
+    }
+    out[i] = x;
+  }
+  return out;
+}
+
+/** Applies the manifest's output activation over the last axis. */
+export function activate(manifest: Manifest, output: TensorData): Float32Array {
+  const { activation } = manifest.output;
+  const data = Float32Array.from(output.data);
+  if (activation === 'sigmoid') return data.map((x) => 1 / (1 + Math.exp(-x)));
+  if (activation !== 'softmax') return data;
+  const width = output.shape[output.shape.length - 1] ?? data.length;
+  for (let row = 0; row < data.length; row += width) {
+    let max = -Infinity;
+    for (let i = row; i < row + width; i++) max = Math.max(max, data[i]!);
+    let sum = 0;
+    for (let i = row; i < row + width; i++) sum += data[i] = Math.exp(data[i]! - max);
+    for (let i = row; i < row + width; i++) data[i]! /= sum;
+  }
+  return data;
+}
+
+/** The `k` highest scores of one row, with labels. */
+export function topK(manifest: Manifest, row: Float32Array, k: number): TopK[] {
+  const labels = manifest.output.labels;
+  return Array.from(row, (score, index) => ({ index, score, label: labels?.[index] ?? String(index) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, Math.max(0, k));
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  return (value as object).constructor?.name ?? typeof value;
+}
