@@ -33,6 +33,7 @@ export default defineConfig({
       input: {
         index: resolve(__dirname, 'pwa/index.html'),
         lab: resolve(__dirname, 'pwa/lab.html'),
+        bench: resolve(__dirname, 'pwa/bench.html'),
       },
     },
   },

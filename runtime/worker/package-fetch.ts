@@ -4,7 +4,7 @@
  * before anything uses it. Nothing unverified ever reaches an engine.
  */
 import { EdgeloopError } from '../errors.ts';
-import { PACKAGE_FILES, parseManifest, verifyFileBytes, verifyManifestSignature, type Artifact, type Manifest } from '../format/index.ts';
+import { MAX_MANIFEST_BYTES, PACKAGE_FILES, parseManifest, verifyFileBytes, verifyManifestSignature, type Artifact, type Manifest } from '../format/index.ts';
 
 /** Download progress over all files of a load. */
 export interface DownloadProgress {
@@ -72,7 +72,11 @@ export async function fetchArtifacts(
   return out;
 }
 
-/** GETs `url` into memory, streaming so progress can be reported; never reads past `limit` bytes. */
+/**
+ * GETs `url` into memory, streaming so progress can be reported. Never reads more than
+ * `expectedBytes` (a file) or just past MAX_MANIFEST_BYTES (a manifest, which
+ * parseManifest then refuses as too large).
+ */
 async function fetchBytes(url: string, expectedBytes?: number, onChunk?: (bytes: number) => void): Promise<Uint8Array> {
   let response: Response;
   try {
@@ -87,7 +91,7 @@ async function fetchBytes(url: string, expectedBytes?: number, onChunk?: (bytes:
   if (!response.ok) throw new EdgeloopError('FETCH_FAILED', `${url} answered HTTP ${response.status}`, { details: { url, status: response.status } });
   // A file larger than the manifest says is an integrity failure; stop reading early
   // rather than buffering whatever a hostile server sends.
-  const limit = expectedBytes ?? 1 << 20;
+  const limit = expectedBytes ?? MAX_MANIFEST_BYTES;
   const reader = response.body?.getReader();
   if (!reader) return new Uint8Array(await response.arrayBuffer());
   const chunks: Uint8Array[] = [];

@@ -1,0 +1,327 @@
+/**
+ * The browser half of the runtime benchmark (`npm run bench -- runtime`, driven by
+ * scripts/bench/runtime-bench.ts): `window.bench` measures one model on one backend
+ * through edgeloop (`createRuntime` → `model.predict`, a comlink round trip) and raw
+ * (tfjs / onnxruntime-web called directly in bench-raw-worker.ts, a plain postMessage
+ * round trip), timing both on this thread the same way, in alternating blocks so
+ * that machine drift falls on both equally.
+ *
+ * This logic lives in the bundled page, not in Playwright `evaluate` callbacks: tsx
+ * compiles those with esbuild's `__name` helper, which does not exist in the page.
+ */
+import { createRuntime, resolveRuntimeSettings, type BackendId, type BackendReport, type Capabilities, type Manifest } from '../runtime/index.ts';
+import type { RawReply, RawRequest, RawSettings } from './bench-raw-worker.ts';
+
+/** What to measure: one model on one backend. */
+export interface MeasureConfig {
+  /** Model id, for logs. */
+  model: string;
+  /** URL of the package's manifest.json. */
+  url: string;
+  backend: BackendId;
+  /** Untimed runs on each side before timing (at least 2: the first one compiles). */
+  warmupRuns: number;
+  /** Timed runs on each side (fewer when `phaseBudgetMs` demands, never below `minRuns`). */
+  runs: number;
+  minRuns: number;
+  /** Alternating raw / edgeloop blocks the timed runs are split into. */
+  blocks: number;
+  /** The first (compiling) raw run is stopped after this long and the backend skipped. */
+  firstRunBudgetMs: number;
+  /** A warm raw run slower than this skips the backend. */
+  runBudgetMs: number;
+  /** The timed phase (both sides) should fit in this. */
+  phaseBudgetMs: number;
+  /** tfjs flags, set the same way on both sides. */
+  tfjsFlags: Record<string, number | boolean>;
+}
+
+/** One model × backend measurement: samples in ms, or why there are none. */
+export interface MeasureResult {
+  model: string;
+  engine: 'tfjs' | 'onnx';
+  backend: BackendId;
+  skipped?: string;
+  /** Round trips of `model.predict` through edgeloop. */
+  edgeloopMs?: number[];
+  /** Round trips of a direct engine call in the raw worker. */
+  rawMs?: number[];
+  /** Worker-side part of each: edgeloop's `prediction.latencyMs` (preprocessing + inference + postprocessing), the raw engine call. */
+  edgeloopWorkerMs?: number[];
+  rawWorkerMs?: number[];
+  rawLoadMs?: number;
+  edgeloopLoadMs?: number;
+  /** The first (compiling) run of each side. */
+  firstRunMs?: { raw: number; edgeloop?: number };
+  /** The last untimed run of each side. */
+  warmRunMs?: { raw: number; edgeloop?: number };
+  /** Both sides computed the same thing: top-1 agrees, max |p_edgeloop − p_raw| after the manifest's activation. */
+  check?: { top1Agree: boolean; maxAbsDiff: number };
+}
+
+/** `runtime.load(url)` with `backend: 'auto'`. */
+export interface AutoResult {
+  model: string;
+  report: BackendReport;
+  loadMs: number;
+}
+
+/** The browser and device facts recorded with the results. */
+export interface PageInfo {
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  /** Threads edgeloop gives the wasm backends here (and the raw baseline uses). */
+  wasmThreads: number;
+  capabilities: Capabilities;
+}
+
+const log = (message: string) => console.log(`[bench] ${message}`);
+
+/** Thrown inside a measurement to record the backend as skipped. */
+class Skip extends Error {}
+
+interface Pending {
+  resolve: (reply: RawReply) => void;
+  reject: (error: Error) => void;
+}
+
+/** The raw worker's main-thread side: one outstanding call at a time. */
+class RawClient {
+  readonly #worker = new Worker(new URL('./bench-raw-worker.ts', import.meta.url), { type: 'module', name: 'bench-raw' });
+  #pending?: Pending;
+
+  constructor() {
+    this.#worker.addEventListener('message', (event: MessageEvent<RawReply>) => this.#settle((p) => p.resolve(event.data)));
+    this.#worker.addEventListener('error', (event) => this.#settle((p) => p.reject(new Error(`raw worker error: ${event.message}`))));
+  }
+
+  async load(backend: BackendId, url: string, settings: RawSettings): Promise<number> {
+    const reply = await this.#call({ type: 'load', backend, url, settings });
+    if (reply.type !== 'loaded') throw new Error(reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
+    return reply.ms;
+  }
+
+  async run(id: number, data: Float32Array, shape: number[]): Promise<{ output: Float32Array; shape: number[]; ms: number }> {
+    const reply = await this.#call({ type: 'run', id, data, shape });
+    if (reply.type === 'error') throw new Error(reply.message);
+    if (reply.type !== 'result' || reply.id !== id) throw new Error(`unexpected reply to run ${id}`);
+    return reply;
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+    this.#settle((p) => p.reject(new Error('raw worker terminated')));
+  }
+
+  #call(request: RawRequest): Promise<RawReply> {
+    if (this.#pending) return Promise.reject(new Error('the raw worker is busy'));
+    return new Promise<RawReply>((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#worker.postMessage(request);
+    });
+  }
+
+  #settle(action: (pending: Pending) => void): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending) action(pending);
+  }
+}
+
+async function measure(config: MeasureConfig): Promise<MeasureResult> {
+  const { model: modelId, backend } = config;
+  const engine = backend.startsWith('ort-') ? 'onnx' : 'tfjs';
+  const result: MeasureResult = { model: modelId, engine, backend };
+  const manifestUrl = new URL(config.url, location.href);
+  // The raw side reads the manifest unverified, only to find the same file edgeloop runs:
+  // edgeloop takes the first artifact of an engine (runtime/worker/runtime-service.ts).
+  const manifest = (await (await fetch(manifestUrl)).json()) as Manifest;
+  const artifact = manifest.artifacts.find((a) => a.engine === engine);
+  const file = artifact?.files.find((f) => (engine === 'onnx' ? f.path.endsWith('.onnx') : true));
+  if (!file) return { ...result, skipped: `the package has no ${engine} artifact` };
+  const input = makeInput(manifest);
+
+  const settings: RawSettings = { numThreads: resolveRuntimeSettings().wasmThreads, tfjsFlags: config.tfjsFlags };
+  const raw = new RawClient();
+  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__, tfjsFlags: config.tfjsFlags });
+  let id = 0;
+  const timeRaw = async () => {
+    const start = performance.now();
+    const out = await raw.run(++id, input.prepared, input.shape);
+    return { ms: performance.now() - start, workerMs: out.ms, output: out.output };
+  };
+  try {
+    log(`${modelId} ${backend}: loading raw`);
+    result.rawLoadMs = await raw.load(backend, new URL(file.path, manifestUrl).href, settings);
+    log(`${modelId} ${backend}: raw loaded in ${fmt(result.rawLoadMs)} ms; first run (compiles)`);
+    const first = await withTimeout(timeRaw(), config.firstRunBudgetMs, () => {
+      raw.terminate();
+      return new Skip(`the first warm-up run (compilation) was still running after ${s(config.firstRunBudgetMs)}; stopped (budget ${s(config.firstRunBudgetMs)})`);
+    });
+    const second = await timeRaw();
+    result.firstRunMs = { raw: first.ms };
+    log(`${modelId} ${backend}: raw first run ${fmt(first.ms)} ms, second ${fmt(second.ms)} ms`);
+    if (second.ms > config.runBudgetMs) {
+      throw new Skip(`one warm-up run took ${s(second.ms)} (the compiling first run ${s(first.ms)}); budget ${s(config.runBudgetMs)} per run`);
+    }
+    let rawLast = second;
+    for (let i = 2; i < config.warmupRuns; i++) rawLast = await timeRaw();
+
+    log(`${modelId} ${backend}: loading through edgeloop`);
+    const model = await runtime.load(manifestUrl.href, { backend, failover: false });
+    result.edgeloopLoadMs = model.loadMs;
+    const timeEdgeloop = async () => {
+      const start = performance.now();
+      const prediction = await model.predict(input.raw);
+      const ms = performance.now() - start;
+      if (prediction.backend !== backend) throw new Error(`edgeloop ran on ${prediction.backend}, not ${backend}`);
+      return { ms, workerMs: prediction.latencyMs, output: prediction.output };
+    };
+    let edgeLast = await timeEdgeloop();
+    result.firstRunMs.edgeloop = edgeLast.ms;
+    for (let i = 1; i < config.warmupRuns; i++) edgeLast = await timeEdgeloop();
+    result.warmRunMs = { raw: rawLast.ms, edgeloop: edgeLast.ms };
+    result.check = compare(manifest, edgeLast.output, rawLast.output);
+    log(`${modelId} ${backend}: warm run raw ${fmt(rawLast.ms)} ms, edgeloop ${fmt(edgeLast.ms)} ms; outputs ${result.check.top1Agree ? 'agree' : 'DISAGREE'} (max diff ${result.check.maxAbsDiff.toExponential(1)})`);
+
+    const perRun = Math.max(rawLast.ms, edgeLast.ms, second.ms);
+    const affordable = Math.floor(config.phaseBudgetMs / (2 * perRun) / config.blocks) * config.blocks;
+    const runs = Math.min(config.runs, affordable);
+    if (runs < config.minRuns) {
+      throw new Skip(`a warm run takes ${s(perRun)}: ${config.minRuns} timed runs per side would take ${s(2 * config.minRuns * perRun)}; budget ${s(config.phaseBudgetMs)}`);
+    }
+    const perBlock = Math.ceil(runs / config.blocks);
+    const [rawMs, rawWorkerMs, edgeloopMs, edgeloopWorkerMs]: number[][] = [[], [], [], []];
+    const started = performance.now();
+    for (let block = 0; block < config.blocks; block++) {
+      // ABBA order: each side runs first in half of the blocks.
+      const sides = block % 2 === 0 ? ['raw', 'edgeloop'] : ['edgeloop', 'raw'];
+      for (const side of sides) {
+        for (let i = 0; i < perBlock; i++) {
+          const { ms, workerMs } = side === 'raw' ? await timeRaw() : await timeEdgeloop();
+          (side === 'raw' ? rawMs : edgeloopMs).push(ms);
+          (side === 'raw' ? rawWorkerMs : edgeloopWorkerMs).push(workerMs);
+        }
+      }
+    }
+    log(`${modelId} ${backend}: ${rawMs.length} + ${edgeloopMs.length} timed runs in ${s(performance.now() - started)}`);
+    await model.dispose();
+    return { ...result, rawMs, edgeloopMs, rawWorkerMs, edgeloopWorkerMs };
+  } catch (error) {
+    // A backend that cannot run here is recorded, not left out; the reason says which case it is.
+    const skipped = error instanceof Skip ? error.message : `failed: ${error instanceof Error ? error.message : String(error)}`;
+    log(`${modelId} ${backend}: skipped — ${skipped}`);
+    return { ...result, skipped };
+  } finally {
+    raw.terminate();
+    await runtime.dispose();
+  }
+}
+
+async function auto(model: string, url: string, tfjsFlags: Record<string, number | boolean>): Promise<AutoResult> {
+  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__, tfjsFlags });
+  try {
+    log(`${model} auto: loading`);
+    const loaded = await runtime.load(new URL(url, location.href).href, {
+      onProgress: (p) => {
+        if (p.phase === 'backend') log(`${model} auto: warming up ${p.backend}`);
+      },
+    });
+    log(`${model} auto: chose ${loaded.backend.backend} in ${s(loaded.loadMs)} (${loaded.backend.reason})`);
+    const result = { model, report: loaded.backend, loadMs: loaded.loadMs };
+    await loaded.dispose();
+    return result;
+  } finally {
+    await runtime.dispose();
+  }
+}
+
+async function info(): Promise<PageInfo> {
+  const runtime = await createRuntime();
+  try {
+    return {
+      userAgent: navigator.userAgent,
+      crossOriginIsolated,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      wasmThreads: resolveRuntimeSettings().wasmThreads,
+      capabilities: await runtime.capabilities(),
+    };
+  } finally {
+    await runtime.dispose();
+  }
+}
+
+/**
+ * A deterministic input: `raw` is what a caller hands edgeloop (8-bit-range values in the
+ * manifest's dtype; edgeloop applies the manifest's preprocessing), `prepared` is the
+ * same input after that preprocessing, which is what the raw engine gets.
+ */
+function makeInput(manifest: Manifest): { raw: { data: Float32Array | Int32Array | Uint8Array; shape: number[] }; prepared: Float32Array; shape: number[] } {
+  const shape = manifest.input.shape.map((d) => (d === -1 ? 1 : d));
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Uint8Array(size);
+  let state = 0x2545f491;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = state >>> 24;
+  }
+  const Typed = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array }[manifest.input.dtype];
+  const rawData = Typed.from(values);
+  const { scale = 1, invert = false, mean, std } = manifest.input.preprocessing ?? {};
+  const channelAxis = manifest.input.layout === 'NCHW' ? 1 : shape.length - 1;
+  const channels = shape[channelAxis]!;
+  const stride = shape.slice(channelAxis + 1).reduce((a, b) => a * b, 1);
+  const prepared = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    let x = values[i]! * scale;
+    if (invert) x = 1 - x;
+    if (mean && std) {
+      const c = mean.length === 1 ? 0 : Math.floor(i / stride) % channels;
+      x = (x - mean[c]!) / std[c]!;
+    }
+    prepared[i] = x;
+  }
+  return { raw: { data: rawData, shape }, prepared, shape };
+}
+
+/** edgeloop's output (after the manifest's activation) against the raw output with the same activation applied. */
+function compare(manifest: Manifest, edgeloop: Float32Array, raw: Float32Array): { top1Agree: boolean; maxAbsDiff: number } {
+  const activated = Float32Array.from(raw);
+  if (manifest.output.activation === 'sigmoid') activated.forEach((x, i) => (activated[i] = 1 / (1 + Math.exp(-x))));
+  if (manifest.output.activation === 'softmax') {
+    const max = Math.max(...activated);
+    let sum = 0;
+    activated.forEach((x, i) => (sum += activated[i] = Math.exp(x - max)));
+    activated.forEach((x, i) => (activated[i] = x / sum));
+  }
+  const argmax = (a: Float32Array) => a.reduce((best, x, i) => (x > a[best]! ? i : best), 0);
+  let maxAbsDiff = edgeloop.length === activated.length ? 0 : Infinity;
+  edgeloop.forEach((x, i) => (maxAbsDiff = Math.max(maxAbsDiff, Math.abs(x - (activated[i] ?? NaN)))));
+  return { top1Agree: argmax(edgeloop) === argmax(activated), maxAbsDiff };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function fmt(ms: number): string {
+  return ms < 10 ? ms.toFixed(2) : ms.toFixed(0);
+}
+
+function s(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+const bench = { measure, auto, info };
+declare global {
+  interface Window {
+    bench: typeof bench;
+  }
+}
+window.bench = bench;
+document.body.dataset.ready = 'true';

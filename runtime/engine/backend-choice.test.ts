@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { isEdgeloopError } from '../errors.ts';
+import type { Manifest } from '../format/index.ts';
+import { allowedBackends, chooseBackend } from './backend-choice.ts';
+import type { BackendId, Capabilities, EngineSession, TensorData } from './types.ts';
+
+const withGpu: Capabilities = { webgpu: { api: true, adapter: true, fallback: true }, wasm: { simd: true, threads: false }, hardwareConcurrency: 2 };
+const noGpu: Capabilities = { webgpu: { api: true, adapter: false, reason: 'requestAdapter() returned null' }, wasm: { simd: true, threads: false }, hardwareConcurrency: 2 };
+
+function manifest(engines: Array<'tfjs' | 'onnx'>): Manifest {
+  return {
+    artifacts: engines.map((engine, i) => ({ id: `a${i}`, engine, precision: 'fp32', target: 'generic', files: [] })),
+  } as unknown as Manifest;
+}
+
+/** A session whose run takes `ms` of real time (busy-wait), or throws. */
+function session(backend: BackendId, ms: number | Error, log: string[]): EngineSession {
+  return {
+    backend,
+    lost: false,
+    async run(input: TensorData) {
+      if (ms instanceof Error) throw ms;
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+      return input;
+    },
+    async simulateDeviceLoss() {},
+    dispose: () => log.push(`dispose ${backend}`),
+  };
+}
+
+const probe = { data: new Float32Array(1), shape: [1] };
+
+describe('allowedBackends', () => {
+  it('keeps only the engines the package has and drops WebGPU without an adapter, saying why', () => {
+    const { allowed, excluded } = allowedBackends(manifest(['onnx']), noGpu);
+    expect(allowed).toEqual(['ort-wasm']);
+    expect(excluded.find((c) => c.backend === 'ort-webgpu')?.skipped).toMatch(/requestAdapter/);
+    expect(excluded.find((c) => c.backend === 'tfjs-wasm')?.skipped).toMatch(/no tfjs artifact/);
+  });
+
+  it('honours allow and a forced backend', () => {
+    expect(allowedBackends(manifest(['tfjs', 'onnx']), withGpu, { allow: ['tfjs-cpu', 'ort-wasm'] }).allowed).toEqual(['ort-wasm', 'tfjs-cpu']);
+    expect(allowedBackends(manifest(['tfjs', 'onnx']), withGpu, { backend: 'tfjs-webgpu' }).allowed).toEqual(['tfjs-webgpu']);
+  });
+});
+
+describe('chooseBackend', () => {
+  it('keeps the fastest measured backend, disposes the others, and ranks the fallbacks', async () => {
+    const log: string[] = [];
+    const times: Partial<Record<BackendId, number>> = { 'tfjs-webgpu': 12, 'tfjs-wasm': 1, 'tfjs-cpu': 6 };
+    const choice = await chooseBackend(['tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu'], [], async (b) => session(b, times[b]!, log), probe, { warmupRuns: 2 });
+    expect(choice.report.backend).toBe('tfjs-wasm');
+    expect(choice.report.reason).toMatch(/^auto: fastest warm-up/);
+    expect(choice.fallbacks).toEqual(['tfjs-cpu', 'tfjs-webgpu']);
+    expect(log.sort()).toEqual(['dispose tfjs-cpu', 'dispose tfjs-webgpu']);
+    const measured = Object.fromEntries(choice.report.candidates.map((c) => [c.backend, c.warmupMs]));
+    expect(measured['tfjs-webgpu']!).toBeGreaterThan(measured['tfjs-wasm']!);
+  });
+
+  it('records a backend that fails its warm-up and still chooses among the rest', async () => {
+    const log: string[] = [];
+    const choice = await chooseBackend(['ort-webgpu', 'ort-wasm'], [], async (b) => session(b, b === 'ort-webgpu' ? new Error('boom') : 0, log), probe);
+    expect(choice.report.backend).toBe('ort-wasm');
+    expect(choice.report.candidates.find((c) => c.backend === 'ort-webgpu')?.skipped).toMatch(/boom/);
+    expect(log).toEqual(['dispose ort-webgpu']);
+  });
+
+  it('throws ALL_BACKENDS_FAILED listing each reason when nothing runs', async () => {
+    const error = await chooseBackend(['ort-wasm', 'tfjs-cpu'], [], async () => {
+      throw new Error('no wasm');
+    }, probe).catch((e: unknown) => e);
+    expect(isEdgeloopError(error, 'ALL_BACKENDS_FAILED')).toBe(true);
+    expect((error as Error).message).toMatch(/ort-wasm.*no wasm.*tfjs-cpu/);
+  });
+
+  it('throws NO_COMPATIBLE_ARTIFACT when nothing is allowed, and BACKEND_UNAVAILABLE when a forced one fails', async () => {
+    const none = await chooseBackend([], [{ backend: 'ort-wasm', skipped: 'the package has no onnx artifact' }], async () => session('ort-wasm', 0, []), probe).catch((e: unknown) => e);
+    expect(isEdgeloopError(none, 'NO_COMPATIBLE_ARTIFACT')).toBe(true);
+    const forced = await chooseBackend(['tfjs-webgpu'], [], async () => {
+      throw new Error('adapter gone');
+    }, probe, { backend: 'tfjs-webgpu' }).catch((e: unknown) => e);
+    expect(isEdgeloopError(forced, 'BACKEND_UNAVAILABLE')).toBe(true);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * CLI: `npm run bench -- <name> [options]` — runs one benchmark of the registry below,
+ * writes its JSON to `bench-results/<name>.json` and prints its table. See
+ * docs/BENCHMARKS.md for what each measures.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Benchmark } from './benchmark.ts';
+import { ProgressLog } from './progress-log.ts';
+
+/** The benchmarks, by name; each module is imported only when its benchmark runs. */
+const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benchmark> }> = {
+  runtime: {
+    description: 'edgeloop vs raw tfjs / onnxruntime-web, every engine × backend, MNIST CNN and MobileNetV2 (Chromium)',
+    load: async () => (await import('./runtime-bench.ts')).runtimeBenchmark,
+  },
+};
+
+const RESULTS_DIR = 'bench-results';
+
+const [name, ...args] = process.argv.slice(2);
+const entry = name === undefined ? undefined : BENCHMARKS[name];
+if (!entry) {
+  console.error(name === undefined ? 'usage: npm run bench -- <name> [options]' : `unknown benchmark "${name}"`);
+  console.error('known benchmarks:');
+  for (const [known, { description }] of Object.entries(BENCHMARKS)) console.error(`  ${known.padEnd(10)} ${description}`);
+  process.exit(2);
+}
+
+const progress = new ProgressLog();
+const benchmark = await entry.load();
+const { json, table } = await benchmark.run(args, progress);
+await mkdir(RESULTS_DIR, { recursive: true });
+const file = join(RESULTS_DIR, `${name}.json`);
+await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
+progress.note(`wrote ${file}`);
+console.log(`\n${table}`);

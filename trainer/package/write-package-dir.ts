@@ -1,0 +1,87 @@
+/**
+ * Node-only: writes a built package to a registry folder as
+ * `<root>/<name>/<version>/{manifest.json, manifest.sig, artifact files}`.
+ * Everything goes into a temporary sibling folder first and is renamed into
+ * place, so a crash never leaves a half-written version behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { PACKAGE_FILES, type BuiltPackage } from '../../runtime/format/index.ts';
+
+/** Options for {@link writePackageDir}. */
+export interface WritePackageDirOptions {
+  /**
+   * Replace an existing `<name>/<version>` folder. Published versions are
+   * immutable, so this is for rebuilding local fixtures only. @defaultValue false
+   */
+  overwrite?: boolean;
+}
+
+/**
+ * Writes `built` under `rootDir` and returns the version folder's path.
+ *
+ * @throws {Error} with `code: 'EEXIST'` when the version folder exists and
+ *   `overwrite` is not set.
+ * @throws {RangeError} when the name, version or a file path would leave the
+ *   version folder.
+ */
+export async function writePackageDir(
+  rootDir: string,
+  built: BuiltPackage,
+  options: WritePackageDirOptions = {},
+): Promise<string> {
+  const { name, version } = built.manifest;
+  for (const [what, value] of [
+    ['name', name],
+    ['version', version],
+  ] as const) {
+    if (value === '' || value === '.' || value === '..' || /[/\\]/.test(value)) {
+      throw new RangeError(`manifest ${what} '${value}' cannot be used as a folder name`);
+    }
+  }
+  const modelDir = resolve(rootDir, name);
+  const target = join(modelDir, version);
+  if (!options.overwrite && (await exists(target))) {
+    throw Object.assign(new Error(`${target} already exists; versions are immutable (pass overwrite to rebuild)`), {
+      code: 'EEXIST',
+    });
+  }
+  await mkdir(modelDir, { recursive: true });
+  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const staging = join(modelDir, `.${version}.partial-${suffix}`);
+  try {
+    await mkdir(staging);
+    await writeFile(join(staging, PACKAGE_FILES.manifest), built.manifestBytes);
+    if (built.signature !== undefined) await writeFile(join(staging, PACKAGE_FILES.signature), built.signature);
+    for (const [path, data] of built.files) {
+      const file = resolve(staging, path);
+      if (!file.startsWith(staging + sep)) throw new RangeError(`artifact file path '${path}' leaves the version folder`);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, data);
+    }
+    if (await exists(target)) {
+      // overwrite: move the old version aside first; rename cannot replace a non-empty folder.
+      const old = join(modelDir, `.${version}.old-${suffix}`);
+      await rename(target, old);
+      await rename(staging, target);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(staging, target);
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return target;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
