@@ -23,9 +23,22 @@ test('no main-thread long task during a model load and 500 predictions', async (
     }
     // Long-task entries are delivered asynchronously; give the observer a moment.
     await new Promise((resolve) => setTimeout(resolve, 200));
+    const end = performance.now();
     await runtime.dispose();
-    return { answered, longTasks: longTasks.filter((t) => t.startTime >= start).map((t) => t.duration), backend: model.backend.backend };
+    // Control: a deliberate 80 ms task must be seen, or the observer is not working.
+    setTimeout(() => {
+      const busy = performance.now();
+      while (performance.now() - busy < 80);
+    }, 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return {
+      answered,
+      longTasks: longTasks.filter((t) => t.startTime >= start && t.startTime < end).map((t) => t.duration),
+      controlSeen: longTasks.some((t) => t.startTime >= end && t.duration >= 80),
+      backend: model.backend.backend,
+    };
   });
+  expect(result.controlSeen, 'the long-task observer sees a deliberate 80 ms task').toBe(true);
   expect(result.answered).toBe(500);
   expect(result.longTasks, `long tasks (ms) on the main thread with ${result.backend}`).toEqual([]);
 });

@@ -46,7 +46,7 @@ import {
 import { loadMnist, MNIST_PIXELS, writePackageDir, type MnistData } from '../trainer/node.ts';
 
 /** Bump when the script's output changes, so every stamp goes stale. */
-const SCRIPT_VERSION = 1;
+const SCRIPT_VERSION = 2;
 const VERSION = '1.0.0';
 const SPLIT = { train: 0.8, validation: 0.1, test: 0.1, seed: 42 } as const;
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));

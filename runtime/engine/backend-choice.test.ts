@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isEdgeloopError } from '../errors.ts';
 import type { Manifest } from '../format/index.ts';
-import { allowedBackends, chooseBackend } from './backend-choice.ts';
+import { allowedBackends, chooseBackend, failoverOrder } from './backend-choice.ts';
 import type { BackendId, Capabilities, EngineSession, TensorData } from './types.ts';
 
 const withGpu: Capabilities = { webgpu: { api: true, adapter: true, fallback: true }, wasm: { simd: true, threads: false }, hardwareConcurrency: 2 };
@@ -81,5 +81,19 @@ describe('chooseBackend', () => {
       throw new Error('adapter gone');
     }, probe, { backend: 'tfjs-webgpu' }).catch((e: unknown) => e);
     expect(isEdgeloopError(forced, 'BACKEND_UNAVAILABLE')).toBe(true);
+  });
+});
+
+describe('failoverOrder', () => {
+  const all: BackendId[] = ['ort-webgpu', 'tfjs-webgpu', 'ort-wasm', 'tfjs-wasm', 'tfjs-cpu'];
+
+  it('leaves a lost WebGPU device for the same engine off the GPU, the GPU last', () => {
+    expect(failoverOrder('tfjs-webgpu', all)).toEqual(['tfjs-wasm', 'tfjs-cpu', 'ort-wasm', 'ort-webgpu']);
+    expect(failoverOrder('ort-webgpu', all)).toEqual(['ort-wasm', 'tfjs-wasm', 'tfjs-cpu', 'tfjs-webgpu']);
+  });
+
+  it('only offers backends the package and device allow', () => {
+    expect(failoverOrder('tfjs-wasm', ['tfjs-wasm', 'tfjs-cpu'])).toEqual(['tfjs-cpu']);
+    expect(failoverOrder('ort-wasm', ['ort-wasm'])).toEqual([]);
   });
 });

@@ -48,6 +48,17 @@ export function allowedBackends(manifest: Manifest, caps: Capabilities, options:
   return { allowed, excluded };
 }
 
+/**
+ * Where a model on `failed` goes next when it was forced there and nothing was timed:
+ * the same engine off the GPU first (it reuses the downloaded artifact), then the other
+ * engine off the GPU, then the other WebGPU backend (its own device); wasm before cpu.
+ */
+export function failoverOrder(failed: BackendId, candidates: readonly BackendId[]): BackendId[] {
+  const rank = (b: BackendId) =>
+    (isWebGpuBackend(b) ? 4 : 0) + (engineOf(b) === engineOf(failed) ? 0 : 2) + (b.endsWith('-cpu') ? 1 : 0);
+  return candidates.filter((b) => b !== failed).sort((a, b) => rank(a) - rank(b));
+}
+
 /** The result of {@link chooseBackend}. */
 export interface Choice {
   session: EngineSession;

@@ -75,10 +75,26 @@ export class TfjsEngine implements Engine {
   #load(): Promise<TfjsModules> {
     this.#modules ??= (async () => {
       const [tf, tfl] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
-      for (const [flag, value] of Object.entries(this.#settings.tfjsFlags)) tf.env().set(flag, value);
+      this.#applyFlags(tf);
       return { tf, tfl };
     })();
     return this.#modules;
+  }
+
+  /**
+   * Sets the `tfjsFlags` that tfjs knows by now. A backend registers its own flags
+   * (WEBGPU_…, WASM_…) when its module loads, so those are set when that backend first
+   * loads; a flag still unknown once its backend has loaded is a typo and is reported.
+   */
+  #applyFlags(tf: typeof TfCore, loadedBackend?: TfjsBackendName): void {
+    const registry = (tf.env() as unknown as { flagRegistry: Record<string, unknown> }).flagRegistry;
+    for (const [flag, value] of Object.entries(this.#settings.tfjsFlags)) {
+      if (flag in registry) {
+        if (tf.env().get(flag) !== value) tf.env().set(flag, value);
+      } else if (loadedBackend !== undefined && flag.toUpperCase().startsWith(`${loadedBackend.toUpperCase()}_`)) {
+        console.warn(`edgeloop: tfjs flag ${flag} is not known to the ${loadedBackend} backend; ignored`);
+      }
+    }
   }
 
   #initBackend(tf: typeof TfCore, name: TfjsBackendName): Promise<void> {
@@ -105,6 +121,7 @@ export class TfjsEngine implements Engine {
         'tfjs-backend-wasm-threaded-simd.wasm': paths['tfjs-backend-wasm-threaded-simd.wasm']!,
       });
     }
+    this.#applyFlags(tf, name);
     // Initialise under the lock: setBackend switches the global active backend.
     await this.exclusive(async () => {
       const previous = tf.getBackend();

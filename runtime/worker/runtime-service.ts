@@ -4,7 +4,7 @@
  * it also runs in-thread.
  */
 import { releaseProxy, transfer } from 'comlink';
-import { allowedBackends, chooseBackend, type BackendReport } from '../engine/backend-choice.ts';
+import { allowedBackends, chooseBackend, failoverOrder, type BackendReport } from '../engine/backend-choice.ts';
 import { detectCapabilities } from '../engine/capabilities.ts';
 import { OrtEngine } from '../engine/ort-engine.ts';
 import { TfjsEngine } from '../engine/tfjs-engine.ts';
@@ -30,9 +30,11 @@ import { activate, prepareImage, prepareTensor, topK } from './preprocess.ts';
 interface LoadedModel {
   readonly id: string;
   readonly manifest: Manifest;
+  /** Where the package lives, so a failover can fetch an artifact the load did not need. */
+  readonly baseUrl: string;
   /** Verified artifact bytes, kept so a failover can rebuild the model on another backend. */
-  readonly files: ReadonlyMap<string, Uint8Array>;
-  readonly artifacts: ReadonlyMap<ArtifactEngine, Artifact>;
+  readonly files: Map<string, Uint8Array>;
+  readonly artifacts: Map<ArtifactEngine, Artifact>;
   session: EngineSession;
   report: BackendReport;
   fallbacks: BackendId[];
@@ -91,9 +93,14 @@ export class RuntimeService implements WorkerApi {
       return this.#createSession(backend, manifest, files, artifacts);
     };
     const choice = await chooseBackend(allowed, excluded, create, probeInput(manifest), { ...options, warmupRuns: this.#settings.warmupRuns });
-    const fallbacks = choice.fallbacks.length > 0 ? choice.fallbacks : allowed.filter((b) => b !== choice.report.backend);
+    // A forced backend downloads only its own artifact; should it fail mid-session, the
+    // model still moves on, to every other backend the package and device allow.
+    const forced = options.backend !== undefined && options.backend !== 'auto';
+    const fallbacks = forced
+      ? failoverOrder(choice.report.backend, allowedBackends(manifest, caps, { allow: options.allow }).allowed)
+      : choice.fallbacks;
     const id = crypto.randomUUID();
-    this.#models.set(id, { id, manifest, files, artifacts, session: choice.session, report: choice.report, fallbacks, failover: options.failover });
+    this.#models.set(id, { id, manifest, baseUrl, files, artifacts, session: choice.session, report: choice.report, fallbacks, failover: options.failover });
     report({ phase: 'ready', loadedBytes: totalBytes, totalBytes });
     return { id, manifest, backend: choice.report, loadMs: performance.now() - started };
   }
@@ -211,6 +218,7 @@ export class RuntimeService implements WorkerApi {
     while (model.fallbacks.length > 0) {
       const backend = model.fallbacks.shift()!;
       try {
+        await this.#ensureArtifact(model, engineOf(backend));
         model.session = await this.#createSession(backend, model.manifest, model.files, model.artifacts);
         model.report = {
           ...model.report,
@@ -225,6 +233,16 @@ export class RuntimeService implements WorkerApi {
     throw new EdgeloopError('ALL_BACKENDS_FAILED', `every backend failed for ${model.manifest.name}@${model.manifest.version}: ${errors.join('; ')}`, {
       details: { errors },
     });
+  }
+
+  /** Downloads and verifies the package's artifact for `engine` if the load skipped it. */
+  async #ensureArtifact(model: LoadedModel, engine: ArtifactEngine): Promise<void> {
+    if (model.artifacts.has(engine)) return;
+    const artifact = model.manifest.artifacts.find((a) => a.engine === engine);
+    if (!artifact) throw new EdgeloopError('NO_COMPATIBLE_ARTIFACT', `the package has no ${engine} artifact`, { details: { engine } });
+    const fetched = await fetchArtifacts(model.baseUrl, [artifact]);
+    for (const [path, bytes] of fetched) model.files.set(path, bytes);
+    model.artifacts.set(engine, artifact);
   }
 
   #model(modelId: string): LoadedModel {

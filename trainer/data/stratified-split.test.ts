@@ -28,9 +28,11 @@ describe('stratifiedSplit', () => {
   it('sizes add up and follow the fractions', () => {
     const split = stratifiedSplit(labels, { train: 0.8, validation: 0.1, test: 0.1, seed: 42 });
     expect(split.train.length + split.validation.length + split.test.length).toBe(labels.length);
-    expect(Math.abs(split.train.length - 0.8 * labels.length)).toBeLessThanOrEqual(10);
-    expect(Math.abs(split.validation.length - 0.1 * labels.length)).toBeLessThanOrEqual(10);
-    expect(Math.abs(split.test.length - 0.1 * labels.length)).toBeLessThanOrEqual(10);
+    // Per-class rounding must not drift the totals: N × fraction exactly, where that is whole.
+    expect(labels.length % 10).toBe(0);
+    expect(split.train.length).toBe(0.8 * labels.length);
+    expect(split.validation.length).toBe(0.1 * labels.length);
+    expect(split.test.length).toBe(0.1 * labels.length);
   });
 
   it('keeps each class in the requested proportions', () => {

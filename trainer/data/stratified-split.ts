@@ -68,6 +68,9 @@ export function stratifiedSplit(labels: ArrayLike<number>, options: StratifiedSp
 
   const nonEmpty = SPLIT_NAMES.filter((name) => fractions[name] > 0);
   const out: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
+  // What earlier classes' rounding left over (ideal minus assigned), carried into the next
+  // class so the split totals come out as N × fraction (10,000 × 0.1 = 1,000, not 999).
+  const carry: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
   // Visit classes in label order so the result does not depend on first-seen order.
   for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
     const members = byClass.get(label)!;
@@ -78,7 +81,8 @@ export function stratifiedSplit(labels: ArrayLike<number>, options: StratifiedSp
       );
     }
     shuffleInPlace(members, random);
-    const counts = splitCounts(members.length, fractions);
+    const counts = splitCounts(members.length, fractions, carry);
+    for (const name of SPLIT_NAMES) carry[name] += members.length * fractions[name] - counts[name];
     let start = 0;
     for (const name of SPLIT_NAMES) {
       for (let k = start; k < start + counts[name]; k++) out[name].push(members[k]);
@@ -92,14 +96,18 @@ export function stratifiedSplit(labels: ArrayLike<number>, options: StratifiedSp
   };
 }
 
-/** Largest-remainder rounding of `n × fraction`, then at least 1 in each non-empty split. */
-function splitCounts(n: number, fractions: Record<SplitName, number>): Record<SplitName, number> {
+/**
+ * Largest-remainder rounding of `n × fraction + carry` (never below 0), then at least 1 in
+ * each non-empty split. The carry keeps every class within one member of its share while
+ * the totals over all classes stay exact.
+ */
+function splitCounts(n: number, fractions: Record<SplitName, number>, carry: Record<SplitName, number>): Record<SplitName, number> {
   const counts: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
   const remainders: Array<{ name: SplitName; rest: number }> = [];
   let assigned = 0;
   for (const name of SPLIT_NAMES) {
-    const ideal = n * fractions[name];
-    counts[name] = Math.floor(ideal + 1e-9);
+    const ideal = Math.max(0, n * fractions[name] + (fractions[name] > 0 ? carry[name] : 0));
+    counts[name] = Math.min(n - assigned, Math.floor(ideal + 1e-9));
     assigned += counts[name];
     remainders.push({ name, rest: ideal - counts[name] });
   }
