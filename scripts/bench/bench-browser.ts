@@ -4,7 +4,7 @@
  * with WebGPU, on the bench harness page (pwa/bench.html, `window.bench`).
  */
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { CHROMIUM_BASE_ARGS, WEBGPU_ARGS, ensureChromium } from '../chromium.ts';
 import { startStaticServer, type StaticServer } from '../static-server.ts';
 import type { ProgressLog } from './progress-log.ts';
