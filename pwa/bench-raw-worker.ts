@@ -131,6 +131,8 @@ async function loadOrt(backend: 'ort-webgpu' | 'ort-wasm', url: string, settings
   const session = await ort.InferenceSession.create(new Uint8Array(await response.arrayBuffer()), {
     executionProviders: [backend === 'ort-webgpu' ? 'webgpu' : 'wasm'],
     graphOptimizationLevel: 'all',
+    // As edgeloop's engine (runtime/engine/ort-engine.ts).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;

@@ -9,7 +9,23 @@ import type { BackendReport } from './engine/backend-choice.ts';
 import type { BackendId, Capabilities } from './engine/types.ts';
 import { EdgeloopError } from './errors.ts';
 import type { Manifest } from './format/index.ts';
-import type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, RuntimeSettings, WireInput, WorkerApi } from './worker/api.ts';
+import type {
+  BatchOptions,
+  BatchProgress,
+  InstallProgress,
+  InstallResult,
+  InstalledVersion,
+  LoadProgress,
+  LoadSource,
+  PredictOptions,
+  Prediction,
+  RuntimeSettings,
+  StorageEstimate,
+  UpdateCheck,
+  UpdatePolicy,
+  WireInput,
+  WorkerApi,
+} from './worker/api.ts';
 import { installErrorTransfer } from './worker/error-transfer.ts';
 import type { TensorInput } from './worker/preprocess.ts';
 
@@ -31,6 +47,34 @@ export interface RuntimeOptions {
   warmupRuns?: number;
   /** A worker to use instead of the bundled one (it must run `worker/worker-entry.ts`). */
   worker?: Worker;
+  /**
+   * For models loaded by name from the store: `manual` (only `install` changes the
+   * version), `on-load` (check the registry, install a newer version, then load) or
+   * `background` (load what is installed, update for next time). Automatic updates are
+   * skipped when the browser asks to save data. @defaultValue 'manual'
+   */
+  updatePolicy?: UpdatePolicy;
+  /** IndexedDB database name of the model store. @defaultValue 'edgeloop-models' */
+  storeName?: string;
+}
+
+/** Options of {@link Runtime.install}. */
+export interface InstallOptions {
+  /** Registry base URL: the folder holding `<name>/index.json` and `<name>/<version>/`. */
+  from: string;
+  /** An exact version (also the only way to install one older than what is installed). */
+  version?: string;
+  /** An alias of the registry index. @defaultValue 'latest' */
+  alias?: string;
+  onProgress?: (progress: InstallProgress) => void;
+  /** Aborts the install; files already verified stay stored, so the next install resumes. */
+  signal?: AbortSignal;
+}
+
+/** Storage figures for the page's origin. */
+export interface StorageInfo extends StorageEstimate {
+  /** The browser promised not to evict this origin's storage under pressure. */
+  persisted: boolean;
 }
 
 /** Options of {@link Runtime.load}. */
@@ -80,8 +124,30 @@ export interface Model {
 export interface Runtime {
   /** What the worker detected: WebGPU adapter, fallback adapter, f16, wasm SIMD and threads. */
   capabilities(): Promise<Capabilities>;
-  /** Loads a package from a URL (its `manifest.json` or its folder) or from a manifest object plus `baseUrl`. */
+  /**
+   * Loads a package: by name (`'mnist-cnn'`, the active version in the model store,
+   * no network needed), from a URL (its `manifest.json` or its folder), or from a
+   * manifest object plus `baseUrl`.
+   */
   load(source: string | URL | Manifest, options?: LoadOptions): Promise<Model>;
+  /** Downloads a version into the model store, verifying everything, then makes it active in one step. */
+  install(name: string, options: InstallOptions): Promise<InstallResult>;
+  /** The versions of `name` in the store, newest first. */
+  versions(name: string): Promise<InstalledVersion[]>;
+  /** Makes an installed version the active one. */
+  activate(name: string, version: string): Promise<void>;
+  /** Goes back to the previously active version; resolves to it. */
+  rollback(name: string): Promise<string>;
+  /** A pinned version is never evicted to make room. */
+  pin(name: string, version: string, pinned?: boolean): Promise<void>;
+  /** Deletes a version (not the active one, nor one loaded in any tab). */
+  remove(name: string, version: string): Promise<void>;
+  /** Asks the registry (with the stored ETag) whether a newer version is out. */
+  checkForUpdate(name: string): Promise<UpdateCheck>;
+  /** Usage and quota of the origin's storage, and whether it is persistent. */
+  storage(): Promise<StorageInfo>;
+  /** Asks the browser to make the origin's storage persistent; resolves to the answer. */
+  persist(): Promise<boolean>;
   /** Unloads every model and stops the worker. */
   dispose(): Promise<void>;
 }
@@ -102,7 +168,20 @@ export function resolveRuntimeSettings(options: RuntimeOptions = {}): RuntimeSet
     wasmThreads: threads === 'auto' ? (isolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1) : isolated ? threads : 1,
     tfjsFlags: Object.freeze({ ...(options.tfjsFlags ?? {}) }),
     warmupRuns,
+    updatePolicy: checkedPolicy(options.updatePolicy ?? 'manual'),
+    storeName: options.storeName ?? 'edgeloop-models',
   });
+}
+
+function checkedPolicy(policy: UpdatePolicy): UpdatePolicy {
+  if (policy !== 'manual' && policy !== 'on-load' && policy !== 'background') throw new RangeError(`updatePolicy must be 'manual', 'on-load' or 'background' (got ${String(policy)})`);
+  return policy;
+}
+
+/** A bare package name (as opposed to a URL): loads from the model store. */
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+function isPackageName(source: string): boolean {
+  return PACKAGE_NAME.test(source) && !source.endsWith('.json');
 }
 
 /** Starts the runtime worker and returns its client. */
@@ -134,15 +213,75 @@ class RuntimeClient implements Runtime {
   async load(source: string | URL | Manifest, options: LoadOptions = {}): Promise<Model> {
     this.#assertAlive();
     const { onProgress, baseUrl, backend = 'auto', allow, failover = true } = options;
-    const wireSource =
-      typeof source === 'string' || source instanceof URL
-        ? { url: new URL(source, globalThis.location?.href).href }
-        : { manifest: source, baseUrl: new URL(requireBaseUrl(baseUrl), globalThis.location?.href).href };
+    const wireSource: LoadSource =
+      typeof source === 'string' && isPackageName(source)
+        ? { name: source }
+        : typeof source === 'string' || source instanceof URL
+          ? { url: new URL(source, globalThis.location?.href).href }
+          : { manifest: source, baseUrl: new URL(requireBaseUrl(baseUrl), globalThis.location?.href).href };
     const callback = onProgress ? proxy(onProgress) : undefined;
     const info = await this.api.load(wireSource, { backend, allow, failover }, callback);
     const model = new ModelClient(this.api, info.id, info.manifest, info.backend, info.loadMs, (m) => this.#models.delete(m));
     this.#models.add(model);
     return model;
+  }
+
+  async install(name: string, options: InstallOptions): Promise<InstallResult> {
+    this.#assertAlive();
+    if (!isPackageName(name)) throw new TypeError(`install needs a package name (lower-case letters, digits, . _ -), got ${JSON.stringify(name)}`);
+    if (!options || typeof options.from !== 'string') throw new TypeError('install needs options.from: the registry base URL');
+    const { onProgress, signal, from, version, alias } = options;
+    if (signal?.aborted) throw new EdgeloopError('ABORTED', 'the install was aborted before it started', { cause: signal.reason });
+    const installId = crypto.randomUUID();
+    const abort = () => void this.api.abortInstall(installId);
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const url = new URL(from, globalThis.location?.href).href;
+      return await this.api.install(name, { from: url, version, alias }, installId, onProgress ? proxy(onProgress) : undefined);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  versions(name: string): Promise<InstalledVersion[]> {
+    this.#assertAlive();
+    return this.api.versions(name);
+  }
+
+  activate(name: string, version: string): Promise<void> {
+    this.#assertAlive();
+    return this.api.activate(name, version);
+  }
+
+  rollback(name: string): Promise<string> {
+    this.#assertAlive();
+    return this.api.rollback(name);
+  }
+
+  pin(name: string, version: string, pinned = true): Promise<void> {
+    this.#assertAlive();
+    return this.api.pin(name, version, pinned);
+  }
+
+  remove(name: string, version: string): Promise<void> {
+    this.#assertAlive();
+    return this.api.remove(name, version);
+  }
+
+  checkForUpdate(name: string): Promise<UpdateCheck> {
+    this.#assertAlive();
+    return this.api.checkForUpdate(name);
+  }
+
+  async storage(): Promise<StorageInfo> {
+    this.#assertAlive();
+    const [estimate, persisted] = await Promise.all([this.api.storageEstimate(), navigator.storage?.persisted?.() ?? Promise.resolve(false)]);
+    return { ...estimate, persisted };
+  }
+
+  async persist(): Promise<boolean> {
+    // StorageManager.persist() exists on the main thread only.
+    return (await navigator.storage?.persist?.()) ?? false;
   }
 
   async dispose(): Promise<void> {

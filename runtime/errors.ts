@@ -24,6 +24,16 @@ export type EdgeloopErrorCode =
   | 'ALL_BACKENDS_FAILED'
   | 'MODEL_LOAD_FAILED'
   | 'INFERENCE_FAILED'
+  // model store and registry
+  | 'INDEX_INVALID'
+  | 'INDEX_EXPIRED'
+  | 'ROLLBACK_REFUSED'
+  | 'VERSION_NOT_FOUND'
+  | 'NOT_INSTALLED'
+  | 'VERSION_ACTIVE'
+  | 'VERSION_IN_USE'
+  | 'QUOTA_EXCEEDED'
+  | 'STORE_UNAVAILABLE'
   // inputs and lifecycle
   | 'INPUT_INVALID'
   | 'MODEL_DISPOSED'

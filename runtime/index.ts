@@ -3,8 +3,8 @@
  */
 
 // ### Runtime (main thread)
-export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Model, type ModelBatchOptions, type ModelInput, type ModelPredictOptions, type Runtime, type RuntimeOptions } from './client.ts';
-export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction } from './worker/api.ts';
+export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Model, type ModelBatchOptions, type ModelInput, type ModelPredictOptions, type Runtime, type RuntimeOptions, type InstallOptions, type StorageInfo } from './client.ts';
+export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, InstallProgress, InstallResult, InstalledVersion, UpdateCheck, UpdatePolicy, StorageEstimate } from './worker/api.ts';
 export type { TensorInput, TopK } from './worker/preprocess.ts';
 
 // ### Backends

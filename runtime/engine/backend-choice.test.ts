@@ -45,7 +45,30 @@ describe('allowedBackends', () => {
   });
 });
 
+describe('allowedBackends order', () => {
+  it('times WebGPU last on a software (fallback) adapter, first on a real one', () => {
+    const both = manifest(['tfjs', 'onnx']);
+    expect(allowedBackends(both, withGpu).allowed).toEqual(['ort-wasm', 'tfjs-wasm', 'tfjs-cpu', 'ort-webgpu', 'tfjs-webgpu']);
+    const hardware: Capabilities = { ...withGpu, webgpu: { api: true, adapter: true, fallback: false } };
+    expect(allowedBackends(both, hardware).allowed).toEqual(['ort-webgpu', 'tfjs-webgpu', 'ort-wasm', 'tfjs-wasm', 'tfjs-cpu']);
+  });
+});
+
 describe('chooseBackend', () => {
+  it('stops timing a backend once a warm run is 3× slower than the best so far', async () => {
+    const calls: Partial<Record<BackendId, number>> = {};
+    const counting = (backend: BackendId, ms: number): EngineSession => {
+      const inner = session(backend, ms, []);
+      return { ...inner, run: (input) => ((calls[backend] = (calls[backend] ?? 0) + 1), inner.run(input)) };
+    };
+    const choice = await chooseBackend(['tfjs-wasm', 'tfjs-webgpu'], [], async (b) => counting(b, b === 'tfjs-wasm' ? 1 : 20), probe, { warmupRuns: 4 });
+    expect(choice.report.backend).toBe('tfjs-wasm');
+    expect(calls['tfjs-wasm']).toBe(1 + 4); // one untimed run, then all four timed
+    expect(calls['tfjs-webgpu']).toBe(1 + 1); // one untimed, one timed: hopeless, stopped
+    expect(choice.report.candidates.find((c) => c.backend === 'tfjs-webgpu')!.warmupMs!).toBeGreaterThanOrEqual(20);
+  });
+
+
   it('keeps the fastest measured backend, disposes the others, and ranks the fallbacks', async () => {
     const log: string[] = [];
     const times: Partial<Record<BackendId, number>> = { 'tfjs-webgpu': 12, 'tfjs-wasm': 1, 'tfjs-cpu': 6 };

@@ -45,6 +45,9 @@ export function allowedBackends(manifest: Manifest, caps: Capabilities, options:
     else if (isWebGpuBackend(backend) && !caps.webgpu.adapter) excluded.push({ backend, skipped: caps.webgpu.reason ?? 'no WebGPU adapter' });
     else allowed.push(backend);
   }
+  // On a software (fallback) adapter, WebGPU is the least likely to win: time it last, so the
+  // early stop above spares the user most of its slow warm-up.
+  if (caps.webgpu.fallback) allowed.sort((a, b) => Number(isWebGpuBackend(a)) - Number(isWebGpuBackend(b)));
   return { allowed, excluded };
 }
 
@@ -67,10 +70,14 @@ export interface Choice {
   fallbacks: BackendId[];
 }
 
+/** A candidate whose warm run is this many times the best so far stops being timed. */
+const HOPELESS_FACTOR = 3;
+
 /**
- * Creates a session on each allowed backend in turn, times `warmupRuns` runs of
- * `probe` after one untimed run, keeps the fastest session and disposes the rest.
- * With a forced backend, creates only that one.
+ * Creates a session on each allowed backend in turn, times up to `warmupRuns` runs of
+ * `probe` after one untimed run (fewer once a run is {@link HOPELESS_FACTOR}× slower
+ * than the best so far), scores each by its fastest run, keeps the fastest session and
+ * disposes the rest. With a forced backend, creates only that one.
  */
 export async function chooseBackend(
   allowed: readonly BackendId[],
@@ -100,18 +107,24 @@ export async function chooseBackend(
   const runs = Math.max(1, options.warmupRuns ?? 3);
   const measured: Array<{ backend: BackendId; warmupMs: number; session: EngineSession }> = [];
   const failed: BackendCandidate[] = [];
+  let bestMs = Infinity;
   for (const backend of allowed) {
     let session: EngineSession | undefined;
     try {
       session = await createSession(backend);
-      await session.run(probe);
+      await session.run(probe); // compiles; not timed
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const start = performance.now();
         await session.run(probe);
         times.push(performance.now() - start);
+        // A warm run this much slower than the best so far cannot win: stop timing it.
+        if (times[i]! > HOPELESS_FACTOR * bestMs) break;
       }
-      measured.push({ backend, warmupMs: median(times), session });
+      // The fastest run: noise here (GC, another tab, a busy core) only ever adds time.
+      const warmupMs = Math.min(...times);
+      bestMs = Math.min(bestMs, warmupMs);
+      measured.push({ backend, warmupMs, session });
     } catch (cause) {
       session?.dispose();
       failed.push({ backend, skipped: `failed: ${message(cause)}` });
@@ -138,12 +151,6 @@ export async function chooseBackend(
     },
     fallbacks: rest.map((m) => m.backend),
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function fmt(ms: number): string {

@@ -31,6 +31,9 @@ export class OrtEngine implements Engine {
       session = await ort.InferenceSession.create(bytes, {
         executionProviders: [backend === 'ort-webgpu' ? 'webgpu' : 'wasm'],
         graphOptimizationLevel: 'all',
+        // Idle intra-op threads must not spin: on a phone-class CPU they would take the cores
+        // the page and the other engine need (and the battery).
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
     } catch (cause) {
       throw new EdgeloopError('MODEL_LOAD_FAILED', `onnxruntime-web could not create a ${backend} session for ${path}: ${errorText(cause)}`, {

@@ -56,3 +56,19 @@ export {
   type CreatePackageInput,
   type PackageFileInput,
 } from './create-package.ts';
+
+// ### Registry index
+export {
+  INDEX_FILES,
+  INDEX_FORMAT,
+  MAX_INDEX_BYTES,
+  compareVersions,
+  createRegistryIndex,
+  isVersion,
+  newestVersion,
+  parseRegistryIndex,
+  validateRegistryIndex,
+  type CreateRegistryIndexOptions,
+  type RegistryIndex,
+  type RegistryIndexVersion,
+} from './registry-index.ts';

@@ -7,6 +7,13 @@ import type { BackendReport } from '../engine/backend-choice.ts';
 import type { BackendId, Capabilities } from '../engine/types.ts';
 import type { Manifest } from '../format/index.ts';
 import type { ImageSource, TensorInput, TopK } from './preprocess.ts';
+import type { InstallProgress, InstallRequest, InstallResult, StorageEstimate, UpdateCheck } from '../store/installer.ts';
+import type { InstalledVersion } from '../store/model-store.ts';
+
+export type { InstallProgress, InstallRequest, InstallResult, InstalledVersion, StorageEstimate, UpdateCheck };
+
+/** When a model loaded by name looks for a newer version. */
+export type UpdatePolicy = 'manual' | 'on-load' | 'background';
 
 /** Fully-resolved runtime settings, fixed when the worker starts. */
 export interface RuntimeSettings {
@@ -20,10 +27,14 @@ export interface RuntimeSettings {
   readonly tfjsFlags: Readonly<Record<string, number | boolean>>;
   /** Timed warm-up runs per candidate backend during `auto`. */
   readonly warmupRuns: number;
+  /** For models loaded by name: when to look for (and install) a newer version. */
+  readonly updatePolicy: UpdatePolicy;
+  /** The IndexedDB database of the model store. */
+  readonly storeName: string;
 }
 
 /** Where a model comes from: a URL (manifest.json or its folder), or a manifest with the base URL of its files. */
-export type LoadSource = { url: string } | { manifest: Manifest; baseUrl: string };
+export type LoadSource = { url: string } | { manifest: Manifest; baseUrl: string } | { name: string };
 
 /** Options of a load that cross to the worker. */
 export interface WorkerLoadOptions {
@@ -50,6 +61,8 @@ export interface ModelInfo {
   manifest: Manifest;
   backend: BackendReport;
   loadMs: number;
+  /** Where the bytes came from: the network (a URL) or the model store (a name). */
+  from: 'network' | 'store';
 }
 
 /** An input as it crosses the boundary. */
@@ -96,4 +109,16 @@ export interface WorkerApi {
   simulateDeviceLoss(modelId: string): Promise<void>;
   unload(modelId: string): Promise<void>;
   dispose(): Promise<void>;
+
+  // ### Model store
+  install(name: string, request: InstallRequest, installId: string, onProgress?: (progress: InstallProgress) => void): Promise<InstallResult>;
+  /** Aborts the install started with `installId` (what was stored stays, for a resume). */
+  abortInstall(installId: string): Promise<void>;
+  versions(name: string): Promise<InstalledVersion[]>;
+  activate(name: string, version: string): Promise<void>;
+  rollback(name: string): Promise<string>;
+  pin(name: string, version: string, pinned: boolean): Promise<void>;
+  remove(name: string, version: string): Promise<void>;
+  checkForUpdate(name: string): Promise<UpdateCheck>;
+  storageEstimate(): Promise<StorageEstimate>;
 }

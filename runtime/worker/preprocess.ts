@@ -115,18 +115,34 @@ function resizeToRgba(image: ImageSource, width: number, height: number): Uint8C
 
 function normalise(manifest: Manifest, data: ArrayLike<number>, shape: readonly number[], channelAxis: number): Float32Array {
   const { scale = 1, invert = false, mean, std } = manifest.input.preprocessing ?? {};
+  const channels = mean && std && mean.length > 1 ? shape[channelAxis]! : 1;
+  // scale, invert and mean/std fold into one multiply-add per channel: x·a[c] + b[c].
+  const a = new Float64Array(channels);
+  const b = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const m = mean && std ? mean[mean.length === 1 ? 0 : c]! : 0;
+    const s = mean && std ? std[std.length === 1 ? 0 : c]! : 1;
+    a[c] = (invert ? -scale : scale) / s;
+    b[c] = ((invert ? 1 : 0) - m) / s;
+  }
   const out = new Float32Array(data.length);
-  const channels = shape[channelAxis]!;
+  if (channels === 1) {
+    const a0 = a[0]!;
+    const b0 = b[0]!;
+    if (a0 === 1 && b0 === 0) out.set(data);
+    else for (let i = 0; i < out.length; i++) out[i] = data[i]! * a0 + b0;
+    return out;
+  }
   // Stride of the channel axis: 1 for channels-last, H*W for NCHW.
-  const stride = shape.slice(channelAxis + 1).reduce((a, b) => a * b, 1);
-  for (let i = 0; i < data.length; i++) {
-    let x = data[i]! * scale;
-    if (invert) x = 1 - x;
-    if (mean && std) {
-      const c = mean.length === 1 ? 0 : Math.floor(i / stride) % channels;
-      x = (x - mean[c]!) / std[c]!;
+  const stride = shape.slice(channelAxis + 1).reduce((x, y) => x * y, 1);
+  for (let start = 0; start < out.length; start += stride * channels) {
+    for (let c = 0; c < channels; c++) {
+      const ac = a[c]!;
+      const bc = b[c]!;
+      const from = start + c * stride;
+      if (stride === 1) out[from] = data[from]! * ac + bc;
+      else for (let i = from; i < from + stride; i++) out[i] = data[i]! * ac + bc;
     }
-    out[i] = x;
   }
   return out;
 }

@@ -24,14 +24,26 @@ import type {
   WorkerApi,
   WorkerLoadOptions,
 } from './api.ts';
-import { fetchArtifacts, fetchManifest, packageBaseUrl } from './package-fetch.ts';
+import { fetchArtifacts, fetchManifest, packageBaseUrl, checkSignature, type DownloadProgress } from './package-fetch.ts';
+import { ModelStore } from '../store/model-store.ts';
+import { Installer, type InstallProgress, type InstallRequest, type InstallResult, type StorageEstimate, type UpdateCheck } from '../store/installer.ts';
+import type { InstalledVersion } from '../store/model-store.ts';
+import { parseManifest, verifyFileBytes } from '../format/index.ts';
+
+/** Gets the verified files of some artifacts. */
+type FileSource = (artifacts: readonly Artifact[], onProgress?: (progress: DownloadProgress) => void) => Promise<Map<string, Uint8Array>>;
+
+/** The Web Lock a page holds while it has `name@version` loaded from the store. */
+const loadedLockName = (name: string, version: string) => `edgeloop:loaded:${name}@${version}`;
 import { activate, prepareImage, prepareTensor, topK } from './preprocess.ts';
 
 interface LoadedModel {
   readonly id: string;
   readonly manifest: Manifest;
-  /** Where the package lives, so a failover can fetch an artifact the load did not need. */
-  readonly baseUrl: string;
+  /** Gets (and verifies) the files of artifacts, from the network or the store: a failover may need one the load did not. */
+  readonly getFiles: FileSource;
+  /** Releases this model's "loaded" lock (store models), so the version may be evicted again. */
+  readonly release?: () => void;
   /** Verified artifact bytes, kept so a failover can rebuild the model on another backend. */
   readonly files: Map<string, Uint8Array>;
   readonly artifacts: Map<ArtifactEngine, Artifact>;
@@ -74,35 +86,40 @@ export class RuntimeService implements WorkerApi {
   async #load(source: LoadSource, options: WorkerLoadOptions, report: (progress: LoadProgress) => void): Promise<ModelInfo> {
     const started = performance.now();
     report({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
-    const { manifest, baseUrl } = await this.#resolveManifest(source);
+    const { manifest, getFiles, from, release: releaseLock } = await this.#resolveSource(source);
+    let registered = false;
+    try {
+      const caps = await this.capabilities();
+      const { allowed, excluded } = allowedBackends(manifest, caps, options);
+      const artifacts = new Map<ArtifactEngine, Artifact>();
+      for (const backend of allowed) {
+        const engine = engineOf(backend);
+        const artifact = manifest.artifacts.find((a) => a.engine === engine);
+        if (artifact && !artifacts.has(engine)) artifacts.set(engine, artifact);
+      }
+      const totalBytes = [...artifacts.values()].flatMap((a) => a.files).reduce((sum, f) => sum + f.bytes, 0);
+      report({ phase: 'download', loadedBytes: 0, totalBytes });
+      const files = await getFiles([...artifacts.values()], ({ loadedBytes }) => report({ phase: 'download', loadedBytes, totalBytes }));
 
-    const caps = await this.capabilities();
-    const { allowed, excluded } = allowedBackends(manifest, caps, options);
-    const artifacts = new Map<ArtifactEngine, Artifact>();
-    for (const backend of allowed) {
-      const engine = engineOf(backend);
-      const artifact = manifest.artifacts.find((a) => a.engine === engine);
-      if (artifact && !artifacts.has(engine)) artifacts.set(engine, artifact);
+      const create = (backend: BackendId) => {
+        report({ phase: 'backend', loadedBytes: totalBytes, totalBytes, backend });
+        return this.#createSession(backend, manifest, files, artifacts);
+      };
+      const choice = await chooseBackend(allowed, excluded, create, probeInput(manifest), { ...options, warmupRuns: this.#settings.warmupRuns });
+      // A forced backend downloads only its own artifact; should it fail mid-session, the
+      // model still moves on, to every other backend the package and device allow.
+      const forced = options.backend !== undefined && options.backend !== 'auto';
+      const fallbacks = forced
+        ? failoverOrder(choice.report.backend, allowedBackends(manifest, caps, { allow: options.allow }).allowed)
+        : choice.fallbacks;
+      const id = crypto.randomUUID();
+      this.#models.set(id, { id, manifest, getFiles, release: releaseLock, files, artifacts, session: choice.session, report: choice.report, fallbacks, failover: options.failover });
+      registered = true;
+      report({ phase: 'ready', loadedBytes: totalBytes, totalBytes });
+      return { id, manifest, backend: choice.report, loadMs: performance.now() - started, from };
+    } finally {
+      if (!registered) releaseLock?.();
     }
-    const totalBytes = [...artifacts.values()].flatMap((a) => a.files).reduce((sum, f) => sum + f.bytes, 0);
-    report({ phase: 'download', loadedBytes: 0, totalBytes });
-    const files = await fetchArtifacts(baseUrl, [...artifacts.values()], ({ loadedBytes }) => report({ phase: 'download', loadedBytes, totalBytes }));
-
-    const create = (backend: BackendId) => {
-      report({ phase: 'backend', loadedBytes: totalBytes, totalBytes, backend });
-      return this.#createSession(backend, manifest, files, artifacts);
-    };
-    const choice = await chooseBackend(allowed, excluded, create, probeInput(manifest), { ...options, warmupRuns: this.#settings.warmupRuns });
-    // A forced backend downloads only its own artifact; should it fail mid-session, the
-    // model still moves on, to every other backend the package and device allow.
-    const forced = options.backend !== undefined && options.backend !== 'auto';
-    const fallbacks = forced
-      ? failoverOrder(choice.report.backend, allowedBackends(manifest, caps, { allow: options.allow }).allowed)
-      : choice.fallbacks;
-    const id = crypto.randomUUID();
-    this.#models.set(id, { id, manifest, baseUrl, files, artifacts, session: choice.session, report: choice.report, fallbacks, failover: options.failover });
-    report({ phase: 'ready', loadedBytes: totalBytes, totalBytes });
-    return { id, manifest, backend: choice.report, loadMs: performance.now() - started };
   }
 
   async predict(modelId: string, input: WireInput, options: PredictOptions): Promise<Prediction> {
@@ -161,25 +178,161 @@ export class RuntimeService implements WorkerApi {
     if (!model) return;
     this.#models.delete(modelId);
     model.session.dispose();
+    model.release?.();
   }
 
   async dispose(): Promise<void> {
     this.#disposed = true;
     for (const id of [...this.#models.keys()]) await this.unload(id);
+    for (const controller of this.#installs.values()) controller.abort(new EdgeloopError('RUNTIME_DISPOSED', 'the runtime was disposed'));
+    this.#store?.close();
   }
 
-  async #resolveManifest(source: LoadSource): Promise<{ manifest: Manifest; baseUrl: string }> {
+  async #resolveSource(source: LoadSource): Promise<{ manifest: Manifest; getFiles: FileSource; from: 'network' | 'store'; release?: () => void }> {
     const trust = { trustedKeys: this.#settings.trustedKeys, allowUnsigned: this.#settings.allowUnsigned };
+    if ('name' in source) return this.#fromStore(source.name);
     if ('url' in source) {
       const baseUrl = packageBaseUrl(source.url);
-      return { manifest: await fetchManifest(baseUrl, trust), baseUrl };
+      return { manifest: await fetchManifest(baseUrl, trust), getFiles: networkFiles(baseUrl), from: 'network' };
     }
     if (trust.trustedKeys.length > 0 && !trust.allowUnsigned) {
       throw new EdgeloopError('SIGNATURE_MISSING', 'a manifest passed as an object carries no signature; load the package by URL, or set allowUnsigned', {
         details: { name: source.manifest?.name },
       });
     }
-    return { manifest: validateManifest(source.manifest), baseUrl: packageBaseUrl(source.baseUrl) };
+    return { manifest: validateManifest(source.manifest), getFiles: networkFiles(packageBaseUrl(source.baseUrl)), from: 'network' };
+  }
+
+  /**
+   * The active version of `name` from the store, after the update policy had its say.
+   * The signature and every file hash are checked again on the way out: nothing that
+   * changed on disk since the install reaches an engine.
+   */
+  async #fromStore(name: string): Promise<{ manifest: Manifest; getFiles: FileSource; from: 'store'; release: () => void }> {
+    const store = this.#modelStore();
+    await this.#applyUpdatePolicy(name);
+    const model = await store.model(name);
+    if (!model?.active) throw new EdgeloopError('NOT_INSTALLED', `${name} is not installed; runtime.install('${name}', { from }) first`, { details: { name } });
+    const version = model.active;
+    const record = await store.version(name, version);
+    if (!record || record.state !== 'complete') throw new EdgeloopError('NOT_INSTALLED', `${name}@${version} is not installed completely`, { details: { name, version } });
+    await checkSignature(record.manifestBytes, record.signature, { trustedKeys: this.#settings.trustedKeys, allowUnsigned: this.#settings.allowUnsigned });
+    const manifest = parseManifest(record.manifestBytes);
+    const release = await holdLock(loadedLockName(name, version));
+    void store.touch(name, version).catch(() => undefined);
+    const getFiles: FileSource = async (artifacts, onProgress) => {
+      const files = artifacts.flatMap((a) => a.files);
+      const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
+      let loadedBytes = 0;
+      const out = new Map<string, Uint8Array>();
+      for (const file of files) {
+        const stored = await store.readFile(name, version, file.path);
+        if (!stored) throw new EdgeloopError('INTEGRITY_MISMATCH', `${name}@${version}: ${file.path} is missing from the store; install the version again`, { details: { name, version, path: file.path } });
+        const data = new Uint8Array(stored.data);
+        await verifyFileBytes(file, data, { url: `indexeddb:${name}/${version}/${file.path}` });
+        out.set(file.path, data);
+        loadedBytes += file.bytes;
+        onProgress?.({ loadedBytes, totalBytes });
+      }
+      return out;
+    };
+    return { manifest, getFiles, from: 'store', release };
+  }
+
+  /** `on-load`: install a newer version before loading; `background`: after. Never on Save-Data, never fatal. */
+  async #applyUpdatePolicy(name: string): Promise<void> {
+    const policy = this.#settings.updatePolicy;
+    if (policy === 'manual' || (navigator as Navigator & { connection?: { saveData?: boolean } }).connection?.saveData) return;
+    const update = async () => {
+      const model = await this.#modelStore().model(name);
+      if (!model?.source) return;
+      const check = await this.#installer().checkForUpdate(name);
+      if (check.updateAvailable && check.latest) await this.#installer().install(name, { from: model.source, version: check.latest });
+    };
+    if (policy === 'on-load') {
+      await update().catch((error: unknown) => console.warn(`edgeloop: update check for ${name} failed; loading the installed version`, error));
+    } else {
+      void update().catch((error: unknown) => console.warn(`edgeloop: background update of ${name} failed`, error));
+    }
+  }
+
+  // ### Model store
+
+  #store?: ModelStore;
+  #installerInstance?: Installer;
+  readonly #installs = new Map<string, AbortController>();
+
+  #modelStore(): ModelStore {
+    this.#assertAlive();
+    return (this.#store ??= new ModelStore(this.#settings.storeName));
+  }
+
+  #installer(): Installer {
+    return (this.#installerInstance ??= new Installer({
+      store: this.#modelStore(),
+      trust: { trustedKeys: this.#settings.trustedKeys, allowUnsigned: this.#settings.allowUnsigned },
+      inUse: async (name, version) => {
+        const locks = await navigator.locks.query();
+        return (locks.held ?? []).some((lock) => lock.name === loadedLockName(name, version));
+      },
+      estimate: () => this.storageEstimate(),
+      withLock: <T>(name: string, work: () => Promise<T>) => navigator.locks.request(`edgeloop:install:${name}`, work) as unknown as Promise<T>,
+    }));
+  }
+
+  async install(name: string, request: InstallRequest, installId: string, onProgress?: (progress: InstallProgress) => void): Promise<InstallResult> {
+    const controller = new AbortController();
+    this.#installs.set(installId, controller);
+    try {
+      return await this.#installer().install(name, request, callback(onProgress), controller.signal);
+    } finally {
+      this.#installs.delete(installId);
+      release(onProgress);
+    }
+  }
+
+  async abortInstall(installId: string): Promise<void> {
+    this.#installs.get(installId)?.abort(new EdgeloopError('ABORTED', 'the install was aborted'));
+  }
+
+  async versions(name: string): Promise<InstalledVersion[]> {
+    return this.#modelStore().list(name);
+  }
+
+  async activate(name: string, version: string): Promise<void> {
+    await navigator.locks.request(`edgeloop:install:${name}`, () => this.#modelStore().activate(name, version));
+  }
+
+  async rollback(name: string): Promise<string> {
+    return navigator.locks.request(`edgeloop:install:${name}`, async (): Promise<string> => {
+      const model = await this.#modelStore().model(name);
+      if (!model?.previous) throw new EdgeloopError('NOT_INSTALLED', `${name} has no previous version to roll back to`, { details: { name, active: model?.active } });
+      await this.#modelStore().activate(name, model.previous);
+      return model.previous;
+    });
+  }
+
+  async pin(name: string, version: string, pinned: boolean): Promise<void> {
+    await this.#modelStore().setPinned(name, version, pinned);
+  }
+
+  async remove(name: string, version: string): Promise<void> {
+    await navigator.locks.request(`edgeloop:install:${name}`, async () => {
+      const locks = await navigator.locks.query();
+      if ((locks.held ?? []).some((lock) => lock.name === loadedLockName(name, version))) {
+        throw new EdgeloopError('VERSION_IN_USE', `${name}@${version} is loaded (in this or another tab); dispose it before removing the version`, { details: { name, version } });
+      }
+      await this.#modelStore().deleteVersion(name, version);
+    });
+  }
+
+  async checkForUpdate(name: string): Promise<UpdateCheck> {
+    return this.#installer().checkForUpdate(name);
+  }
+
+  async storageEstimate(): Promise<StorageEstimate> {
+    const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+    return { usage, quota };
   }
 
   #createSession(backend: BackendId, manifest: Manifest, files: ReadonlyMap<string, Uint8Array>, artifacts: ReadonlyMap<ArtifactEngine, Artifact>): Promise<EngineSession> {
@@ -240,7 +393,7 @@ export class RuntimeService implements WorkerApi {
     if (model.artifacts.has(engine)) return;
     const artifact = model.manifest.artifacts.find((a) => a.engine === engine);
     if (!artifact) throw new EdgeloopError('NO_COMPATIBLE_ARTIFACT', `the package has no ${engine} artifact`, { details: { engine } });
-    const fetched = await fetchArtifacts(model.baseUrl, [artifact]);
+    const fetched = await model.getFiles([artifact]);
     for (const [path, bytes] of fetched) model.files.set(path, bytes);
     model.artifacts.set(engine, artifact);
   }
@@ -255,6 +408,24 @@ export class RuntimeService implements WorkerApi {
   #assertAlive(): void {
     if (this.#disposed) throw new EdgeloopError('RUNTIME_DISPOSED', 'the runtime was disposed; create a new one');
   }
+}
+
+/** Files of a package folder on the network, fetched and verified. */
+function networkFiles(baseUrl: string): FileSource {
+  return (artifacts, onProgress) => fetchArtifacts(baseUrl, artifacts, { onProgress });
+}
+
+/** Takes a shared Web Lock and holds it until the returned function is called. */
+async function holdLock(name: string): Promise<() => void> {
+  let unlock!: () => void;
+  const held = new Promise<void>((resolve) => (unlock = resolve));
+  await new Promise<void>((acquired) => {
+    void navigator.locks.request(name, { mode: 'shared' }, () => {
+      acquired();
+      return held;
+    });
+  });
+  return unlock;
 }
 
 /** Wraps a (possibly remote) progress callback so a throwing or unreachable listener never fails the work. */

@@ -1,0 +1,270 @@
+/**
+ * Installs package versions from a registry into the {@link ModelStore}, in the
+ * worker: index (signed, unexpired, never below what is installed) → manifest and
+ * signature → each file SHA-256-checked and stored as it arrives → one transaction
+ * that completes and activates the version. Everything before that transaction can
+ * fail, be aborted or be cut off by a closed tab without touching the active version;
+ * the next install of the same version fetches only the files still missing.
+ *
+ * Registry layout (docs/REGISTRY.md): `<base>/<name>/index.json` (+ `index.sig`) and
+ * `<base>/<name>/<version>/` package folders.
+ */
+import { EdgeloopError, isEdgeloopError } from '../errors.ts';
+import { INDEX_FILES, compareVersions, isVersion, newestVersion, parseRegistryIndex, type Manifest, type RegistryIndex } from '../format/index.ts';
+import { checkSignature, fetchArtifacts, fetchBytes, fetchOptional, fetchSignedManifest, type TrustPolicy } from '../worker/package-fetch.ts';
+import type { ModelRecord, ModelStore, VersionRecord } from './model-store.ts';
+
+/** What to install. */
+export interface InstallRequest {
+  /** Registry base URL (the folder holding `<name>/index.json`). */
+  from: string;
+  /** An exact version: installed even if older than what is installed (an explicit downgrade). */
+  version?: string;
+  /** An alias of the index. @defaultValue 'latest' */
+  alias?: string;
+}
+
+/** Progress of an install. */
+export interface InstallProgress {
+  phase: 'index' | 'manifest' | 'storage' | 'download' | 'activate' | 'done';
+  loadedBytes: number;
+  totalBytes: number;
+  version?: string;
+}
+
+/** What an install did. */
+export interface InstallResult {
+  name: string;
+  version: string;
+  bytes: number;
+  /** Files downloaded now, and files found already stored (from an earlier, interrupted try). */
+  fetchedFiles: number;
+  reusedFiles: number;
+  /** The version was already installed completely; nothing was downloaded. */
+  alreadyInstalled: boolean;
+  /** Versions evicted to make room. */
+  evicted: string[];
+}
+
+/** What `checkForUpdate` found. */
+export interface UpdateCheck {
+  name: string;
+  active?: string;
+  /** The version the index's `latest` alias names (or its newest version). */
+  latest?: string;
+  updateAvailable: boolean;
+  /** The server answered 304 Not Modified to the stored ETag. */
+  notModified: boolean;
+}
+
+/** Storage figures (bytes). */
+export interface StorageEstimate {
+  usage: number;
+  quota: number;
+}
+
+export interface InstallerDeps {
+  store: ModelStore;
+  trust: TrustPolicy;
+  /** True when some page has `name@version` loaded (Web Locks). */
+  inUse(name: string, version: string): Promise<boolean>;
+  estimate(): Promise<StorageEstimate>;
+  /** Runs `work` holding the install lock of `name` (one install per model across tabs). */
+  withLock<T>(name: string, work: () => Promise<T>): Promise<T>;
+}
+
+export class Installer {
+  readonly #deps: InstallerDeps;
+
+  constructor(deps: InstallerDeps) {
+    this.#deps = deps;
+  }
+
+  install(name: string, request: InstallRequest, onProgress: (p: InstallProgress) => void = () => undefined, signal?: AbortSignal): Promise<InstallResult> {
+    return this.#deps.withLock(name, () => this.#install(name, request, onProgress, signal));
+  }
+
+  async #install(name: string, request: InstallRequest, onProgress: (p: InstallProgress) => void, signal?: AbortSignal): Promise<InstallResult> {
+    const { store } = this.#deps;
+    const source = registryBase(request.from);
+    const model = await store.model(name);
+
+    // 1. Which version.
+    let version = request.version;
+    if (version !== undefined) {
+      if (!isVersion(version)) throw new EdgeloopError('INPUT_INVALID', `"${version}" is not a semantic version such as "1.2.0"`, { details: { version } });
+    } else {
+      onProgress({ phase: 'index', loadedBytes: 0, totalBytes: 0 });
+      const { index } = await this.#fetchIndex(name, source, undefined, signal);
+      const alias = request.alias ?? 'latest';
+      version = index.aliases[alias] ?? (alias === 'latest' ? newestVersion(index) : undefined);
+      if (version === undefined) {
+        throw new EdgeloopError('VERSION_NOT_FOUND', `the index of ${name} at ${source} has no alias "${alias}" (aliases: ${Object.keys(index.aliases).join(', ') || 'none'})`, {
+          details: { name, alias },
+        });
+      }
+      assertNotRollback(model, source, name, version);
+    }
+
+    // 2. Already here?
+    const existing = await store.version(name, version);
+    if (existing?.state === 'complete') {
+      await store.completeAndActivate(name, version, source);
+      onProgress({ phase: 'done', loadedBytes: existing.bytes, totalBytes: existing.bytes, version });
+      return { name, version, bytes: existing.bytes, fetchedFiles: 0, reusedFiles: 0, alreadyInstalled: true, evicted: [] };
+    }
+
+    // 3. Manifest and signature.
+    onProgress({ phase: 'manifest', loadedBytes: 0, totalBytes: 0, version });
+    const baseUrl = new URL(`${encodeURIComponent(name)}/${encodeURIComponent(version)}/`, source).href;
+    const fetched = await fetchSignedManifest(baseUrl, this.#deps.trust, signal);
+    assertIdentity(fetched.manifest, name, version, baseUrl);
+    if (existing && !sameBytes(existing.manifestBytes, fetched.manifestBytes)) {
+      // The registry changed a published version under us: drop what the earlier try stored.
+      await store.deleteVersion(name, version);
+    }
+    const files = fetched.manifest.artifacts.flatMap((a) => a.files);
+    const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
+    const stored = existing && sameBytes(existing.manifestBytes, fetched.manifestBytes) ? await store.storedPaths(name, version) : new Set<string>();
+    const neededBytes = files.filter((f) => !stored.has(f.path)).reduce((sum, f) => sum + f.bytes, 0);
+
+    // 4. Room.
+    onProgress({ phase: 'storage', loadedBytes: 0, totalBytes, version });
+    const evicted = await this.#makeRoom(name, version, neededBytes);
+
+    // 5. Files, each stored as soon as it is verified.
+    await store.beginVersion({ name, version, source, manifestBytes: fetched.manifestBytes, signature: fetched.signature, bytes: totalBytes });
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    const downloaded = await fetchArtifacts(baseUrl, fetched.manifest.artifacts, {
+      skip: stored,
+      signal,
+      onProgress: ({ loadedBytes }) => onProgress({ phase: 'download', loadedBytes, totalBytes, version }),
+      onFile: (path, data) => store.putFile({ name, version, path, sha256: byPath.get(path)!.sha256, data }),
+    });
+
+    // 6. Activate, atomically.
+    onProgress({ phase: 'activate', loadedBytes: totalBytes, totalBytes, version });
+    await store.completeAndActivate(name, version, source);
+    onProgress({ phase: 'done', loadedBytes: totalBytes, totalBytes, version });
+    return { name, version, bytes: totalBytes, fetchedFiles: downloaded.size, reusedFiles: stored.size, alreadyInstalled: false, evicted };
+  }
+
+  /**
+   * Asks the registry the model was installed from whether a newer version is out,
+   * sending the stored ETag (a 304 costs no body).
+   */
+  async checkForUpdate(name: string, signal?: AbortSignal): Promise<UpdateCheck> {
+    const { store } = this.#deps;
+    const model = await store.model(name);
+    if (!model?.source) throw new EdgeloopError('NOT_INSTALLED', `${name} is not installed; install it first`, { details: { name } });
+    const result = await this.#fetchIndex(name, model.source, model.indexEtag, signal);
+    let latest = model.indexLatest;
+    if (result.index) {
+      latest = result.index.aliases.latest ?? newestVersion(result.index);
+      await store.setIndexState(name, { indexEtag: result.etag, indexLatest: latest });
+    }
+    const highest = model.highest[model.source];
+    const updateAvailable =
+      latest !== undefined &&
+      (model.active === undefined || compareVersions(latest, model.active) > 0) &&
+      (highest === undefined || compareVersions(latest, highest) >= 0);
+    return { name, active: model.active, latest, updateAvailable, notModified: result.index === undefined };
+  }
+
+  /** GETs, verifies and checks the expiry of `<source>/<name>/index.json`; with an ETag, may answer "not modified". */
+  async #fetchIndex(name: string, source: string, etag: string | undefined, signal?: AbortSignal): Promise<{ index: RegistryIndex; etag?: string }>;
+  async #fetchIndex(name: string, source: string, etag: string | undefined, signal?: AbortSignal): Promise<{ index?: RegistryIndex; etag?: string }> {
+    const folder = new URL(`${encodeURIComponent(name)}/`, source);
+    const url = new URL(INDEX_FILES.index, folder).href;
+    const { bytes, response } = await fetchBytes(url, { signal, headers: etag ? { 'If-None-Match': etag } : undefined, allowNotModified: etag !== undefined });
+    if (response.status === 304) return {};
+    const signature = await fetchOptional(new URL(INDEX_FILES.signature, folder).href, signal);
+    await checkSignature(bytes, signature, this.#deps.trust).catch((error: unknown) => {
+      if (isEdgeloopError(error)) throw new EdgeloopError(error.code, `registry index ${url}: ${error.message}`, { details: { ...error.details, url }, cause: error });
+      throw error;
+    });
+    const index = parseRegistryIndex(bytes, name);
+    if (Date.parse(index.expires) <= Date.now()) {
+      throw new EdgeloopError('INDEX_EXPIRED', `the registry index ${url} expired at ${index.expires}; the registry must re-sign it (a stale index can hide updates)`, {
+        details: { url, expires: index.expires },
+      });
+    }
+    return { index, etag: response.headers.get('ETag') ?? undefined };
+  }
+
+  /**
+   * Makes room for `neededBytes`: evicts least-recently-used versions that are not
+   * active, pinned, loaded anywhere or the one being installed, only if that is
+   * enough; otherwise fails with QUOTA_EXCEEDED and evicts nothing.
+   */
+  async #makeRoom(name: string, version: string, neededBytes: number): Promise<string[]> {
+    const { store } = this.#deps;
+    const { usage, quota } = await this.#deps.estimate();
+    let available = Math.max(0, quota - usage);
+    if (neededBytes <= available) return [];
+    const candidates: VersionRecord[] = [];
+    const actives = new Map<string, string | undefined>();
+    for (const v of (await store.allVersions()).sort((a, b) => a.lastUsedAt - b.lastUsedAt)) {
+      if (v.name === name && v.version === version) continue;
+      if (!actives.has(v.name)) actives.set(v.name, (await store.model(v.name))?.active);
+      if (actives.get(v.name) === v.version || v.pinned || (await this.#deps.inUse(v.name, v.version))) continue;
+      candidates.push(v);
+    }
+    const plan: VersionRecord[] = [];
+    let freeable = available;
+    for (const v of candidates) {
+      if (freeable >= neededBytes) break;
+      plan.push(v);
+      freeable += v.bytes;
+    }
+    if (freeable < neededBytes) {
+      throw new EdgeloopError(
+        'QUOTA_EXCEEDED',
+        `${name}@${version} needs ${neededBytes} bytes but only ${available} are available` +
+          (candidates.length ? ` (${freeable} after evicting every inactive, unpinned version)` : '') +
+          '; free space, unpin or remove versions, or ask for persistent storage',
+        { details: { neededBytes, availableBytes: available, evictableBytes: freeable - available } },
+      );
+    }
+    const evicted: string[] = [];
+    for (const v of plan) {
+      available += await store.deleteVersion(v.name, v.version);
+      evicted.push(`${v.name}@${v.version}`);
+    }
+    return evicted;
+  }
+}
+
+/** The registry base URL, ending in `/`. */
+export function registryBase(from: string): string {
+  const url = new URL(from, globalThis.location?.href);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  url.search = '';
+  url.hash = '';
+  return url.href;
+}
+
+function assertNotRollback(model: ModelRecord | undefined, source: string, name: string, version: string): void {
+  const highest = model?.highest[source];
+  if (highest !== undefined && compareVersions(version, highest) < 0) {
+    throw new EdgeloopError(
+      'ROLLBACK_REFUSED',
+      `the registry offers ${name}@${version}, older than ${highest} already installed from it; refusing a rollback (ask for version "${version}" explicitly to downgrade)`,
+      { details: { name, offered: version, installed: highest } },
+    );
+  }
+}
+
+function assertIdentity(manifest: Manifest, name: string, version: string, url: string): void {
+  if (manifest.name !== name || manifest.version !== version) {
+    throw new EdgeloopError('MANIFEST_INVALID', `${url}manifest.json is ${manifest.name}@${manifest.version}, not the ${name}@${version} its folder says`, {
+      details: { field: manifest.name !== name ? 'name' : 'version', expected: `${name}@${version}`, actual: `${manifest.name}@${manifest.version}` },
+    });
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,264 @@
+/**
+ * The model store: verified package versions in IndexedDB (through `idb`), used from
+ * the runtime worker. Three object stores:
+ *
+ * - `files`    [name, version, path] → verified bytes of one package file
+ * - `versions` [name, version] → the exact manifest bytes and signature, where it came
+ *              from, its state (`partial` until every file is stored and verified,
+ *              then `complete`), size, install and last-use times, pin
+ * - `models`   name → which version is active (and which was before), the registry it
+ *              follows, the highest version installed from each registry, the index
+ *              ETag
+ *
+ * A version becomes loadable only in the one transaction that marks it complete and
+ * makes it active, so an interrupted install never disturbs the active version.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { EdgeloopError } from '../errors.ts';
+import { compareVersions } from '../format/index.ts';
+
+export const STORE_DB_NAME = 'edgeloop-models';
+const DB_VERSION = 1;
+
+export interface FileRecord {
+  name: string;
+  version: string;
+  path: string;
+  sha256: string;
+  data: Uint8Array;
+}
+
+export interface VersionRecord {
+  name: string;
+  version: string;
+  /** The registry base URL it was installed from. */
+  source: string;
+  manifestBytes: Uint8Array;
+  signature: Uint8Array | null;
+  state: 'partial' | 'complete';
+  /** Total bytes of its files. */
+  bytes: number;
+  /** ISO time the install completed (undefined while partial). */
+  installedAt?: string;
+  /** ms since epoch of the last load (LRU eviction order). */
+  lastUsedAt: number;
+  pinned: boolean;
+}
+
+export interface ModelRecord {
+  name: string;
+  active?: string;
+  previous?: string;
+  /** The registry base URL `checkForUpdate` asks. */
+  source?: string;
+  /** Registry base URL → the highest version ever installed from it (rollback-attack defence). */
+  highest: Record<string, string>;
+  /** ETag of the last index fetched, and what it resolved to. */
+  indexEtag?: string;
+  indexLatest?: string;
+}
+
+interface StoreSchema extends DBSchema {
+  files: { key: [string, string, string]; value: FileRecord; indexes: { byVersion: [string, string] } };
+  versions: { key: [string, string]; value: VersionRecord; indexes: { byName: string } };
+  models: { key: string; value: ModelRecord };
+}
+
+/** What `runtime.versions(name)` lists. */
+export interface InstalledVersion {
+  name: string;
+  version: string;
+  state: 'partial' | 'complete';
+  bytes: number;
+  installedAt?: string;
+  lastUsedAt: number;
+  source: string;
+  pinned: boolean;
+  active: boolean;
+  previous: boolean;
+}
+
+export class ModelStore {
+  readonly #db: Promise<IDBPDatabase<StoreSchema>>;
+
+  constructor(dbName = STORE_DB_NAME) {
+    this.#db = openDB<StoreSchema>(dbName, DB_VERSION, {
+      upgrade(db) {
+        const files = db.createObjectStore('files', { keyPath: ['name', 'version', 'path'] });
+        files.createIndex('byVersion', ['name', 'version']);
+        const versions = db.createObjectStore('versions', { keyPath: ['name', 'version'] });
+        versions.createIndex('byName', 'name');
+        db.createObjectStore('models', { keyPath: 'name' });
+      },
+    }).catch((cause: unknown) => {
+      throw new EdgeloopError('STORE_UNAVAILABLE', `IndexedDB could not be opened (${(cause as Error)?.message ?? String(cause)}); private mode or storage disabled?`, { cause });
+    });
+    this.#db.catch(() => undefined);
+  }
+
+  async model(name: string): Promise<ModelRecord | undefined> {
+    return (await this.#db).get('models', name);
+  }
+
+  async version(name: string, version: string): Promise<VersionRecord | undefined> {
+    return (await this.#db).get('versions', [name, version]);
+  }
+
+  async versionsOf(name: string): Promise<VersionRecord[]> {
+    const list = await (await this.#db).getAllFromIndex('versions', 'byName', name);
+    return list.sort((a, b) => compareVersions(b.version, a.version));
+  }
+
+  async allVersions(): Promise<VersionRecord[]> {
+    return (await this.#db).getAll('versions');
+  }
+
+  async list(name: string): Promise<InstalledVersion[]> {
+    const model = await this.model(name);
+    return (await this.versionsOf(name)).map((v) => ({
+      name: v.name,
+      version: v.version,
+      state: v.state,
+      bytes: v.bytes,
+      installedAt: v.installedAt,
+      lastUsedAt: v.lastUsedAt,
+      source: v.source,
+      pinned: v.pinned,
+      active: model?.active === v.version,
+      previous: model?.previous === v.version,
+    }));
+  }
+
+  /** Paths of the files of a version already stored (verified when they were written). */
+  async storedPaths(name: string, version: string): Promise<Set<string>> {
+    const keys = await (await this.#db).getAllKeysFromIndex('files', 'byVersion', [name, version]);
+    return new Set(keys.map((k) => k[2]));
+  }
+
+  async readFile(name: string, version: string, path: string): Promise<FileRecord | undefined> {
+    return (await this.#db).get('files', [name, version, path]);
+  }
+
+  /** Records a version being installed (keeps what an earlier attempt stored). */
+  async beginVersion(record: Omit<VersionRecord, 'state' | 'lastUsedAt' | 'pinned' | 'installedAt'>): Promise<void> {
+    const db = await this.#db;
+    const tx = db.transaction('versions', 'readwrite');
+    const existing = await tx.store.get([record.name, record.version]);
+    if (!existing) await tx.store.put({ ...record, state: 'partial', lastUsedAt: Date.now(), pinned: false });
+    await tx.done;
+  }
+
+  async putFile(record: FileRecord): Promise<void> {
+    await wrapQuota((await this.#db).put('files', record), record.data.byteLength);
+  }
+
+  /**
+   * In one transaction: marks the version complete, makes it active (the old active
+   * becomes `previous`), records it as followed from `source` and raises `highest`.
+   */
+  async completeAndActivate(name: string, version: string, source: string): Promise<ModelRecord> {
+    const db = await this.#db;
+    const tx = db.transaction(['versions', 'models'], 'readwrite');
+    const versions = tx.objectStore('versions');
+    const models = tx.objectStore('models');
+    const record = await versions.get([name, version]);
+    if (!record) throw new EdgeloopError('NOT_INSTALLED', `${name}@${version} vanished during its install`, { details: { name, version } });
+    await versions.put({ ...record, state: 'complete', installedAt: record.installedAt ?? new Date().toISOString(), lastUsedAt: Date.now() });
+    const model: ModelRecord = (await models.get(name)) ?? { name, highest: {} };
+    if (model.active !== version) {
+      model.previous = model.active;
+      model.active = version;
+    }
+    model.source = source;
+    const highest = model.highest[source];
+    if (highest === undefined || compareVersions(version, highest) > 0) model.highest = { ...model.highest, [source]: version };
+    await models.put(model);
+    await tx.done;
+    return model;
+  }
+
+  /** Switches the active version (it must be complete); the old one becomes `previous`. */
+  async activate(name: string, version: string): Promise<ModelRecord> {
+    const db = await this.#db;
+    const tx = db.transaction(['versions', 'models'], 'readwrite');
+    const record = await tx.objectStore('versions').get([name, version]);
+    if (!record || record.state !== 'complete') {
+      throw new EdgeloopError('NOT_INSTALLED', `${name}@${version} is not installed${record ? ' completely' : ''}; install it first`, { details: { name, version } });
+    }
+    const models = tx.objectStore('models');
+    const model: ModelRecord = (await models.get(name)) ?? { name, highest: {} };
+    if (model.active !== version) {
+      model.previous = model.active;
+      model.active = version;
+      await models.put(model);
+    }
+    await tx.done;
+    return model;
+  }
+
+  async setPinned(name: string, version: string, pinned: boolean): Promise<void> {
+    const db = await this.#db;
+    const tx = db.transaction('versions', 'readwrite');
+    const record = await tx.store.get([name, version]);
+    if (!record) throw new EdgeloopError('NOT_INSTALLED', `${name}@${version} is not installed`, { details: { name, version } });
+    await tx.store.put({ ...record, pinned });
+    await tx.done;
+  }
+
+  async touch(name: string, version: string): Promise<void> {
+    const db = await this.#db;
+    const tx = db.transaction('versions', 'readwrite');
+    const record = await tx.store.get([name, version]);
+    if (record) await tx.store.put({ ...record, lastUsedAt: Date.now() });
+    await tx.done;
+  }
+
+  async setIndexState(name: string, state: { indexEtag?: string; indexLatest?: string }): Promise<void> {
+    const db = await this.#db;
+    const tx = db.transaction('models', 'readwrite');
+    const model = await tx.store.get(name);
+    if (model) await tx.store.put({ ...model, ...state });
+    await tx.done;
+  }
+
+  /**
+   * Deletes a version and its files in one transaction. Refuses the active version.
+   * (Callers check that no page has it loaded.)
+   */
+  async deleteVersion(name: string, version: string): Promise<number> {
+    const db = await this.#db;
+    const tx = db.transaction(['versions', 'files', 'models'], 'readwrite');
+    const model = await tx.objectStore('models').get(name);
+    if (model?.active === version) {
+      throw new EdgeloopError('VERSION_ACTIVE', `${name}@${version} is the active version; activate another version before removing it`, { details: { name, version } });
+    }
+    const record = await tx.objectStore('versions').get([name, version]);
+    if (!record) throw new EdgeloopError('NOT_INSTALLED', `${name}@${version} is not installed`, { details: { name, version } });
+    const files = tx.objectStore('files');
+    let freed = 0;
+    for (let cursor = await files.index('byVersion').openCursor([name, version]); cursor; cursor = await cursor.continue()) {
+      freed += cursor.value.data.byteLength;
+      await cursor.delete();
+    }
+    await tx.objectStore('versions').delete([name, version]);
+    if (model && model.previous === version) await tx.objectStore('models').put({ ...model, previous: undefined });
+    await tx.done;
+    return freed;
+  }
+
+  close(): void {
+    void this.#db.then((db) => db.close()).catch(() => undefined);
+  }
+}
+
+/** Maps IndexedDB's QuotaExceededError to a typed error. */
+async function wrapQuota<T>(work: Promise<T>, bytes: number): Promise<T> {
+  try {
+    return await work;
+  } catch (cause) {
+    if ((cause as DOMException)?.name === 'QuotaExceededError') {
+      throw new EdgeloopError('QUOTA_EXCEEDED', `the browser refused to store ${bytes} more bytes (storage quota reached)`, { details: { neededBytes: bytes }, cause });
+    }
+    throw cause;
+  }
+}
