@@ -42,6 +42,9 @@ export async function startStaticServer(mounts: readonly Mount[], options: Stati
         extensions: ['html'],
         setHeaders: (res: ServerResponse, pathname: string) => {
           if (pathname.endsWith('.wasm')) res.setHeader('Content-Type', 'application/wasm');
+          // vite's content-hashed bundles never change under a name: cache them for good
+          // (the browser then has the engines' code on a later, offline visit).
+          if (pathname.startsWith('/assets/')) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
         },
       }),
     }));

@@ -132,15 +132,67 @@ export class Installer {
     onProgress({ phase: 'storage', loadedBytes: 0, totalBytes, version });
     const evicted = await this.#makeRoom(name, version, neededBytes);
 
-    // 5. Files, each stored as soon as it is verified.
+    // 5. Files, each stored as soon as it is verified. Should the browser refuse a write
+    // (its estimate was optimistic), evict the least recently used candidate and retry;
+    // with nothing left to evict, give up and free what this version took.
     await store.beginVersion({ name, version, source, manifestBytes: fetched.manifestBytes, signature: fetched.signature, bytes: totalBytes });
     const byPath = new Map(files.map((f) => [f.path, f]));
-    const downloaded = await fetchArtifacts(baseUrl, fetched.manifest.artifacts, {
-      skip: stored,
-      signal,
-      onProgress: ({ loadedBytes }) => onProgress({ phase: 'download', loadedBytes, totalBytes, version }),
-      onFile: (path, data) => store.putFile({ name, version, path, sha256: byPath.get(path)!.sha256, data }),
-    });
+    let storedBytes = 0;
+    let evicting = Promise.resolve();
+    // The browser frees an evicted version's space a little later: after an eviction,
+    // retry a few times (waiting longer each time) before evicting another.
+    let settleWaits = 0;
+    const put = async (path: string, data: Uint8Array): Promise<void> => {
+      for (;;) {
+        try {
+          await store.putFile({ name, version, path, sha256: byPath.get(path)!.sha256, data });
+          storedBytes += data.byteLength;
+          return;
+        } catch (error) {
+          if (!isEdgeloopError(error, 'QUOTA_EXCEEDED')) throw error;
+          // One step at a time: parallel writes failing together must not each evict.
+          const turn = evicting.then(async () => {
+            if (settleWaits > 0) {
+              await new Promise((resolve) => setTimeout(resolve, 250 * (5 - settleWaits)));
+              settleWaits--;
+              await this.#deps.estimate(); // also makes Chromium recount the origin's usage
+              return true;
+            }
+            const [next] = await this.#evictionCandidates(name, version);
+            if (!next) return false;
+            await store.deleteVersion(next.name, next.version);
+            evicted.push(`${next.name}@${next.version}`);
+            await this.#deps.estimate();
+            settleWaits = 4;
+            return true;
+          });
+          evicting = turn.then(() => undefined, () => undefined);
+          if (!(await turn)) {
+            const { usage, quota } = await this.#deps.estimate();
+            throw new EdgeloopError(
+              'QUOTA_EXCEEDED',
+              `${name}@${version} needs ${neededBytes} bytes but the browser refused to store more after ${storedBytes} (storage quota reached; ` +
+                `it estimates ${Math.max(0, quota - usage)} bytes available) and no inactive, unpinned version is left to evict; ` +
+                'free space, unpin or remove versions, or ask for persistent storage',
+              { details: { neededBytes, storedBytes, availableBytes: Math.max(0, quota - usage) }, cause: error },
+            );
+          }
+        }
+      }
+    };
+    let downloaded: Map<string, Uint8Array>;
+    try {
+      downloaded = await fetchArtifacts(baseUrl, fetched.manifest.artifacts, {
+        skip: stored,
+        signal,
+        onProgress: ({ loadedBytes }) => onProgress({ phase: 'download', loadedBytes, totalBytes, version }),
+        onFile: put,
+      });
+    } catch (error) {
+      // Out of room: keep nothing of this version (it would only crowd the next try).
+      if (isEdgeloopError(error, 'QUOTA_EXCEEDED')) await store.deleteVersion(name, version).catch(() => undefined);
+      throw error;
+    }
 
     // 6. Activate, atomically.
     onProgress({ phase: 'activate', loadedBytes: totalBytes, totalBytes, version });
@@ -202,14 +254,7 @@ export class Installer {
     const { usage, quota } = await this.#deps.estimate();
     let available = Math.max(0, quota - usage);
     if (neededBytes <= available) return [];
-    const candidates: VersionRecord[] = [];
-    const actives = new Map<string, string | undefined>();
-    for (const v of (await store.allVersions()).sort((a, b) => a.lastUsedAt - b.lastUsedAt)) {
-      if (v.name === name && v.version === version) continue;
-      if (!actives.has(v.name)) actives.set(v.name, (await store.model(v.name))?.active);
-      if (actives.get(v.name) === v.version || v.pinned || (await this.#deps.inUse(v.name, v.version))) continue;
-      candidates.push(v);
-    }
+    const candidates = await this.#evictionCandidates(name, version);
     const plan: VersionRecord[] = [];
     let freeable = available;
     for (const v of candidates) {
@@ -232,6 +277,20 @@ export class Installer {
       evicted.push(`${v.name}@${v.version}`);
     }
     return evicted;
+  }
+
+  /** Versions that may be evicted, least recently used first: not active, pinned, loaded anywhere or `name@version`. */
+  async #evictionCandidates(name: string, version: string): Promise<VersionRecord[]> {
+    const { store } = this.#deps;
+    const candidates: VersionRecord[] = [];
+    const actives = new Map<string, string | undefined>();
+    for (const v of (await store.allVersions()).sort((a, b) => a.lastUsedAt - b.lastUsedAt)) {
+      if (v.name === name && v.version === version) continue;
+      if (!actives.has(v.name)) actives.set(v.name, (await store.model(v.name))?.active);
+      if (actives.get(v.name) === v.version || v.pinned || (await this.#deps.inUse(v.name, v.version))) continue;
+      candidates.push(v);
+    }
+    return candidates;
   }
 }
 

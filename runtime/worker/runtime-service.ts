@@ -318,6 +318,9 @@ export class RuntimeService implements WorkerApi {
 
   async remove(name: string, version: string): Promise<void> {
     await navigator.locks.request(`edgeloop:install:${name}`, async () => {
+      if ((await this.#modelStore().model(name))?.active === version) {
+        throw new EdgeloopError('VERSION_ACTIVE', `${name}@${version} is the active version; activate another version before removing it`, { details: { name, version } });
+      }
       const locks = await navigator.locks.query();
       if ((locks.held ?? []).some((lock) => lock.name === loadedLockName(name, version))) {
         throw new EdgeloopError('VERSION_IN_USE', `${name}@${version} is loaded (in this or another tab); dispose it before removing the version`, { details: { name, version } });
