@@ -237,6 +237,70 @@ async function auto(model: string, url: string, tfjsFlags: Record<string, number
   }
 }
 
+/** One store-benchmark step: a model, where it lives, which backend. */
+export interface StoreConfig {
+  model: string;
+  /** Package name in the registry. */
+  name: string;
+  /** Registry base URL (holding `<name>/index.json`). */
+  registry: string;
+  backend: BackendId;
+}
+
+/** A load to first prediction, timed from `runtime.load` to the prediction's return. */
+export interface StoreTiming {
+  ms: number;
+  from: 'network' | 'store';
+  /** Bytes of the artifact the load used. */
+  bytes: number;
+}
+
+/** `runtime.load(manifestUrl)` from the server, then one prediction, in a fresh runtime. */
+async function storeNetworkLoad(config: StoreConfig): Promise<StoreTiming> {
+  const url = new URL(`${config.name}/1.0.0/manifest.json`, new URL(config.registry, location.href)).href;
+  return timeLoad(config, url);
+}
+
+/** `runtime.load(name)` from IndexedDB, then one prediction, in a fresh runtime. */
+async function storeCacheLoad(config: StoreConfig): Promise<StoreTiming> {
+  return timeLoad(config, config.name);
+}
+
+async function timeLoad(config: StoreConfig, source: string): Promise<StoreTiming> {
+  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__ });
+  try {
+    let bytes = 0;
+    const start = performance.now();
+    const phases: string[] = [];
+    const model = await runtime.load(source, {
+      backend: config.backend,
+      onProgress: (p) => {
+        bytes = p.totalBytes;
+        if (phases[phases.length - 1]?.split(' ')[0] !== p.phase) phases.push(`${p.phase} ${fmt(performance.now() - start)}`);
+      },
+    });
+    const loaded = performance.now() - start;
+    await model.predict(makeInput(model.manifest).raw);
+    const ms = performance.now() - start;
+    log(`${config.model}: ${source === config.name ? 'store' : 'network'} load to first prediction ${fmt(ms)} ms (${phases.join(', ')}, loaded ${fmt(loaded)})`);
+    return { ms, from: source === config.name ? 'store' : 'network', bytes };
+  } finally {
+    await runtime.dispose();
+  }
+}
+
+/** Installs the package into the store (the benchmark's set-up, not measured). */
+async function storeInstall(config: StoreConfig): Promise<{ version: string; bytes: number }> {
+  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__ });
+  try {
+    const result = await runtime.install(config.name, { from: new URL(config.registry, location.href).href });
+    log(`${config.model}: installed ${config.name}@${result.version} (${result.bytes} bytes)`);
+    return { version: result.version, bytes: result.bytes };
+  } finally {
+    await runtime.dispose();
+  }
+}
+
 async function info(): Promise<PageInfo> {
   const runtime = await createRuntime();
   try {
@@ -317,7 +381,7 @@ function s(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-const bench = { measure, auto, info };
+const bench = { measure, auto, info, storeNetworkLoad, storeCacheLoad, storeInstall };
 declare global {
   interface Window {
     bench: typeof bench;

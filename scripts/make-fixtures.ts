@@ -19,13 +19,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-web';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   createPackage,
+  createRegistryIndex,
   generateSigningKeyPair,
+  isVersion,
+  type RegistryIndexVersion,
   sha256Hex,
   type Manifest,
   type SigningKeyPair,
@@ -104,7 +107,30 @@ async function main(): Promise<void> {
   if (flags.mobilenet === true) {
     await buildIfStale(MOBILENET_SPEC.name, { spec: MOBILENET_SPEC }, key, force, () => buildMobileNetPackage(key));
   }
+  await writeIndexes(key);
   log('done');
+}
+
+/**
+ * Writes a signed `index.json` for every package folder in the registry (docs/REGISTRY.md),
+ * so `runtime.install(name, { from: '/fixtures/registry/' })` works. Rewritten on every
+ * run: an index expires (30 days), a package does not.
+ */
+async function writeIndexes(key: SigningKeyPair): Promise<void> {
+  const names = (await readdir(REGISTRY, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  for (const name of names) {
+    const versions: RegistryIndexVersion[] = [];
+    for (const entry of await readdir(join(REGISTRY, name), { withFileTypes: true })) {
+      if (!entry.isDirectory() || !isVersion(entry.name)) continue;
+      const manifest = await readText(join(REGISTRY, name, entry.name, 'manifest.json'));
+      if (manifest === undefined) continue;
+      versions.push({ version: entry.name, publishedAt: (JSON.parse(manifest) as Manifest).createdAt });
+    }
+    const { indexBytes, signature } = await createRegistryIndex({ name, versions, signingKey: key });
+    await writeAtomically(join(REGISTRY, name, 'index.json'), indexBytes);
+    await writeAtomically(join(REGISTRY, name, 'index.sig'), signature!);
+  }
+  log(`registry indexes written for ${names.join(', ')} (valid 30 days)`);
 }
 
 /** Runs `build` unless `<name>/1.0.0/.stamp` already records this exact configuration. */

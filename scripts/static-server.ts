@@ -13,6 +13,8 @@ export interface Mount {
   prefix: string;
   /** Folder on disk. */
   dir: string;
+  /** Send `Cache-Control: no-store`, so every load really transfers the bytes (benchmarks). */
+  noStore?: boolean;
 }
 
 /** Options for {@link startStaticServer}. */
@@ -45,6 +47,7 @@ export async function startStaticServer(mounts: readonly Mount[], options: Stati
           // vite's content-hashed bundles never change under a name: cache them for good
           // (the browser then has the engines' code on a later, offline visit).
           if (pathname.startsWith('/assets/')) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+          if (mount.noStore) res.setHeader('Cache-Control', 'no-store');
         },
       }),
     }));

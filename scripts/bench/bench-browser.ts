@@ -19,12 +19,15 @@ export interface BenchBrowserOptions {
   build?: boolean;
   /** The folder served at `/fixtures/registry`. @defaultValue 'fixtures/registry' */
   registryDir?: string;
+  /** Serve the registry with `Cache-Control: no-store` (every load transfers its bytes). @defaultValue false */
+  registryNoStore?: boolean;
 }
 
 /** A running benchmark browser. */
 export interface BenchBrowser {
   readonly server: StaticServer;
   readonly browser: Browser;
+  readonly context: BrowserContext;
   /** The Chromium version string. */
   readonly chromiumVersion: string;
   /** The open bench page (replaced by {@link BenchBrowser.reopen}). */
@@ -36,7 +39,7 @@ export interface BenchBrowser {
 
 /** Makes fixtures, builds, serves and opens `/bench.html` in Chromium. */
 export async function openBenchBrowser(progress: ProgressLog, options: BenchBrowserOptions = {}): Promise<BenchBrowser> {
-  const { makeFixtures = true, fixtureArgs = [], build = true, registryDir = 'fixtures/registry' } = options;
+  const { makeFixtures = true, fixtureArgs = [], build = true, registryDir = 'fixtures/registry', registryNoStore = false } = options;
   if (makeFixtures) {
     progress.note(`making fixtures (npx tsx scripts/make-fixtures.ts ${fixtureArgs.join(' ')})`);
     execFileSync('npx', ['tsx', 'scripts/make-fixtures.ts', ...fixtureArgs], { stdio: 'inherit' });
@@ -48,7 +51,7 @@ export async function openBenchBrowser(progress: ProgressLog, options: BenchBrow
   const server = await startStaticServer([
     { prefix: '/', dir: 'dist' },
     // Public fixture material only, as scripts/serve.ts: never fixtures/keys.
-    { prefix: '/fixtures/registry', dir: registryDir },
+    { prefix: '/fixtures/registry', dir: registryDir, noStore: registryNoStore },
     { prefix: '/fixtures/data', dir: 'fixtures/data' },
   ]);
   let browser: Browser | undefined;
@@ -76,6 +79,7 @@ export async function openBenchBrowser(progress: ProgressLog, options: BenchBrow
     return {
       server,
       browser: opened,
+      context,
       chromiumVersion: opened.version(),
       page: () => current,
       async reopen() {

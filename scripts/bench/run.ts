@@ -14,6 +14,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'edgeloop vs raw tfjs / onnxruntime-web, every engine × backend, MNIST CNN and MobileNetV2 (Chromium)',
     load: async () => (await import('./runtime-bench.ts')).runtimeBenchmark,
   },
+  store: {
+    description: 'model store: cold load from the server vs warm load from IndexedDB, to first prediction (Chromium)',
+    load: async () => (await import('./store-bench.ts')).storeBenchmark,
+  },
 };
 
 const RESULTS_DIR = 'bench-results';
