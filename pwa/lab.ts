@@ -4,14 +4,15 @@
  * main-thread long tasks from the moment the page starts.
  */
 import * as edgeloop from '../runtime/index.ts';
-import { loadTestDigits } from './test-digits.ts';
+import { createTrainer } from '../trainer/browser.ts';
+import { loadMnistSplit, loadTestDigits } from './test-digits.ts';
 
 const longTasks: Array<{ startTime: number; duration: number }> = [];
 new PerformanceObserver((list) => {
   for (const { startTime, duration } of list.getEntries()) longTasks.push({ startTime, duration });
 }).observe({ type: 'longtask', buffered: true });
 
-const lab = { ...edgeloop, trustedKeys: __EDGELOOP_TRUSTED_KEYS__, loadTestDigits, longTasks };
+const lab = { ...edgeloop, trustedKeys: __EDGELOOP_TRUSTED_KEYS__, loadTestDigits, loadMnistSplit, createTrainer, longTasks };
 declare global {
   interface Window {
     edgeloop: typeof lab;

@@ -132,6 +132,11 @@ export interface Runtime {
   load(source: string | URL | Manifest, options?: LoadOptions): Promise<Model>;
   /** Downloads a version into the model store, verifying everything, then makes it active in one step. */
   install(name: string, options: InstallOptions): Promise<InstallResult>;
+  /**
+   * Installs a package held in memory — e.g. what the trainer just built — with the
+   * same checks as a download (signature policy, every SHA-256), and activates it.
+   */
+  installPackage(pkg: { name: string; manifestBytes: Uint8Array; signature?: Uint8Array | null; files: ReadonlyMap<string, Uint8Array> }): Promise<InstallResult>;
   /** The versions of `name` in the store, newest first. */
   versions(name: string): Promise<InstalledVersion[]>;
   /** Makes an installed version the active one. */
@@ -180,8 +185,8 @@ function checkedPolicy(policy: UpdatePolicy): UpdatePolicy {
 
 /** A bare package name (as opposed to a URL): loads from the model store. */
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-function isPackageName(source: string): boolean {
-  return PACKAGE_NAME.test(source) && !source.endsWith('.json');
+function isPackageName(source: unknown): source is string {
+  return typeof source === 'string' && PACKAGE_NAME.test(source) && !source.endsWith('.json');
 }
 
 /** Starts the runtime worker and returns its client. */
@@ -241,6 +246,12 @@ class RuntimeClient implements Runtime {
     } finally {
       signal?.removeEventListener('abort', abort);
     }
+  }
+
+  installPackage(pkg: { name: string; manifestBytes: Uint8Array; signature?: Uint8Array | null; files: ReadonlyMap<string, Uint8Array> }): Promise<InstallResult> {
+    this.#assertAlive();
+    if (!isPackageName(pkg?.name)) throw new TypeError(`installPackage needs a package name, got ${JSON.stringify(pkg?.name)}`);
+    return this.api.installPackage({ name: pkg.name, manifestBytes: pkg.manifestBytes, signature: pkg.signature ?? null, files: new Map(pkg.files) });
   }
 
   versions(name: string): Promise<InstalledVersion[]> {

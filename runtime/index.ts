@@ -15,3 +15,5 @@ export { EdgeloopError, isEdgeloopError, type EdgeloopErrorCode, type EdgeloopEr
 
 // ### Package format
 export * from './format/index.ts';
+
+export { installErrorTransfer, registerTransferableError } from './worker/error-transfer.ts';

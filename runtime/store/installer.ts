@@ -10,7 +10,7 @@
  * `<base>/<name>/<version>/` package folders.
  */
 import { EdgeloopError, isEdgeloopError } from '../errors.ts';
-import { INDEX_FILES, compareVersions, isVersion, newestVersion, parseRegistryIndex, type Manifest, type RegistryIndex } from '../format/index.ts';
+import { INDEX_FILES, compareVersions, isVersion, newestVersion, parseManifest, parseRegistryIndex, verifyFileBytes, type Manifest, type RegistryIndex } from '../format/index.ts';
 import { checkSignature, fetchArtifacts, fetchBytes, fetchOptional, fetchSignedManifest, type TrustPolicy } from '../worker/package-fetch.ts';
 import type { ModelRecord, ModelStore, VersionRecord } from './model-store.ts';
 
@@ -45,6 +45,17 @@ export interface InstallResult {
   /** Versions evicted to make room. */
   evicted: string[];
 }
+
+/** A package in memory, for {@link Installer.installLocal}. */
+export interface LocalPackage {
+  name: string;
+  manifestBytes: Uint8Array;
+  signature?: Uint8Array | null;
+  files: ReadonlyMap<string, Uint8Array>;
+}
+
+/** The `source` of versions installed from memory: no registry to check for updates. */
+export const LOCAL_SOURCE = 'local:';
 
 /** What `checkForUpdate` found. */
 export interface UpdateCheck {
@@ -202,6 +213,41 @@ export class Installer {
   }
 
   /**
+   * Installs a package held in memory (one the trainer just built, say): the same
+   * checks as a download — signature policy, identity, every file's SHA-256 — then the
+   * same atomic activation. Its source is recorded as `local:`.
+   */
+  installLocal(pkg: LocalPackage): Promise<InstallResult> {
+    return this.#deps.withLock(pkg.name, async () => {
+      const { store } = this.#deps;
+      await checkSignature(pkg.manifestBytes, pkg.signature ?? null, this.#deps.trust);
+      const manifest = parseManifest(pkg.manifestBytes);
+      assertIdentity(manifest, pkg.name, manifest.version, 'the local package ');
+      const version = manifest.version;
+      const existing = await store.version(pkg.name, version);
+      if (existing && !sameBytes(existing.manifestBytes, pkg.manifestBytes)) {
+        throw new EdgeloopError('MANIFEST_INVALID', `${pkg.name}@${version} is already installed with a different manifest; versions are immutable, give this one a new version`, {
+          details: { field: 'version', name: pkg.name, version },
+        });
+      }
+      const files = manifest.artifacts.flatMap((a) => a.files);
+      const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
+      const evicted = existing?.state === 'complete' ? [] : await this.#makeRoom(pkg.name, version, bytes);
+      if (existing?.state !== 'complete') {
+        await store.beginVersion({ name: pkg.name, version, source: LOCAL_SOURCE, manifestBytes: pkg.manifestBytes, signature: pkg.signature ?? null, bytes });
+        for (const file of files) {
+          const data = pkg.files.get(file.path);
+          if (!data) throw new EdgeloopError('INTEGRITY_MISMATCH', `the local package lacks ${file.path}, which its manifest lists`, { details: { path: file.path } });
+          await verifyFileBytes(file, data, { url: `local:${pkg.name}/${version}/${file.path}` });
+          await store.putFile({ name: pkg.name, version, path: file.path, sha256: file.sha256, data });
+        }
+      }
+      await store.completeAndActivate(pkg.name, version, LOCAL_SOURCE);
+      return { name: pkg.name, version, bytes, fetchedFiles: 0, reusedFiles: 0, alreadyInstalled: existing?.state === 'complete', evicted };
+    });
+  }
+
+  /**
    * Asks the registry the model was installed from whether a newer version is out,
    * sending the stored ETag (a 304 costs no body).
    */
@@ -209,6 +255,7 @@ export class Installer {
     const { store } = this.#deps;
     const model = await store.model(name);
     if (!model?.source) throw new EdgeloopError('NOT_INSTALLED', `${name} is not installed; install it first`, { details: { name } });
+    if (model.source === LOCAL_SOURCE) return { name, active: model.active, latest: model.active, updateAvailable: false, notModified: true };
     const result = await this.#fetchIndex(name, model.source, model.indexEtag, signal);
     let latest = model.indexLatest;
     if (result.index) {

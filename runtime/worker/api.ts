@@ -7,10 +7,10 @@ import type { BackendReport } from '../engine/backend-choice.ts';
 import type { BackendId, Capabilities } from '../engine/types.ts';
 import type { Manifest } from '../format/index.ts';
 import type { ImageSource, TensorInput, TopK } from './preprocess.ts';
-import type { InstallProgress, InstallRequest, InstallResult, StorageEstimate, UpdateCheck } from '../store/installer.ts';
+import type { InstallProgress, InstallRequest, InstallResult, LocalPackage, StorageEstimate, UpdateCheck } from '../store/installer.ts';
 import type { InstalledVersion } from '../store/model-store.ts';
 
-export type { InstallProgress, InstallRequest, InstallResult, InstalledVersion, StorageEstimate, UpdateCheck };
+export type { InstallProgress, InstallRequest, InstallResult, InstalledVersion, LocalPackage, StorageEstimate, UpdateCheck };
 
 /** When a model loaded by name looks for a newer version. */
 export type UpdatePolicy = 'manual' | 'on-load' | 'background';
@@ -112,6 +112,8 @@ export interface WorkerApi {
 
   // ### Model store
   install(name: string, request: InstallRequest, installId: string, onProgress?: (progress: InstallProgress) => void): Promise<InstallResult>;
+  /** Installs a package held in memory (verified like a download) and activates it. */
+  installPackage(pkg: LocalPackage): Promise<InstallResult>;
   /** Aborts the install started with `installId` (what was stored stays, for a resume). */
   abortInstall(installId: string): Promise<void>;
   versions(name: string): Promise<InstalledVersion[]>;

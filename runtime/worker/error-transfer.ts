@@ -11,7 +11,7 @@ interface SerializedError {
   name: string;
   message: string;
   stack?: string;
-  code?: EdgeloopErrorCode;
+  code?: string;
   details?: Record<string, unknown>;
   cause?: { name: string; message: string };
 }
@@ -20,15 +20,31 @@ type Thrown = { isError: true; value: SerializedError } | { isError: false; valu
 
 const ERROR_CLASSES: Record<string, ErrorConstructor> = { TypeError, RangeError };
 
+/** Rebuilds a coded error class on the receiving side. */
+type CodedErrorFactory = (code: string, message: string, options: { details?: Record<string, unknown>; cause?: unknown }) => Error;
+
+const CODED_ERRORS = new Map<string, CodedErrorFactory>([
+  ['EdgeloopError', (code, message, options) => new EdgeloopError(code as EdgeloopErrorCode, message, options)],
+]);
+
+/**
+ * Lets another component's coded error class (`name`, `code`, `details`) cross the
+ * worker boundary as itself, like EdgeloopError does. Register it on both sides.
+ */
+export function registerTransferableError(name: string, factory: CodedErrorFactory): void {
+  CODED_ERRORS.set(name, factory);
+}
+
 function serialize(error: Error): SerializedError {
   const out: SerializedError = { name: error.name, message: error.message, stack: error.stack };
-  if (error instanceof EdgeloopError) {
-    out.code = error.code;
+  const coded = error as Error & { code?: unknown; details?: Record<string, unknown> };
+  if (CODED_ERRORS.has(error.name) && typeof coded.code === 'string') {
+    out.code = coded.code;
     // details must be structured-cloneable; drop anything that is not.
     try {
-      out.details = structuredClone(error.details);
+      out.details = structuredClone(coded.details ?? {});
     } catch {
-      out.details = JSON.parse(JSON.stringify(error.details)) as Record<string, unknown>;
+      out.details = JSON.parse(JSON.stringify(coded.details ?? {})) as Record<string, unknown>;
     }
   }
   if (error.cause instanceof Error) out.cause = { name: error.cause.name, message: error.cause.message };
@@ -38,8 +54,9 @@ function serialize(error: Error): SerializedError {
 function deserialize(value: SerializedError): Error {
   const cause = value.cause ? Object.assign(new Error(value.cause.message), { name: value.cause.name }) : undefined;
   let error: Error;
-  if (value.code) {
-    error = new EdgeloopError(value.code, value.message, { details: value.details, cause });
+  const factory = value.code ? CODED_ERRORS.get(value.name) : undefined;
+  if (factory && value.code) {
+    error = factory(value.code, value.message, { details: value.details, cause });
   } else {
     error = new (ERROR_CLASSES[value.name] ?? Error)(value.message, cause ? { cause } : undefined);
     // Keep e.g. 'AbortError' or 'OperationError' recognisable by name.

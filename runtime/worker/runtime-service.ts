@@ -26,7 +26,7 @@ import type {
 } from './api.ts';
 import { fetchArtifacts, fetchManifest, packageBaseUrl, checkSignature, type DownloadProgress } from './package-fetch.ts';
 import { ModelStore } from '../store/model-store.ts';
-import { Installer, type InstallProgress, type InstallRequest, type InstallResult, type StorageEstimate, type UpdateCheck } from '../store/installer.ts';
+import { Installer, LOCAL_SOURCE, type LocalPackage, type InstallProgress, type InstallRequest, type InstallResult, type StorageEstimate, type UpdateCheck } from '../store/installer.ts';
 import type { InstalledVersion } from '../store/model-store.ts';
 import { parseManifest, verifyFileBytes } from '../format/index.ts';
 
@@ -245,7 +245,7 @@ export class RuntimeService implements WorkerApi {
     if (policy === 'manual' || (navigator as Navigator & { connection?: { saveData?: boolean } }).connection?.saveData) return;
     const update = async () => {
       const model = await this.#modelStore().model(name);
-      if (!model?.source) return;
+      if (!model?.source || model.source === LOCAL_SOURCE) return;
       const check = await this.#installer().checkForUpdate(name);
       if (check.updateAvailable && check.latest) await this.#installer().install(name, { from: model.source, version: check.latest });
     };
@@ -289,6 +289,10 @@ export class RuntimeService implements WorkerApi {
       this.#installs.delete(installId);
       release(onProgress);
     }
+  }
+
+  async installPackage(pkg: LocalPackage): Promise<InstallResult> {
+    return this.#installer().installLocal(pkg);
   }
 
   async abortInstall(installId: string): Promise<void> {

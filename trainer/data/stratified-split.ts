@@ -24,7 +24,8 @@ export interface StratifiedSplit {
 }
 
 const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
-type SplitName = (typeof SPLIT_NAMES)[number];
+/** The name of one split. */
+export type SplitName = (typeof SPLIT_NAMES)[number];
 
 /**
  * Splits the indices of `labels` into train / validation / test so that every
@@ -38,24 +39,7 @@ type SplitName = (typeof SPLIT_NAMES)[number];
  *   non-empty splits.
  */
 export function stratifiedSplit(labels: ArrayLike<number>, options: StratifiedSplitOptions = {}): StratifiedSplit {
-  const fractions: Record<SplitName, number> = {
-    train: options.train ?? 0.8,
-    validation: options.validation ?? 0.1,
-    test: options.test ?? 0.1,
-  };
-  for (const name of SPLIT_NAMES) {
-    const f = fractions[name];
-    if (!Number.isFinite(f) || f < 0 || f > 1) {
-      throw new RangeError(`stratifiedSplit: ${name} fraction must be a number in [0, 1], got ${f}`);
-    }
-  }
-  const sum = fractions.train + fractions.validation + fractions.test;
-  if (Math.abs(sum - 1) > 1e-9) {
-    throw new RangeError(
-      `stratifiedSplit: train + validation + test must sum to 1, got ${sum} ` +
-        `(${fractions.train} + ${fractions.validation} + ${fractions.test})`,
-    );
-  }
+  const fractions = resolveSplitFractions(options);
   const random = createSeededRandom(options.seed ?? 0);
 
   const byClass = new Map<number, number[]>();
@@ -94,6 +78,34 @@ export function stratifiedSplit(labels: ArrayLike<number>, options: StratifiedSp
     validation: shuffleInPlace(Uint32Array.from(out.validation), random),
     test: shuffleInPlace(Uint32Array.from(out.test), random),
   };
+}
+
+/**
+ * The split fractions of `options` with defaults filled in (0.8 / 0.1 / 0.1).
+ *
+ * @throws {RangeError} when a fraction is negative, above 1 or not finite, or the
+ *   fractions do not sum to 1.
+ */
+export function resolveSplitFractions(options: StratifiedSplitOptions = {}): Record<SplitName, number> {
+  const fractions: Record<SplitName, number> = {
+    train: options.train ?? 0.8,
+    validation: options.validation ?? 0.1,
+    test: options.test ?? 0.1,
+  };
+  for (const name of SPLIT_NAMES) {
+    const f = fractions[name];
+    if (!Number.isFinite(f) || f < 0 || f > 1) {
+      throw new RangeError(`stratifiedSplit: ${name} fraction must be a number in [0, 1], got ${f}`);
+    }
+  }
+  const sum = fractions.train + fractions.validation + fractions.test;
+  if (Math.abs(sum - 1) > 1e-9) {
+    throw new RangeError(
+      `stratifiedSplit: train + validation + test must sum to 1, got ${sum} ` +
+        `(${fractions.train} + ${fractions.validation} + ${fractions.test})`,
+    );
+  }
+  return fractions;
 }
 
 /**

@@ -1,0 +1,51 @@
+/**
+ * The trainer's one error class. Every failure the trainer reports on bad data, bad
+ * configuration or a broken checkpoint is a `TrainerError` with a `code`; check
+ * `error.code`, never the message. The message names the file, row and column where
+ * there is one, and says what to do.
+ */
+
+/** What went wrong, as a stable machine-readable code. */
+export type TrainerErrorCode =
+  // data
+  | 'DATA_EMPTY'
+  | 'DATA_RAGGED'
+  | 'DATA_PARSE'
+  | 'LABEL_COLUMN_MISSING'
+  | 'CLASS_TOO_SMALL'
+  | 'IMAGE_SIZE_MISMATCH'
+  | 'IMAGE_DECODE'
+  | 'NON_NUMERIC'
+  // configuration
+  | 'CONFIG_INVALID'
+  // checkpoints
+  | 'CHECKPOINT_MISSING'
+  | 'CHECKPOINT_INVALID'
+  // runs
+  | 'TRAINING_ABORTED'
+  | 'TRAINING_DIVERGED';
+
+/** Options of {@link TrainerError}. */
+export interface TrainerErrorOptions {
+  /** Structured facts: `{ file, row, column, expected, actual }` where they apply. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** A typed trainer error. */
+export class TrainerError extends Error {
+  override readonly name = 'TrainerError';
+  readonly code: TrainerErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: TrainerErrorCode, message: string, options: TrainerErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** True when `value` is a {@link TrainerError}, optionally with the given code. */
+export function isTrainerError(value: unknown, code?: TrainerErrorCode): value is TrainerError {
+  return value instanceof Error && value.name === 'TrainerError' && typeof (value as TrainerError).code === 'string' && (code === undefined || (value as TrainerError).code === code);
+}

@@ -1,0 +1,67 @@
+/**
+ * Node-only plumbing shared by `scripts/train.ts` and `scripts/distill.ts`: the
+ * checkpoint folder, Ctrl-C as an abort, and turning errors into a one-line message
+ * and an exit code.
+ */
+import { join } from 'node:path';
+import { isTrainerError } from '../errors.ts';
+import { createDirCheckpointStore, type DirCheckpointStore } from './checkpoint-dir.ts';
+
+/** Folder of the checkpoints inside the output folder. */
+export const CHECKPOINT_DIR = 'checkpoints';
+
+/**
+ * The output folder's checkpoint store. Without `resume` an old checkpoint is
+ * removed (and `log` says so), so a new run never silently continues an old one.
+ */
+export async function prepareCheckpoints(outDir: string, resume: boolean, log: (line: string) => void): Promise<DirCheckpointStore> {
+  const store = createDirCheckpointStore(join(outDir, CHECKPOINT_DIR));
+  if (!resume) {
+    const old = await store.load().catch(() => undefined);
+    await store.clear();
+    if (old !== undefined) log(`replacing the checkpoint of an earlier run (epoch ${old.epoch}) in ${store.file}; pass --resume to continue one instead`);
+  }
+  return store;
+}
+
+/**
+ * Runs `task` with an AbortSignal that fires on the first Ctrl-C (SIGINT); a
+ * second Ctrl-C exits at once. The listener is removed when `task` settles.
+ */
+export async function withInterrupt<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this batch (Ctrl-C again to quit now)…\n');
+    controller.abort(new Error('interrupted (SIGINT)'));
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await task(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/**
+ * Runs a CLI's `main`, printing a `TrainerError` as `error [CODE]: message` (plus
+ * `usage` for bad flags) and setting the exit code: 2 for bad flags, 130 for an
+ * interrupted run, 1 otherwise.
+ */
+export async function runCli(main: () => Promise<void>, usage: string): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (isTrainerError(error)) {
+      process.stderr.write(`error [${error.code}]: ${error.message}\n`);
+      if (error.code === 'CONFIG_INVALID') process.stderr.write(`\n${usage}\n`);
+      process.exitCode = error.code === 'CONFIG_INVALID' ? 2 : error.code === 'TRAINING_ABORTED' ? 130 : 1;
+    } else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Node-only: what `npm run train` / `npm run distill` leave in their output
+ * folder. Everything an output needs is written here, in one place, so a signed
+ * package and a report can be added to it later without touching the CLIs.
+ *
+ * ```
+ * <out>/model/model.json, group1-shard*.bin   the trained tfjs layers model
+ * <out>/training.json                         {@link TrainingRecord}
+ * <out>/checkpoints/                          written during training (see createDirCheckpointStore)
+ * ```
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { tfjsArtifactFiles } from '../compress/tfjs-artifact.ts';
+import type { ModelConfig } from './model-config.ts';
+import type { EpochSummary, ResolvedTrainOptions } from './train-options.ts';
+
+/** Folder of the model files inside the output folder. */
+export const MODEL_DIR = 'model';
+/** Name of the run record inside the output folder. */
+export const TRAINING_RECORD_FILE = 'training.json';
+
+/** The JSON record of a training or distillation run (`<out>/training.json`). */
+export interface TrainingRecord {
+  kind: 'train' | 'distill';
+  createdAt: string;
+  /** The student's / model's config; rebuild it with `buildModel`. */
+  modelConfig: ModelConfig;
+  /** Settings of the training loop. */
+  training: Omit<ResolvedTrainOptions, 'resume'> & { temperature?: number; alpha?: number };
+  dataset: {
+    name: string;
+    /** SHA-256 (hex) of the full data set's pixels then labels. */
+    sha256: string;
+    split: { train: number; validation: number; test: number; seed: number };
+    trainExamples: number;
+    validationExamples: number;
+    testExamples: number;
+  };
+  /** The tfjs backend the run used. */
+  backend: string;
+  history: EpochSummary[];
+  stoppedEarly: boolean;
+  bestEpoch?: number;
+  /** Accuracy on the held-out test split (0..1). */
+  testAccuracy: number;
+  /** For distillation: where the teacher came from and how it scored on the same test split. */
+  teacher?: { dir: string; modelConfig?: ModelConfig; testAccuracy: number };
+  /** Total wall-clock seconds of the run, data loading included. */
+  seconds: number;
+}
+
+/** The training settings of a record: everything but `resume`, which describes the invocation, not the run. */
+export function withoutResume(options: ResolvedTrainOptions): TrainingRecord['training'] {
+  const { resume: _resume, ...rest } = options;
+  return rest;
+}
+
+/** Paths {@link writeTrainingOutput} wrote. */
+export interface TrainingOutputPaths {
+  modelDir: string;
+  record: string;
+}
+
+async function writeFileAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, path);
+}
+
+/**
+ * Writes the trained `model` (tfjs `model.json` + weight shards, via
+ * `tfjsArtifactFiles`) to `<outDir>/model/` and `record` to
+ * `<outDir>/training.json`. The model folder is assembled under a temporary name
+ * and swapped in, so a crash never leaves a half-written model.
+ */
+export async function writeTrainingOutput(outDir: string, model: LayersModel, record: TrainingRecord): Promise<TrainingOutputPaths> {
+  const modelDir = join(outDir, MODEL_DIR);
+  const staging = join(outDir, `.${MODEL_DIR}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    for (const file of await tfjsArtifactFiles(model, { dir: '' })) {
+      await mkdir(dirname(join(staging, file.path)), { recursive: true });
+      await writeFile(join(staging, file.path), file.data);
+    }
+    await rm(modelDir, { recursive: true, force: true });
+    await rename(staging, modelDir);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  const recordPath = join(outDir, TRAINING_RECORD_FILE);
+  await writeFileAtomically(recordPath, `${JSON.stringify(record, null, 2)}\n`);
+  return { modelDir, record: recordPath };
+}

@@ -1,0 +1,16 @@
+/** The trainer's module worker: exposes a TrainerService over comlink. */
+import { expose } from 'comlink';
+import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { installTrainerErrorTransfer } from './error-transfer.ts';
+import { TrainerService } from './trainer-service.ts';
+
+installTrainerErrorTransfer();
+expose(
+  new TrainerService({
+    'tfjs-backend-wasm.wasm': tfjsWasm,
+    'tfjs-backend-wasm-simd.wasm': tfjsWasmSimd,
+    'tfjs-backend-wasm-threaded-simd.wasm': tfjsWasmThreadedSimd,
+  }),
+);
