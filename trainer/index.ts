@@ -45,6 +45,36 @@ export {
   type TrainBrieflyResult,
 } from './train/train-briefly.ts';
 export { registerFastCpuKernels, unregisterFastCpuKernels } from './train/register-fast-cpu-kernels.ts';
+export { MODEL_KINDS, buildModel, validateModelConfig, type ModelConfig, type ModelKind } from './train/model-config.ts';
+export { LR_SCHEDULE_KINDS, learningRateAt, validateLrSchedule, type LrSchedule } from './train/lr-schedule.ts';
+export { train } from './train/training-loop.ts';
+export {
+  OPTIMIZERS,
+  resolveTrainOptions,
+  type BatchProgress,
+  type EarlyStoppingOptions,
+  type EpochSummary,
+  type LabelledSet,
+  type ResolvedTrainOptions,
+  type TrainOptions,
+  type TrainResult,
+  type TrainingData,
+} from './train/train-options.ts';
+export { CHECKPOINT_FORMAT, createMemoryCheckpointStore, validateCheckpoint, type CheckpointStore, type NamedArray, type TrainingCheckpoint } from './train/checkpoint.ts';
+export { decodeCheckpoint, encodeCheckpoint } from './train/checkpoint-codec.ts';
+export { distill, distillationLoss, type DistillOptions, type DistillationLossOptions } from './train/distillation.ts';
+export {
+  formatResultsTable,
+  searchHyperparameters,
+  type HyperparameterDomain,
+  type SearchOptions,
+  type SearchResult,
+  type SearchSpace,
+  type TrialOutcome,
+  type TrialParams,
+  type TrialResult,
+} from './train/hyperparameter-search.ts';
+export { createTerminalProgress, formatBatchLine, formatEpochLine, type ProgressStream, type TerminalProgress } from './train/terminal-progress.ts';
 
 // ### Evaluation
 export { evaluateAccuracy, type EvaluateAccuracyOptions } from './eval/evaluate-accuracy.ts';
