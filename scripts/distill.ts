@@ -22,6 +22,7 @@ import { selectTrainingBackend, TRAINING_BACKENDS } from '../trainer/train/selec
 import { createTerminalProgress } from '../trainer/train/terminal-progress.ts';
 import { OPTIMIZERS, resolveTrainOptions, type TrainOptions } from '../trainer/train/train-options.ts';
 import { TRAINING_RECORD_FILE, withoutResume, writeTrainingOutput, type TrainingRecord } from '../trainer/train/write-training-output.ts';
+import { readSigningKey } from '../trainer/train/cli-flags.ts';
 
 const STUDENTS = ['mlp', 'cnn'] as const;
 
@@ -36,6 +37,7 @@ const USAGE = `usage: npm run distill -- --teacher <dir> --out <dir> [options]
   --out <dir>                 output folder (required)
   --epochs <n>  --batch-size <n>  --lr <x>  --optimizer <${OPTIMIZERS.join('|')}>  --lr-schedule <${LR_SCHEDULE_KINDS.join('|')}>
   --patience <n>  --seed <n>  --split-seed <n>  --train-limit <n>  --backend <${TRAINING_BACKENDS.join('|')}>  --resume
+  --name <name> (default mnist-student)  --version <semver> (default 1.0.0)  --key <publisher.json> (sign the package)
                               as for npm run train`;
 
 async function readTeacherRecord(dir: string): Promise<TrainingRecord | undefined> {
@@ -69,6 +71,9 @@ async function main(): Promise<void> {
       'train-limit': { type: 'string' },
       backend: { type: 'string' },
       resume: { type: 'boolean' },
+      name: { type: 'string' },
+      version: { type: 'string' },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -149,9 +154,19 @@ async function main(): Promise<void> {
     testAccuracy,
     teacher: { dir: teacherDir, modelConfig: teacherRecord?.modelConfig, testAccuracy: teacherAccuracy },
     seconds: (performance.now() - started) / 1000,
+  }, {
+    name: f.name ?? 'mnist-student',
+    version: f.version,
+    labels: Array.from({ length: 10 }, (_, d) => String(d)),
+    // The runtime gets raw 0..255 pixels (canvas, ImageData); the model was trained on 0..1.
+    input: { name: 'input', shape: [-1, 28, 28, 1], dtype: 'float32', layout: 'NHWC', preprocessing: { resize: { width: 28, height: 28 }, colorSpace: 'grayscale', scale: 1 / 255 } },
+    train: data.train,
+    test: data.test,
+    signingKey: f.key === undefined ? undefined : await readSigningKey(f.key),
+    lineage: { teacher: teacherDir },
   });
   console.log(`student test accuracy ${(testAccuracy * 100).toFixed(2)} % (teacher ${(teacherAccuracy * 100).toFixed(2)} %) on ${data.info.testExamples} held-out digits`);
-  console.log(`wrote ${paths.modelDir}/ and ${paths.record} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`wrote ${paths.modelDir}/, ${paths.record}, the package ${paths.packageDir}/ and ${paths.reportHtml} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 await runCli(main, USAGE);

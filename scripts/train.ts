@@ -18,6 +18,7 @@ import { createTerminalProgress } from '../trainer/train/terminal-progress.ts';
 import { OPTIMIZERS, resolveTrainOptions, type TrainOptions } from '../trainer/train/train-options.ts';
 import { train } from '../trainer/train/training-loop.ts';
 import { withoutResume, writeTrainingOutput } from '../trainer/train/write-training-output.ts';
+import { readSigningKey } from '../trainer/train/cli-flags.ts';
 
 /** Model kinds that fit the CLI's data sets (MobileNetV2 needs RGB images of 32 px or more). */
 const CLI_MODELS = ['mlp', 'cnn'] as const;
@@ -39,7 +40,10 @@ const USAGE = `usage: npm run train -- --model <${CLI_MODELS.join('|')}> --out <
   --split-seed <n>            seed of the train/validation/test split (default 42)
   --train-limit <n>           use only the first n training examples
   --backend <${TRAINING_BACKENDS.join('|')}>   tfjs backend (default auto: wasm for mlp, cpu for cnn)
-  --resume                    continue from <out>/checkpoints (same flags as the interrupted run)`;
+  --resume                    continue from <out>/checkpoints (same flags as the interrupted run)
+  --name <name>               package name (default mnist-<model>); the package goes to <out>/package/<name>/<version>/
+  --version <semver>          package version (default 1.0.0)
+  --key <publisher.json>      sign the package with this { publicKey, privateKey } key pair (e.g. fixtures/keys/publisher.json)`;
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -60,6 +64,9 @@ async function main(): Promise<void> {
       'train-limit': { type: 'string' },
       backend: { type: 'string' },
       resume: { type: 'boolean' },
+      name: { type: 'string' },
+      version: { type: 'string' },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -130,9 +137,18 @@ async function main(): Promise<void> {
     bestEpoch: result.bestEpoch,
     testAccuracy,
     seconds: (performance.now() - started) / 1000,
+  }, {
+    name: f.name ?? `mnist-${kind}`,
+    version: f.version,
+    labels: Array.from({ length: 10 }, (_, d) => String(d)),
+    // The runtime gets raw 0..255 pixels (canvas, ImageData); the model was trained on 0..1.
+    input: { name: 'input', shape: [-1, 28, 28, 1], dtype: 'float32', layout: 'NHWC', preprocessing: { resize: { width: 28, height: 28 }, colorSpace: 'grayscale', scale: 1 / 255 } },
+    train: data.train,
+    test: data.test,
+    signingKey: f.key === undefined ? undefined : await readSigningKey(f.key),
   });
   console.log(`test accuracy ${(testAccuracy * 100).toFixed(2)} % on ${data.info.testExamples} held-out digits`);
-  console.log(`wrote ${paths.modelDir}/ and ${paths.record} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`wrote ${paths.modelDir}/, ${paths.record}, the package ${paths.packageDir}/ and ${paths.reportHtml} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 await runCli(main, USAGE);

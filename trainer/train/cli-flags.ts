@@ -69,3 +69,19 @@ export function lrScheduleFromFlag(kind: (typeof LR_SCHEDULE_KINDS)[number], epo
       return { kind };
   }
 }
+
+/** Reads a `{ publicKey, privateKey, keyId }` key pair file (as `npm run fixtures` writes), for `--key`. */
+export async function readSigningKey(path: string): Promise<import('../../runtime/format/index.ts').SigningKeyPair> {
+  const { readFile } = await import('node:fs/promises');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new TrainerError('CONFIG_INVALID', `--key ${path} could not be read as JSON (${(cause as Error).message})`, { details: { field: 'key', path }, cause });
+  }
+  const key = parsed as Record<string, unknown>;
+  if (typeof key.publicKey !== 'string' || typeof key.privateKey !== 'string' || typeof key.keyId !== 'string') {
+    throw new TrainerError('CONFIG_INVALID', `--key ${path} must hold { publicKey, privateKey, keyId } (as fixtures/keys/publisher.json does)`, { details: { field: 'key', path } });
+  }
+  return { publicKey: key.publicKey, privateKey: key.privateKey, keyId: key.keyId };
+}

@@ -6,6 +6,9 @@
  * ```
  * <out>/model/model.json, group1-shard*.bin   the trained tfjs layers model
  * <out>/training.json                         {@link TrainingRecord}
+ * <out>/package/<name>/<version>/             the edgeloop/1 package (metrics, drift baseline, lineage),
+ *                                             a registry folder: serve <out>/package/ and install from it
+ * <out>/report.json, report.html              the evaluation report
  * <out>/checkpoints/                          written during training (see createDirCheckpointStore)
  * ```
  */
@@ -14,6 +17,9 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { tfjsArtifactFiles } from '../compress/tfjs-artifact.ts';
+import type { ManifestInput, SigningKeyPair } from '../../runtime/format/index.ts';
+import { buildTrainedPackage } from '../package/build-trained-package.ts';
+import { writePackageDir } from '../package/write-package-dir.ts';
 import type { ModelConfig } from './model-config.ts';
 import type { EpochSummary, ResolvedTrainOptions } from './train-options.ts';
 
@@ -62,6 +68,28 @@ export function withoutResume(options: ResolvedTrainOptions): TrainingRecord['tr
 export interface TrainingOutputPaths {
   modelDir: string;
   record: string;
+  /** The package's version folder, when a package was written. */
+  packageDir?: string;
+  reportJson?: string;
+  reportHtml?: string;
+}
+
+/** What the package needs beyond the record: the data it is evaluated on and how it is named. */
+export interface TrainingPackageOptions {
+  name: string;
+  /** @defaultValue '1.0.0' */
+  version?: string;
+  labels: readonly string[];
+  /** The manifest input (shape with -1 batch, dtype, layout, preprocessing). */
+  input: ManifestInput;
+  /** Training examples: the drift baseline's bin edges. */
+  train: { x: Float32Array };
+  /** The held-out test split: metrics and baseline counts. */
+  test: { x: Float32Array; y: Uint8Array };
+  /** Publisher key to sign the manifest with. */
+  signingKey?: SigningKeyPair;
+  /** Lineage: parent version, teacher. */
+  lineage?: { parent?: string; teacher?: string };
 }
 
 async function writeFileAtomically(path: string, data: Uint8Array | string): Promise<void> {
@@ -77,7 +105,7 @@ async function writeFileAtomically(path: string, data: Uint8Array | string): Pro
  * `<outDir>/training.json`. The model folder is assembled under a temporary name
  * and swapped in, so a crash never leaves a half-written model.
  */
-export async function writeTrainingOutput(outDir: string, model: LayersModel, record: TrainingRecord): Promise<TrainingOutputPaths> {
+export async function writeTrainingOutput(outDir: string, model: LayersModel, record: TrainingRecord, pkg?: TrainingPackageOptions): Promise<TrainingOutputPaths> {
   const modelDir = join(outDir, MODEL_DIR);
   const staging = join(outDir, `.${MODEL_DIR}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
@@ -92,5 +120,24 @@ export async function writeTrainingOutput(outDir: string, model: LayersModel, re
   }
   const recordPath = join(outDir, TRAINING_RECORD_FILE);
   await writeFileAtomically(recordPath, `${JSON.stringify(record, null, 2)}\n`);
-  return { modelDir, record: recordPath };
+  if (!pkg) return { modelDir, record: recordPath };
+  const built = await buildTrainedPackage({
+    name: pkg.name,
+    version: pkg.version,
+    model,
+    labels: pkg.labels,
+    input: pkg.input,
+    train: pkg.train,
+    test: pkg.test,
+    history: record.history,
+    config: { kind: record.kind, model: record.modelConfig, training: record.training, backend: record.backend, dataset: record.dataset },
+    lineage: { ...pkg.lineage, datasetSha256: record.dataset.sha256 },
+    signingKey: pkg.signingKey,
+  });
+  const packageDir = await writePackageDir(join(outDir, 'package'), built, { overwrite: true });
+  const reportJson = join(outDir, 'report.json');
+  const reportHtml = join(outDir, 'report.html');
+  await writeFileAtomically(reportJson, built.reportJson);
+  await writeFileAtomically(reportHtml, built.reportHtml);
+  return { modelDir, record: recordPath, packageDir, reportJson, reportHtml };
 }
