@@ -4,7 +4,7 @@
  * main-thread long tasks from the moment the page starts.
  */
 import * as edgeloop from '../runtime/index.ts';
-import { createTrainer } from '../trainer/browser.ts';
+import { createTrainer, loadImageFiles } from '../trainer/browser.ts';
 import { loadMnistSplit, loadTestDigits } from './test-digits.ts';
 
 const longTasks: Array<{ startTime: number; duration: number }> = [];
@@ -12,7 +12,7 @@ new PerformanceObserver((list) => {
   for (const { startTime, duration } of list.getEntries()) longTasks.push({ startTime, duration });
 }).observe({ type: 'longtask', buffered: true });
 
-const lab = { ...edgeloop, trustedKeys: __EDGELOOP_TRUSTED_KEYS__, loadTestDigits, loadMnistSplit, createTrainer, longTasks };
+const lab = { ...edgeloop, trustedKeys: __EDGELOOP_TRUSTED_KEYS__, loadTestDigits, loadMnistSplit, createTrainer, loadImageFiles, longTasks };
 declare global {
   interface Window {
     edgeloop: typeof lab;
