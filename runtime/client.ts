@@ -87,6 +87,11 @@ export interface LoadOptions {
   failover?: boolean;
   /** Base URL of the package files when `load` gets a manifest object. */
   baseUrl?: string;
+  /**
+   * The artifact to run, by id (e.g. `onnx-int8-phone-wasm`, one the compressor made for a
+   * device class). @defaultValue the first artifact of each engine (the fp32 ones)
+   */
+  artifact?: string;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -217,7 +222,7 @@ class RuntimeClient implements Runtime {
 
   async load(source: string | URL | Manifest, options: LoadOptions = {}): Promise<Model> {
     this.#assertAlive();
-    const { onProgress, baseUrl, backend = 'auto', allow, failover = true } = options;
+    const { onProgress, baseUrl, backend = 'auto', allow, failover = true, artifact } = options;
     const wireSource: LoadSource =
       typeof source === 'string' && isPackageName(source)
         ? { name: source }
@@ -225,7 +230,7 @@ class RuntimeClient implements Runtime {
           ? { url: new URL(source, globalThis.location?.href).href }
           : { manifest: source, baseUrl: new URL(requireBaseUrl(baseUrl), globalThis.location?.href).href };
     const callback = onProgress ? proxy(onProgress) : undefined;
-    const info = await this.api.load(wireSource, { backend, allow, failover }, callback);
+    const info = await this.api.load(wireSource, { backend, allow, failover, artifact }, callback);
     const model = new ModelClient(this.api, info.id, info.manifest, info.backend, info.loadMs, (m) => this.#models.delete(m));
     this.#models.add(model);
     return model;

@@ -18,6 +18,8 @@ export type TrainerErrorCode =
   | 'NON_NUMERIC'
   // configuration
   | 'CONFIG_INVALID'
+  // compression
+  | 'BUDGET_EXCEEDED'
   // checkpoints
   | 'CHECKPOINT_MISSING'
   | 'CHECKPOINT_INVALID'

@@ -9,6 +9,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import { EdgeloopError } from '../errors.ts';
+import { dequantizeTfjsWeights } from './dequantize-tfjs-weights.ts';
 import type { Manifest } from '../format/index.ts';
 import type { ArtifactBytes, BackendId, Engine, EngineSession, EngineSettings, TensorData } from './types.ts';
 
@@ -170,7 +171,10 @@ function readArtifact(files: ArtifactBytes, artifactPaths: readonly string[]): T
     weightData.set(shard, offset);
     offset += shard.byteLength;
   }
-  return { modelTopology: modelJson.modelTopology as object, weightSpecs, weightData: weightData.buffer };
+  // Weights the compressor stored in schemes tfjs lacks (int8 per channel, int4 blocks)
+  // become float32 here; tfjs decodes its own (float16, uint8) itself.
+  const decoded = dequantizeTfjsWeights(weightSpecs, weightData);
+  return { modelTopology: modelJson.modelTopology as object, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData };
 }
 
 class TfjsSession implements EngineSession {

@@ -44,6 +44,8 @@ export interface WorkerLoadOptions {
   allow?: readonly BackendId[];
   /** Move to the next backend when the current one fails mid-session. */
   failover: boolean;
+  /** Load this artifact (by `id`) instead of the first artifact of each engine. */
+  artifact?: string;
 }
 
 /** Progress of a load. */

@@ -90,11 +90,18 @@ export class RuntimeService implements WorkerApi {
     let registered = false;
     try {
       const caps = await this.capabilities();
-      const { allowed, excluded } = allowedBackends(manifest, caps, options);
+      const chosen = options.artifact === undefined ? undefined : manifest.artifacts.find((a) => a.id === options.artifact);
+      if (options.artifact !== undefined && !chosen) {
+        throw new EdgeloopError('NO_COMPATIBLE_ARTIFACT', `${manifest.name}@${manifest.version} has no artifact "${options.artifact}" (it has ${manifest.artifacts.map((a) => a.id).join(', ')})`, {
+          details: { artifact: options.artifact },
+        });
+      }
+      // With an artifact chosen, only its engine's backends are candidates.
+      const { allowed, excluded } = allowedBackends(chosen ? { ...manifest, artifacts: [chosen] } : manifest, caps, options);
       const artifacts = new Map<ArtifactEngine, Artifact>();
       for (const backend of allowed) {
         const engine = engineOf(backend);
-        const artifact = manifest.artifacts.find((a) => a.engine === engine);
+        const artifact = chosen ?? manifest.artifacts.find((a) => a.engine === engine);
         if (artifact && !artifacts.has(engine)) artifacts.set(engine, artifact);
       }
       const totalBytes = [...artifacts.values()].flatMap((a) => a.files).reduce((sum, f) => sum + f.bytes, 0);

@@ -5,19 +5,18 @@
  * (Flatten, Dense, Reshape, softmax, the graph output).
  */
 import { applyActivation } from './onnx-activations.ts';
+import { layerBias, layerKernel } from './onnx-batchnorm-folding.ts';
 import {
   configError,
   layerConfig,
   pair,
   requireChannelsLast,
   requireWeight,
-  findWeight,
   type ConvertContext,
   type ConvertedValue,
   type LayerConverter,
   type OnnxTensor,
   type TfLayer,
-  type WeightValues,
 } from './onnx-convert-context.ts';
 import type { OnnxAttribute } from './onnx-graph-builder.ts';
 
@@ -47,31 +46,6 @@ function padAttributes(
   const [top, bottom] = samePadding(height, kernel[0], strides[0], dilations[0]);
   const [left, right] = samePadding(width, kernel[1], strides[1], dilations[1]);
   return [{ name: 'pads', ints: [top, left, bottom, right] }];
-}
-
-/** tfjs conv kernel `[kh, kw, in, out]` → ONNX `[out, in, kh, kw]`. */
-export function hwioToOihw({ shape, values }: WeightValues): WeightValues {
-  const [kh, kw, ci, co] = shape;
-  const out = new Float32Array(values.length);
-  for (let o = 0; o < co; o++)
-    for (let i = 0; i < ci; i++)
-      for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++) out[((o * ci + i) * kh + y) * kw + x] = values[((y * kw + x) * ci + i) * co + o];
-  return { shape: [co, ci, kh, kw], values: out };
-}
-
-/**
- * tfjs depthwise kernel `[kh, kw, in, mult]` → ONNX grouped-conv weight
- * `[in·mult, 1, kh, kw]`; output channel `i·mult + m` as in tfjs.
- */
-export function depthwiseToOnnx({ shape, values }: WeightValues): WeightValues {
-  const [kh, kw, ci, m] = shape;
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < ci; i++)
-    for (let j = 0; j < m; j++)
-      for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++) out[((i * m + j) * kh + y) * kw + x] = values[((y * kw + x) * ci + i) * m + j];
-  return { shape: [ci * m, 1, kh, kw], values: out };
 }
 
 interface ConvSettings {
@@ -113,8 +87,7 @@ function convNode(
 }
 
 function biasInitializer(ctx: ConvertContext, layer: TfLayer, config: Record<string, unknown>): string | undefined {
-  if (config.useBias === false) return undefined;
-  const bias = findWeight(layer, 'bias');
+  const bias = layerBias(layer, config, ctx.batchNormFold(layer));
   return bias === undefined ? undefined : ctx.initializer(`${layer.name}/bias`, () => bias);
 }
 
@@ -125,7 +98,7 @@ function finish(ctx: ConvertContext, layer: TfLayer, name: string, x: OnnxTensor
 const conv2d: LayerConverter = (layer, [x], ctx) => {
   const config = layerConfig(layer);
   const settings = convSettings(layer, config);
-  const weight = ctx.initializer(`${layer.name}/kernel`, () => hwioToOihw(requireWeight(layer, 'kernel')));
+  const weight = ctx.kernel(layer, 'kernel', 'conv', () => layerKernel(layer, 'kernel', ctx.batchNormFold(layer)));
   const y = convNode(ctx, layer, x, weight, biasInitializer(ctx, layer, config), settings, 1);
   return finish(ctx, layer, y, x, config);
 };
@@ -133,19 +106,20 @@ const conv2d: LayerConverter = (layer, [x], ctx) => {
 const depthwiseConv2d: LayerConverter = (layer, [x], ctx) => {
   const config = layerConfig(layer);
   const settings = convSettings(layer, config);
-  const kernel = requireWeight(layer, 'depthwise_kernel');
-  const weight = ctx.initializer(`${layer.name}/depthwise_kernel`, () => depthwiseToOnnx(kernel));
-  const y = convNode(ctx, layer, x, weight, biasInitializer(ctx, layer, config), settings, kernel.shape[2]);
+  const channels = requireWeight(layer, 'depthwise_kernel').shape[2];
+  const weight = ctx.kernel(layer, 'depthwise_kernel', 'depthwise', () => layerKernel(layer, 'depthwise_kernel', ctx.batchNormFold(layer)));
+  const y = convNode(ctx, layer, x, weight, biasInitializer(ctx, layer, config), settings, channels);
   return finish(ctx, layer, y, x, config);
 };
 
 const separableConv2d: LayerConverter = (layer, [x], ctx) => {
   const config = layerConfig(layer);
   const settings = convSettings(layer, config);
-  const depthwise = requireWeight(layer, 'depthwise_kernel');
-  const dwName = ctx.initializer(`${layer.name}/depthwise_kernel`, () => depthwiseToOnnx(depthwise));
-  const mid = convNode(ctx, layer, x, dwName, undefined, settings, depthwise.shape[2]);
-  const pwName = ctx.initializer(`${layer.name}/pointwise_kernel`, () => hwioToOihw(requireWeight(layer, 'pointwise_kernel')));
+  const channels = requireWeight(layer, 'depthwise_kernel').shape[2];
+  const dwName = ctx.kernel(layer, 'depthwise_kernel', 'depthwise', () => requireWeight(layer, 'depthwise_kernel'));
+  const mid = convNode(ctx, layer, x, dwName, undefined, settings, channels);
+  // A folded BatchNormalization scales the pointwise (output) kernel only.
+  const pwName = ctx.kernel(layer, 'pointwise_kernel', 'conv', () => layerKernel(layer, 'pointwise_kernel', ctx.batchNormFold(layer)));
   const pointwise: ConvSettings = { kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid' };
   const midTensor: OnnxTensor = { name: mid, layout: 'nchw', shape: x.shape };
   const y = convNode(ctx, layer, midTensor, pwName, biasInitializer(ctx, layer, config), pointwise, 1);

@@ -4,8 +4,10 @@
  * weights, and small helpers to read a tfjs layer's config and weights.
  */
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { BatchNormFold } from './onnx-batchnorm-folding.ts';
 import { OnnxExportError } from './onnx-export-error.ts';
 import type { OnnxGraphBuilder } from './onnx-graph-builder.ts';
+import type { KernelLayout } from './onnx-quantized-weights.ts';
 
 /** A tfjs layer (tfjs-layers does not export the class type by name). */
 export type TfLayer = SymbolicTensor['sourceLayer'];
@@ -52,6 +54,22 @@ export interface ConvertContext {
    * weights); `make` runs only the first time.
    */
   initializer(key: string, make: () => WeightValues): string;
+  /**
+   * The layer's kernel `weightName` as a float value in its ONNX `layout`: a float
+   * initializer, or a quantized one with its DequantizeLinear / Cast when the export
+   * quantizes weights. `make` returns the tfjs-layout values (BatchNormalization
+   * already folded in) and runs once per layer and weight.
+   */
+  kernel(layer: TfLayer, weightName: string, layout: KernelLayout, make: () => WeightValues): string;
+  /**
+   * `x · kernel` for a Dense layer (`x` in tfjs order, rank `rank`): MatMul on the
+   * float or dequantized kernel, or MatMulNBits for an int4 kernel that fits it.
+   */
+  matMul(layer: TfLayer, x: string, rank: number, make: () => WeightValues): string;
+  /** The BatchNormalization that folds into `layer`'s kernel and bias, if any. */
+  batchNormFold(layer: TfLayer): BatchNormFold | undefined;
+  /** Whether `layer` is a BatchNormalization already folded into its producer. */
+  isFoldedBatchNorm(layer: TfLayer): boolean;
 }
 
 /** Converts one application of a layer. */

@@ -7,22 +7,24 @@
  * and returns the same values as `model.predict`.
  */
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { LAYER_CONVERTERS } from './onnx-layer-converters.ts';
-import {
-  type ConvertContext,
-  type Layout,
-  type OnnxTensor,
-  type WeightValues,
-} from './onnx-convert-context.ts';
+import { calibrateActivations, type ActivationRange } from './onnx-activation-calibration.ts';
+import { planBatchNormFolds } from './onnx-batchnorm-folding.ts';
+import type { ConvertContext, OnnxTensor } from './onnx-convert-context.ts';
+import { ExportContext, type OnnxWeightReport } from './onnx-export-context.ts';
 import { OnnxExportError } from './onnx-export-error.ts';
-import { OnnxGraphBuilder, type OnnxDim } from './onnx-graph-builder.ts';
+import { ONNX_DATA_TYPE, OnnxGraphBuilder, type OnnxDim } from './onnx-graph-builder.ts';
+import { LAYER_CONVERTERS } from './onnx-layer-converters.ts';
+import { recipeQuantizer, type OnnxQuantizationOptions } from './onnx-weight-quantizer.ts';
 
 /** Lowest and highest ONNX opset {@link exportOnnx} writes. */
 export const ONNX_OPSET_RANGE = Object.freeze({ min: 11, max: 21 });
 
 /** Options for {@link exportOnnx}. */
 export interface ExportOnnxOptions {
-  /** ONNX opset of the default domain. @defaultValue 13 */
+  /**
+   * ONNX opset of the default domain.
+   * @defaultValue 13, or 21 with `quantization.int4Storage: 'int4-blocked'`
+   */
   opset?: number;
   /** `ModelProto.producer_name`. @defaultValue 'edgeloop' */
   producerName?: string;
@@ -32,27 +34,67 @@ export interface ExportOnnxOptions {
   outputName?: string;
   /** Symbolic name of the batch dimension. @defaultValue 'batch' */
   batchDim?: string;
+  /**
+   * Fold each BatchNormalization into the Conv / Dense before it where the graph
+   * allows (see `planBatchNormFolds`); the rest become Mul + Add. @defaultValue true
+   */
+  foldBatchNorm?: boolean;
+  /** Quantize layer kernels (a recipe per layer class, or a callback per kernel). @defaultValue none: all float32 */
+  quantization?: OnnxQuantizationOptions;
+}
+
+/** What {@link exportOnnxWithReport} returns. */
+export interface OnnxExportResult {
+  /** The serialized `ModelProto`. */
+  bytes: Uint8Array;
+  /** The default-domain opset written. */
+  opset: number;
+  /** How each kernel was stored, in conversion order. */
+  weights: OnnxWeightReport[];
+  /** Where the export deviated from what was asked (e.g. int4 convolution kernels stored as int8), one line each. */
+  notes: string[];
 }
 
 /** The layer classes {@link exportOnnx} converts (besides `InputLayer`). */
 export const ONNX_EXPORTABLE_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CONVERTERS).sort());
 
-const TO_NCHW = [0, 3, 1, 2];
-const TO_NHWC = [0, 2, 3, 1];
+/**
+ * Converts a single-input, single-output tfjs layers model into a serialized ONNX
+ * `ModelProto`; {@link exportOnnxWithReport} without the report.
+ *
+ * @throws {RangeError} when `opset` is outside {@link ONNX_OPSET_RANGE} or too low
+ *   for the quantized weights asked for.
+ * @throws OnnxExportError see {@link exportOnnxWithReport}.
+ */
+export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}): Uint8Array {
+  return exportOnnxWithReport(model, options).bytes;
+}
 
 /**
  * Converts a single-input, single-output tfjs layers model into a serialized ONNX
- * `ModelProto`. Weights are copied as float32 initializers; BatchNormalization is
- * folded into a per-channel scale and shift.
+ * `ModelProto`. Weights are float32 initializers unless `quantization` asks for
+ * quantized kernels (quantized initializer → DequantizeLinear / Cast → the float
+ * op, or MatMulNBits for int4 Dense kernels); BatchNormalization is folded into the
+ * preceding Conv / Dense where possible, else applied as a per-channel scale and shift.
  *
- * @throws {RangeError} when `opset` is outside {@link ONNX_OPSET_RANGE}.
+ * @throws {RangeError} when `opset` is outside {@link ONNX_OPSET_RANGE} or too low
+ *   for the quantized weights asked for.
+ * @throws {TypeError} when a quantizer returns a tensor that does not fit its kernel.
  * @throws OnnxExportError `UNSUPPORTED_LAYER` naming the first layer class with no
  *   conversion (see {@link ONNX_EXPORTABLE_LAYERS}), `UNSUPPORTED_CONFIG` for a
  *   setting that cannot be expressed, `UNSUPPORTED_MODEL` for several inputs or
  *   outputs.
  */
-export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}): Uint8Array {
-  const { opset = 13, producerName = 'edgeloop', inputName = 'input', outputName = 'logits', batchDim = 'batch' } = options;
+export function exportOnnxWithReport(model: LayersModel, options: ExportOnnxOptions = {}): OnnxExportResult {
+  const { quantization = {}, foldBatchNorm = true } = options;
+  const { int4Storage = 'int8-per-channel' } = quantization;
+  const {
+    opset = int4Storage === 'int4-blocked' ? 21 : 13,
+    producerName = 'edgeloop',
+    inputName = 'input',
+    outputName = 'logits',
+    batchDim = 'batch',
+  } = options;
   if (!Number.isInteger(opset) || opset < ONNX_OPSET_RANGE.min || opset > ONNX_OPSET_RANGE.max) {
     throw new RangeError(`opset must be an integer in ${ONNX_OPSET_RANGE.min}..${ONNX_OPSET_RANGE.max}, got ${opset}`);
   }
@@ -62,26 +104,36 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
       `exportOnnx supports models with one input and one output; '${model.name}' has ${model.inputs.length} and ${model.outputs.length}`,
     );
   }
+  const quantizer =
+    quantization.quantizer ??
+    (quantization.recipe === undefined ? undefined : recipeQuantizer(quantization.recipe, quantization));
   const graph = new OnnxGraphBuilder();
-  const ctx = new ExportContext(graph, opset);
+  const ctx = new ExportContext(graph, {
+    opset,
+    folds: foldBatchNorm ? planBatchNormFolds(model) : new Map(),
+    quantizer,
+    int4Storage,
+  });
   const input = model.inputs[0];
   const output = model.outputs[0];
   const values = new Map<number, OnnxTensor>();
   values.set(input.id, { name: graph.reserve(inputName), layout: 'tf', shape: input.shape.slice() });
   graph.reserve(outputName);
 
-  const result = convertTensor(output, values, ctx);
+  const activations = quantization.activations === undefined ? new Map<number, ActivationRange>() : calibrateActivations(model, quantization.activations);
+  const result = convertTensor(output, values, ctx, activations);
   graph.node('Identity', [ctx.tfOrder(result)], 'output', [], outputName);
 
   const dims = (shape: Array<number | null>, prefix: string): OnnxDim[] =>
     shape.map((d, i) => (d !== null ? d : i === 0 ? batchDim : `${prefix}_dim${i}`));
-  return graph.encode({
+  const bytes = graph.encode({
     graphName: model.name,
     opset,
     producerName,
     inputs: [{ name: inputName, dims: dims(input.shape, inputName) }],
     outputs: [{ name: outputName, dims: dims(output.shape, outputName) }],
   });
+  return { bytes, opset, weights: ctx.weights, notes: ctx.notes };
 }
 
 /**
@@ -89,7 +141,12 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
  * explicit stack instead of recursion keeps deep models (hundreds of layers)
  * off the call stack limit.
  */
-function convertTensor(target: SymbolicTensor, values: Map<number, OnnxTensor>, ctx: ConvertContext): OnnxTensor {
+function convertTensor(
+  target: SymbolicTensor,
+  values: Map<number, OnnxTensor>,
+  ctx: ConvertContext,
+  activations: ReadonlyMap<number, ActivationRange>,
+): OnnxTensor {
   const stack: SymbolicTensor[] = [target];
   while (stack.length > 0) {
     const tensor = stack[stack.length - 1];
@@ -128,51 +185,18 @@ function convertTensor(target: SymbolicTensor, values: Map<number, OnnxTensor>, 
     }
     const inputs = node.inputTensors.map((t) => values.get(t.id)!);
     const converted = convert(layer, inputs, ctx);
-    values.set(node.outputTensors[0].id, { ...converted, shape: node.outputTensors[0].shape.slice() });
+    const range = activations.get(node.outputTensors[0].id);
+    const name = range === undefined ? converted.name : quantizeDequantize(ctx, converted.name, range, layer.name);
+    values.set(node.outputTensors[0].id, { name, layout: converted.layout, shape: node.outputTensors[0].shape.slice() });
   }
   return values.get(target.id)!;
 }
 
-/** The {@link ConvertContext} of one export: layout changes and weights, each made once. */
-class ExportContext implements ConvertContext {
-  private readonly transposed = new Map<string, string>();
-  private readonly initializers = new Map<string, string>();
-
-  constructor(
-    readonly graph: OnnxGraphBuilder,
-    readonly opset: number,
-  ) {}
-
-  nchw(tensor: OnnxTensor): string {
-    return this.inLayout(tensor, 'nchw');
-  }
-
-  tfOrder(tensor: OnnxTensor): string {
-    return this.inLayout(tensor, 'tf');
-  }
-
-  inLayout(tensor: OnnxTensor, layout: Layout): string {
-    if (tensor.layout === layout) return tensor.name;
-    if (tensor.shape.length !== 4) {
-      throw new OnnxExportError('UNSUPPORTED_MODEL', `cannot change the layout of rank-${tensor.shape.length} value '${tensor.name}'`);
-    }
-    const key = `${tensor.name}->${layout}`;
-    let name = this.transposed.get(key);
-    if (name === undefined) {
-      const perm = layout === 'nchw' ? TO_NCHW : TO_NHWC;
-      name = this.graph.node('Transpose', [tensor.name], `${tensor.name}_${layout}`, [{ name: 'perm', ints: perm }]);
-      this.transposed.set(key, name);
-    }
-    return name;
-  }
-
-  initializer(key: string, make: () => WeightValues): string {
-    let name = this.initializers.get(key);
-    if (name === undefined) {
-      const { shape, values } = make();
-      name = this.graph.floatTensor(key, shape, values);
-      this.initializers.set(key, name);
-    }
-    return name;
-  }
+/** `x` through a uint8 QuantizeLinear → DequantizeLinear pair (static activation quantization). */
+function quantizeDequantize(ctx: ConvertContext, x: string, { scale, zeroPoint }: ActivationRange, hint: string): string {
+  const g = ctx.graph;
+  const scaleName = g.floatTensor(`${hint}/act_scale`, [], [scale]);
+  const zeroName = g.rawTensor(`${hint}/act_zero_point`, [], ONNX_DATA_TYPE.UINT8, Uint8Array.of(zeroPoint));
+  const q = g.node('QuantizeLinear', [x, scaleName, zeroName], `${hint}/act_q`);
+  return g.node('DequantizeLinear', [q, scaleName, zeroName], `${hint}/act_dq`);
 }

@@ -27,6 +27,41 @@ export type OnnxAttribute =
   | { name: string; float: number }
   | { name: string; string: string };
 
+/** ONNX `TensorProto.DataType` codes of the initializers the exporter writes. */
+export const ONNX_DATA_TYPE = Object.freeze({
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT64: 7,
+  FLOAT16: 10,
+  UINT4: 21,
+  INT4: 22,
+});
+
+/** One of {@link ONNX_DATA_TYPE}'s codes. */
+export type OnnxDataType = (typeof ONNX_DATA_TYPE)[keyof typeof ONNX_DATA_TYPE];
+
+/** Bytes `rawData` takes for `count` elements of `dataType` (4-bit types pack two per byte). */
+export function rawByteLength(dataType: OnnxDataType, count: number): number {
+  switch (dataType) {
+    case ONNX_DATA_TYPE.UINT4:
+    case ONNX_DATA_TYPE.INT4:
+      return Math.ceil(count / 2);
+    case ONNX_DATA_TYPE.UINT8:
+    case ONNX_DATA_TYPE.INT8:
+      return count;
+    case ONNX_DATA_TYPE.FLOAT16:
+      return count * 2;
+    case ONNX_DATA_TYPE.FLOAT:
+      return count * 4;
+    case ONNX_DATA_TYPE.INT64:
+      return count * 8;
+  }
+}
+
+/** The operator-set domain of ONNX Runtime's contrib ops (MatMulNBits). */
+export const MICROSOFT_DOMAIN = 'com.microsoft';
+
 /** What {@link OnnxGraphBuilder.encode} needs besides the graph. */
 export interface OnnxModelInfo {
   graphName: string;
@@ -56,6 +91,7 @@ export class OnnxGraphBuilder {
   private readonly initializers: onnxProtoModule.onnx.ITensorProto[] = [];
   private readonly used = new Set<string>();
   private readonly constants = new Map<string, string>();
+  private readonly domains = new Set<string>();
 
   /** Reserves and returns `base`, or `base_1`, `base_2`, … if taken. */
   uniqueName(base: string): string {
@@ -87,6 +123,29 @@ export class OnnxGraphBuilder {
       attribute: attributes.map(toAttributeProto),
     });
     return out;
+  }
+
+  /**
+   * Adds a node of ONNX Runtime's `com.microsoft` contrib domain (opset 1) and
+   * returns its single output's name.
+   */
+  contribNode(opType: string, inputs: string[], nameHint: string, attributes: OnnxAttribute[] = []): string {
+    const out = this.node(opType, inputs, nameHint, attributes);
+    this.nodes[this.nodes.length - 1].domain = MICROSOFT_DOMAIN;
+    this.domains.add(MICROSOFT_DOMAIN);
+    return out;
+  }
+
+  /**
+   * Adds an initializer from already-encoded little-endian `rawData` (int8, uint8,
+   * float16, packed int4, …) and returns its name.
+   */
+  rawTensor(nameHint: string, dims: number[], dataType: OnnxDataType, rawData: Uint8Array): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (rawByteLength(dataType, count) !== rawData.length) {
+      throw new Error(`ONNX tensor '${nameHint}': dims [${dims.join(', ')}] of type ${dataType} need ${rawByteLength(dataType, count)} bytes, got ${rawData.length}`);
+    }
+    return this.addInitializer(nameHint, dims, dataType, rawData);
   }
 
   /** Adds a float32 initializer (little-endian raw data) and returns its name. */
@@ -144,7 +203,7 @@ export class OnnxGraphBuilder {
       irVersion: irVersionForOpset(info.opset),
       producerName: info.producerName,
       producerVersion: info.producerVersion ?? '',
-      opsetImport: [{ domain: '', version: info.opset }],
+      opsetImport: [{ domain: '', version: info.opset }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       graph: {
         name: info.graphName,
         node: this.nodes,

@@ -3,12 +3,11 @@
  * and the table of every layer class the exporter supports.
  */
 import { applyActivation, clip, softmaxLastAxis } from './onnx-activations.ts';
+import { batchNormAffine, layerBias, layerKernel } from './onnx-batchnorm-folding.ts';
 import { CONV_CONVERTERS } from './onnx-conv-converters.ts';
 import {
   configError,
-  findWeight,
   layerConfig,
-  requireWeight,
   type ConvertContext,
   type LayerConverter,
   type Layout,
@@ -17,12 +16,11 @@ import {
 
 const dense: LayerConverter = (layer, [x], ctx) => {
   const config = layerConfig(layer);
-  const g = ctx.graph;
+  const fold = ctx.batchNormFold(layer);
   // MatMul broadcasts over leading axes, like tfjs Dense on rank > 2 inputs.
-  const kernel = ctx.initializer(`${layer.name}/kernel`, () => requireWeight(layer, 'kernel'));
-  let y = g.node('MatMul', [ctx.tfOrder(x), kernel], layer.name);
-  const bias = config.useBias === false ? undefined : findWeight(layer, 'bias');
-  if (bias !== undefined) y = g.node('Add', [y, ctx.initializer(`${layer.name}/bias`, () => bias)], layer.name);
+  let y = ctx.matMul(layer, ctx.tfOrder(x), x.shape.length, () => layerKernel(layer, 'kernel', fold));
+  const bias = layerBias(layer, config, fold);
+  if (bias !== undefined) y = ctx.graph.node('Add', [y, ctx.initializer(`${layer.name}/bias`, () => bias)], layer.name);
   return applyActivation(ctx, layer, { name: y, layout: 'tf', shape: x.shape }, config.activation);
 };
 
@@ -48,27 +46,10 @@ const reshape: LayerConverter = (layer, [x], ctx) => {
 const identity: LayerConverter = (_layer, [x]) => ({ name: x.name, layout: x.layout });
 
 const batchNormalization: LayerConverter = (layer, [x], ctx) => {
-  const config = layerConfig(layer);
-  const rank = x.shape.length;
-  const axis = Array.isArray(config.axis) ? config.axis : [config.axis ?? -1];
-  if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== rank - 1)) {
-    throw configError(layer, `only normalisation over the last (channel) axis is supported, got axis ${JSON.stringify(config.axis)}`);
-  }
-  const epsilon = Number(config.epsilon ?? 1e-3);
-  const mean = requireWeight(layer, 'moving_mean').values;
-  const variance = requireWeight(layer, 'moving_variance').values;
-  const gamma = config.scale === false ? undefined : findWeight(layer, 'gamma')?.values;
-  const beta = config.center === false ? undefined : findWeight(layer, 'beta')?.values;
-  const channels = mean.length;
-  // Inference BN folded to y = x·s + t with s = γ/√(σ²+ε), t = β − μ·s.
-  const scale = new Float32Array(channels);
-  const shift = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    scale[c] = (gamma?.[c] ?? 1) / Math.sqrt(variance[c] + epsilon);
-    shift[c] = (beta?.[c] ?? 0) - mean[c] * scale[c];
-  }
+  if (ctx.isFoldedBatchNorm(layer)) return { name: x.name, layout: x.layout };
+  const { scale, shift } = batchNormAffine(layer, x.shape.length);
   // Channels are axis 1 of an NCHW value (shape [C,1,1] broadcasts) and the last axis otherwise.
-  const dims = x.layout === 'nchw' ? [channels, 1, 1] : [channels];
+  const dims = x.layout === 'nchw' ? [scale.length, 1, 1] : [scale.length];
   const g = ctx.graph;
   const scaleName = ctx.initializer(`${layer.name}/scale/${x.layout}`, () => ({ shape: dims, values: scale }));
   const shiftName = ctx.initializer(`${layer.name}/shift/${x.layout}`, () => ({ shape: dims, values: shift }));

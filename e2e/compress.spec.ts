@@ -1,0 +1,77 @@
+/**
+ * The compressor end to end: `npm run compress` turns the MNIST CNN package into one
+ * artifact per edge target (devices/targets.json), re-signed; each artifact then runs
+ * in the runtime, in Chromium, on every backend its target allows, and agrees with the
+ * fp32 model.
+ */
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { getEdgeTarget } from '../devices/index.ts';
+import type { Manifest } from '../runtime/format/index.ts';
+import { FIXTURES, openLab } from './lab.ts';
+
+const DIR = join(FIXTURES, 'e2e', 'compressed', 'mnist-cnn', '1.0.0');
+const URL_PATH = '/fixtures/e2e/compressed/mnist-cnn/1.0.0/manifest.json';
+
+test('every edge target artifact of the MNIST CNN runs in the runtime on each backend its target allows', async ({ page }) => {
+  test.setTimeout(600_000);
+  await rm(DIR, { recursive: true, force: true });
+  await mkdir(DIR, { recursive: true });
+  await cp(join(FIXTURES, 'registry', 'mnist-cnn', '1.0.0'), DIR, { recursive: true });
+  execFileSync('npx', ['tsx', 'scripts/compress.ts', '--package', DIR, '--target', 'all', '--key', join(FIXTURES, 'keys', 'publisher.json'), '--train-limit', '2000'], {
+    stdio: 'pipe',
+    timeout: 400_000,
+  });
+  const manifest = JSON.parse(await readFile(join(DIR, 'manifest.json'), 'utf8')) as Manifest;
+  const report = JSON.parse(await readFile(join(DIR, 'compress-report.json'), 'utf8')) as { entries: Array<{ artifact: string; bytesRatio: number; top1Agreement: number }> };
+  const compressed = manifest.artifacts.filter((a) => a.target !== 'generic');
+  expect(compressed.map((a) => a.target).sort()).toEqual(['desktop-webgpu', 'desktop-webgpu', 'phone-wasm', 'phone-webgpu', 'tiny']);
+  expect(report.entries.map((e) => e.artifact).sort()).toEqual(compressed.map((a) => a.id).sort());
+  const ratios = Object.fromEntries(report.entries.map((e) => [e.artifact, e.bytesRatio]));
+  expect(ratios['onnx-int8-phone-wasm']).toBeLessThan(0.35);
+  expect(ratios['onnx-int4-tiny']).toBeLessThan(ratios['onnx-int8-phone-wasm']!);
+
+  // Each artifact on each backend of its target that runs its engine.
+  const runs = compressed.flatMap((artifact) =>
+    getEdgeTarget(artifact.target)
+      .backends.filter((backend) => backend.startsWith(artifact.engine === 'onnx' ? 'ort-' : 'tfjs-'))
+      .map((backend) => ({ artifact: artifact.id, backend })),
+  );
+  await openLab(page);
+  const results = await page.evaluate(
+    async ({ url, runs }) => {
+      const { createRuntime, trustedKeys, loadTestDigits } = window.edgeloop;
+      const runtime = await createRuntime({ trustedKeys, tfjsFlags: { WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD: 0 } });
+      const { images, labels } = await loadTestDigits(200);
+      const inputs = images.map((image) => ({ data: image.map((v) => v * 255), shape: [28, 28, 1] }));
+      const reference = await runtime.load(url, { backend: 'tfjs-cpu', failover: false });
+      const fp32 = (await reference.predictBatch(inputs, { batchSize: 100 })).map((p) => p.topK[0]!.index);
+      await reference.dispose();
+      const out = [];
+      for (const run of runs) {
+        const model = await runtime.load(url, { artifact: run.artifact, backend: run.backend as never, failover: false });
+        const predictions = await model.predictBatch(inputs, { batchSize: 100 });
+        const top1 = predictions.map((p) => p.topK[0]!.index);
+        out.push({
+          ...run,
+          ranOn: predictions[0]!.backend,
+          accuracy: top1.filter((y, i) => y === labels[i]).length / labels.length,
+          agreement: top1.filter((y, i) => y === fp32[i]).length / fp32.length,
+        });
+        await model.dispose();
+      }
+      await runtime.dispose();
+      return { fp32Accuracy: fp32.filter((y, i) => y === labels[i]).length / labels.length, out };
+    },
+    { url: URL_PATH, runs },
+  );
+  expect(results.out.length).toBe(runs.length);
+  for (const r of results.out) {
+    expect(r.ranOn, `${r.artifact} on ${r.backend}`).toBe(r.backend);
+    expect(r.accuracy, `${r.artifact} on ${r.backend}: accuracy`).toBeGreaterThan(0.85);
+    // The pruned + fine-tuned int4 model is a different model; the others must agree with fp32.
+    if (!r.artifact.includes('tiny')) expect(r.agreement, `${r.artifact} on ${r.backend}: top-1 agreement with fp32`).toBeGreaterThanOrEqual(0.97);
+  }
+});

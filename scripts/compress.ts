@@ -1,0 +1,149 @@
+/**
+ * CLI: compresses a package version folder for edge targets, in place: one artifact per
+ * target recipe (devices/targets.json) written into the folder, the manifest rewritten
+ * with the new artifacts and their metrics and re-signed, and `compress-report.json`
+ * beside it. A target whose size budget cannot be met stops the run before anything
+ * is written.
+ *
+ * Usage: see USAGE (`npm run compress -- --help`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import * as ort from 'onnxruntime-web';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { getEdgeTarget, loadEdgeTargets } from '../devices/index.ts';
+import { dequantizeTfjsWeights } from '../runtime/engine/dequantize-tfjs-weights.ts';
+import { parseManifest, verifyFileBytes, PACKAGE_FILES } from '../runtime/format/index.ts';
+import { compressPackage, type RunArtifact } from '../trainer/compress/compress-package.ts';
+import { TrainerError } from '../trainer/errors.ts';
+import { CLI_DATASETS, loadCliDataset } from '../trainer/train/cli-dataset.ts';
+import { choiceFlag, intFlag, readSigningKey, requiredFlag } from '../trainer/train/cli-flags.ts';
+import { runCli } from '../trainer/train/cli-run.ts';
+import { registerFastCpuKernels } from '../trainer/train/register-fast-cpu-kernels.ts';
+
+const USAGE = `usage: npm run compress -- --package <version dir> --target <id[,id…]|all> [options]
+
+  --package <dir>      a package version folder (…/<name>/<version>/ with manifest.json and an fp32 tfjs artifact)
+  --target <ids|all>   edge targets from devices/targets.json: ${loadEdgeTargets().map((t) => t.id).join(', ')}
+  --key <file>         re-sign the manifest with this { publicKey, privateKey, keyId } (e.g. fixtures/keys/publisher.json);
+                       without it the rewritten manifest is unsigned
+  --dataset <${CLI_DATASETS.join('|')}>  held-out data for accuracy and agreement (default mnist, the trainer's split)
+  --train-limit <n>    training examples for pruning fine-tunes (default: all)`;
+
+async function main(): Promise<void> {
+  const { values: f } = parseArgs({
+    options: {
+      package: { type: 'string' },
+      target: { type: 'string' },
+      key: { type: 'string' },
+      dataset: { type: 'string' },
+      'train-limit': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (f.help) {
+    console.log(USAGE);
+    return;
+  }
+  const dir = requiredFlag('package', f.package, 'fixtures/registry/mnist-cnn/1.0.0');
+  const targetFlag = requiredFlag('target', f.target, 'phone-wasm');
+  const targets = targetFlag === 'all' ? loadEdgeTargets() : targetFlag.split(',').map((id) => getEdgeTarget(id.trim()));
+  const dataset = choiceFlag('dataset', f.dataset, CLI_DATASETS, 'mnist');
+  const trainLimit = f['train-limit'] === undefined ? undefined : intFlag('train-limit', f['train-limit'], 1);
+  const signingKey = f.key === undefined ? undefined : await readSigningKey(f.key);
+
+  tf.env().set('PROD', true);
+  await tf.setBackend('cpu');
+  registerFastCpuKernels();
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+
+  const manifestBytes = await readFile(join(dir, PACKAGE_FILES.manifest)).catch((cause: unknown) => {
+    throw new TrainerError('CONFIG_INVALID', `--package ${dir} has no readable manifest.json`, { details: { field: 'package' }, cause });
+  });
+  const manifest = parseManifest(manifestBytes);
+  const files = new Map<string, Uint8Array>();
+  for (const file of manifest.artifacts.flatMap((a) => a.files)) {
+    const data = new Uint8Array(await readFile(join(dir, file.path)));
+    await verifyFileBytes(file, data, { url: join(dir, file.path) });
+    files.set(file.path, data);
+  }
+  const fp32 = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
+  if (!fp32) throw new TrainerError('CONFIG_INVALID', `${dir} has no fp32 tfjs artifact to compress from`, { details: { field: 'package' } });
+  const model = await loadTfjs(files, fp32.files.map((file) => file.path));
+  const data = await loadCliDataset(dataset, { trainLimit });
+  console.log(`${manifest.name}@${manifest.version}: ${targets.length} target(s), ${data.info.testExamples} test examples`);
+
+  const { built, report } = await compressPackage({
+    manifest,
+    files,
+    model,
+    targets,
+    test: data.test,
+    train: data.train,
+    runArtifact,
+    signingKey,
+    onProgress: (message) => console.log(message),
+  });
+
+  // Artifact files first, the manifest (what makes them part of the package) last.
+  for (const [path, bytes] of built.files) if (!files.has(path)) await writeAtomically(join(dir, path), bytes);
+  await writeAtomically(join(dir, 'compress-report.json'), new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
+  if (built.signature) await writeAtomically(join(dir, PACKAGE_FILES.signature), built.signature);
+  await writeAtomically(join(dir, PACKAGE_FILES.manifest), built.manifestBytes);
+  if (!built.signature) console.log('note: the manifest is unsigned now (pass --key to sign it); a runtime with trustedKeys will refuse it');
+  console.log(`wrote ${report.entries.length} artifact(s), ${PACKAGE_FILES.manifest} and compress-report.json to ${dir}`);
+}
+
+/** Runs a tfjs (dequantized on load, as the runtime does) or ONNX (onnxruntime-web wasm) artifact on `x`. */
+const runArtifact: RunArtifact = async (artifact, x, inputShape) => {
+  const rows = x.length / inputShape.reduce((a, b) => a * b, 1);
+  if (artifact.engine === 'tfjs') {
+    const model = await loadTfjs(artifact.files, artifact.paths);
+    try {
+      return tf.tidy(() => (model.predict(tf.tensor(x, [rows, ...inputShape])) as tf.Tensor).dataSync() as Float32Array);
+    } finally {
+      model.dispose();
+    }
+  }
+  const session = await ort.InferenceSession.create(artifact.files.get(artifact.paths[0]!)!, { executionProviders: ['wasm'] });
+  try {
+    const out: Float32Array[] = [];
+    const size = inputShape.reduce((a, b) => a * b, 1);
+    for (let start = 0; start < rows; start += 256) {
+      const n = Math.min(256, rows - start);
+      const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x.subarray(start * size, (start + n) * size), [n, ...inputShape]) });
+      out.push(Float32Array.from(result[session.outputNames[0]!]!.data as Float32Array));
+    }
+    const all = new Float32Array(out.reduce((sum, o) => sum + o.length, 0));
+    let offset = 0;
+    for (const o of out) (all.set(o, offset), (offset += o.length));
+    return all;
+  } finally {
+    await session.release();
+  }
+};
+
+async function loadTfjs(files: ReadonlyMap<string, Uint8Array>, paths: readonly string[]): Promise<tfl.LayersModel> {
+  const jsonPath = paths[0]!;
+  const json = JSON.parse(new TextDecoder().decode(files.get(jsonPath)!)) as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
+  const folder = jsonPath.includes('/') ? jsonPath.slice(0, jsonPath.lastIndexOf('/') + 1) : '';
+  const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => files.get(folder + p)!);
+  const decoded = dequantizeTfjsWeights(
+    json.weightsManifest.flatMap((g) => g.weights),
+    shards.map((s) => s.slice().buffer as ArrayBuffer),
+  );
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData }));
+}
+
+async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.partial-${process.pid}`;
+  await writeFile(temp, data);
+  await rename(temp, path);
+}
+
+await runCli(main, USAGE);
