@@ -14,9 +14,21 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'edgeloop vs raw tfjs / onnxruntime-web, every engine × backend, MNIST CNN and MobileNetV2 (Chromium)',
     load: async () => (await import('./runtime-bench.ts')).runtimeBenchmark,
   },
+  compress: {
+    description: 'compression variants of an MNIST CNN the bench trains: weight bytes, accuracy drop, top-1 agreement vs fp32 (Node)',
+    load: async () => (await import('./compress-bench.ts')).compressBenchmark,
+  },
+  distill: {
+    description: 'MLP teacher vs the same small student trained from scratch and distilled, MNIST, 3 seeds: share of the gap closed (Node)',
+    load: async () => (await import('./distill-bench.ts')).distillBenchmark,
+  },
   store: {
     description: 'model store: cold load from the server vs warm load from IndexedDB, to first prediction (Chromium)',
     load: async () => (await import('./store-bench.ts')).storeBenchmark,
+  },
+  train: {
+    description: "samples/s of the trainer's train() loop vs plain tfjs model.fit, same model, data and backend, ABBA (Node)",
+    load: async () => (await import('./train-bench.ts')).trainBenchmark,
   },
 };
 

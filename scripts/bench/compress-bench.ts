@@ -1,0 +1,153 @@
+/**
+ * `npm run bench -- compress`: what each compression variant costs and saves on an
+ * MNIST CNN the bench trains itself (fixed seed, the trainer's split). For each variant
+ * the weights are stored as the compressor stores them in a tfjs artifact, decoded as
+ * the runtime decodes them, and the model is run on the 1,000 held-out digits; compared
+ * with the fp32 model of the same run: bytes of the weight shards, accuracy drop (points)
+ * and top-1 agreement. The same variants as ONNX (what onnxruntime-web runs) are sized
+ * too, graph overhead included.
+ *
+ * Options: `--epochs <n>` (default 3).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { dequantizeTfjsWeights } from '../../runtime/engine/dequantize-tfjs-weights.ts';
+import { compareOutputs } from '../../trainer/compress/compare-outputs.ts';
+import { exportOnnx } from '../../trainer/compress/onnx-export.ts';
+import { fineTunePruned } from '../../trainer/compress/prune/fine-tune-pruned.ts';
+import { magnitudePrune } from '../../trainer/compress/prune/magnitude-prune.ts';
+import { quantizedTfjsArtifactFiles, type QuantRecipe } from '../../trainer/compress/quantize/quantized-tfjs-artifact.ts';
+import type { QuantScheme } from '../../trainer/compress/quantize/quantized-tensor.ts';
+import { loadCliDataset } from '../../trainer/train/cli-dataset.ts';
+import { buildModel, type ModelConfig } from '../../trainer/train/model-config.ts';
+import { registerFastCpuKernels } from '../../trainer/train/register-fast-cpu-kernels.ts';
+import { train } from '../../trainer/train/training-loop.ts';
+import type { Benchmark } from './benchmark.ts';
+import { round } from './stats.ts';
+
+interface Variant {
+  variant: string;
+  scheme: QuantScheme;
+  prune?: number;
+  target: { bytesRatio: number; accDropPt: number };
+}
+
+const VARIANTS: Variant[] = [
+  { variant: 'fp16', scheme: 'fp16', target: { bytesRatio: 0.51, accDropPt: 0.1 } },
+  { variant: 'int8-per-channel', scheme: 'int8-per-channel', target: { bytesRatio: 0.27, accDropPt: 0.5 } },
+  { variant: 'uint8-per-tensor', scheme: 'uint8-per-tensor', target: { bytesRatio: Infinity, accDropPt: Infinity } },
+  { variant: 'int4-block32', scheme: 'int4-block', target: { bytesRatio: 0.16, accDropPt: 1.5 } },
+  { variant: 'int8-pruned-50', scheme: 'int8-per-channel', prune: 0.5, target: { bytesRatio: 0.27, accDropPt: 0.5 } },
+];
+
+export interface CompressEntry {
+  variant: string;
+  bytes_ratio: number;
+  acc_drop_pt: number;
+  top1_agreement: number;
+  onnx_bytes_ratio: number;
+}
+
+export const compressBenchmark: Benchmark = {
+  async run(args, progress) {
+    const { values } = parseArgs({ args: [...args], options: { epochs: { type: 'string', default: '3' } } });
+    const epochs = Number(values.epochs);
+    if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`--epochs must be a positive integer (got ${values.epochs})`);
+    const started = performance.now();
+    tf.env().set('PROD', true);
+    await tf.setBackend('cpu');
+    registerFastCpuKernels();
+    const data = await loadCliDataset('mnist');
+    const config: ModelConfig = { kind: 'cnn', inputShape: [28, 28, 1], classes: 10, seed: 1 };
+    const model = buildModel(config);
+    progress.note(`training the MNIST CNN (${model.countParams()} parameters), ${epochs} epochs on ${data.info.trainExamples} digits, cpu`);
+    await train(model, data.train, { epochs, batchSize: 64, learningRate: 0.002, seed: 1, onEpoch: (e) => progress.note(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, val acc ${e.valAccuracy?.toFixed(4)}`) });
+    const reference = predict(model, data.test.x);
+    const fp32Weights = weightBytes(await quantizedTfjsArtifactFiles(model, { dir: 'm', recipe: {} }));
+    const fp32Onnx = exportOnnx(model).byteLength;
+
+    const entries: CompressEntry[] = [];
+    for (const v of VARIANTS) {
+      let candidate = model;
+      if (v.prune !== undefined) {
+        candidate = await clone(model);
+        const masks = await magnitudePrune(candidate, { sparsity: v.prune });
+        await fineTunePruned(candidate, masks, data.train, { epochs: 1, batchSize: 64, learningRate: 0.0005, seed: 1 });
+      }
+      const recipe: QuantRecipe = { Dense: v.scheme, Conv2D: v.scheme, DepthwiseConv2D: v.scheme, SeparableConv2D: v.scheme };
+      const files = await quantizedTfjsArtifactFiles(candidate, { dir: 'm', recipe });
+      const decoded = await loadDecoded(files);
+      const outputs = predict(decoded, data.test.x);
+      decoded.dispose();
+      const onnxBytes = exportOnnx(candidate, { quantization: { recipe, int4Storage: 'int4-blocked' } }).byteLength;
+      const cmp = compareOutputs(reference, outputs, 10, { labels: data.test.y });
+      const entry: CompressEntry = {
+        variant: v.variant,
+        bytes_ratio: round(weightBytes(files) / fp32Weights, 4),
+        acc_drop_pt: round(100 * cmp.accuracyDrop!, 2),
+        top1_agreement: round(cmp.top1Agreement, 4),
+        onnx_bytes_ratio: round(onnxBytes / fp32Onnx, 4),
+      };
+      progress.note(`${v.variant}: ${JSON.stringify(entry)}`);
+      entries.push(entry);
+      if (candidate !== model) candidate.dispose();
+    }
+    const fp32Accuracy = compareOutputs(reference, reference, 10, { labels: data.test.y }).accuracy!;
+    const byName = Object.fromEntries(entries.map((e) => [e.variant, e]));
+    const met = (v: Variant) => {
+      const e = byName[v.variant]!;
+      if (v.variant === 'uint8-per-tensor') return '(baseline)';
+      let ok = e.bytes_ratio <= v.target.bytesRatio && e.acc_drop_pt <= v.target.accDropPt;
+      if (v.variant === 'int8-per-channel') ok &&= e.acc_drop_pt <= byName['uint8-per-tensor']!.acc_drop_pt && e.top1_agreement >= byName['uint8-per-tensor']!.top1_agreement;
+      return ok ? 'yes' : '**no**';
+    };
+    const table = [
+      `MNIST CNN, ${model.countParams()} parameters, fp32 test accuracy ${(fp32Accuracy * 100).toFixed(2)} % on ${data.info.testExamples} digits; fp32 weights ${fp32Weights} bytes (tfjs shards), ${fp32Onnx} bytes (ONNX file)`,
+      '',
+      '| variant | bytes_ratio (tfjs weights) | acc_drop_pt | top1_agreement | ONNX file ratio | target | met |',
+      '|---|--:|--:|--:|--:|---|:-:|',
+      ...VARIANTS.map((v) => {
+        const e = byName[v.variant]!;
+        const target = v.variant === 'uint8-per-tensor' ? 'comparison' : `≤ ${v.target.bytesRatio}, ≤ ${v.target.accDropPt} pt${v.variant === 'int8-per-channel' ? ', ≥ uint8' : ''}`;
+        return `| ${e.variant} | ${e.bytes_ratio.toFixed(4)} | ${e.acc_drop_pt.toFixed(2)} | ${e.top1_agreement.toFixed(4)} | ${e.onnx_bytes_ratio.toFixed(4)} | ${target} | ${met(v)} |`;
+      }),
+    ].join('\n');
+    model.dispose();
+    return {
+      json: {
+        date: new Date().toISOString(),
+        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: round(totalmem() / 2 ** 30, 1), os: `${platform()} ${release()}`, node: process.version },
+        model: { config, params: model.countParams(), epochs, fp32Accuracy, fp32WeightBytes: fp32Weights, fp32OnnxBytes: fp32Onnx },
+        entries,
+        seconds: round((performance.now() - started) / 1000, 1),
+      },
+      table,
+    };
+  },
+};
+
+function weightBytes(files: Array<{ path: string; data: Uint8Array }>): number {
+  return files.filter((f) => f.path.endsWith('.bin')).reduce((sum, f) => sum + f.data.byteLength, 0);
+}
+
+async function loadDecoded(files: Array<{ path: string; data: Uint8Array }>): Promise<tfl.LayersModel> {
+  const json = JSON.parse(new TextDecoder().decode(files[0]!.data)) as { modelTopology: object; weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
+  const decoded = dequantizeTfjsWeights(
+    json.weightsManifest.flatMap((g) => g.weights),
+    files.slice(1).map((f) => f.data.slice().buffer as ArrayBuffer),
+  );
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData }));
+}
+
+async function clone(model: tfl.LayersModel): Promise<tfl.LayersModel> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+  return tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+}
+
+function predict(model: tfl.LayersModel, x: Float32Array): Float32Array {
+  return tf.tidy(() => (model.predict(tf.tensor(x, [x.length / 784, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
+}
