@@ -20,12 +20,20 @@ test('every edge target artifact of the MNIST CNN runs in the runtime on each ba
   await rm(DIR, { recursive: true, force: true });
   await mkdir(DIR, { recursive: true });
   await cp(join(FIXTURES, 'registry', 'mnist-cnn', '1.0.0'), DIR, { recursive: true });
-  execFileSync('npx', ['tsx', 'scripts/compress.ts', '--package', DIR, '--target', 'all', '--key', join(FIXTURES, 'keys', 'publisher.json'), '--train-limit', '2000'], {
+  execFileSync('npx', ['tsx', 'scripts/compress.ts', '--package', DIR, '--target', 'all', '--key', join(FIXTURES, 'keys', 'publisher.json'), '--train-limit', '2000', '--latency'], {
     stdio: 'pipe',
     timeout: 400_000,
   });
   const manifest = JSON.parse(await readFile(join(DIR, 'manifest.json'), 'utf8')) as Manifest;
-  const report = JSON.parse(await readFile(join(DIR, 'compress-report.json'), 'utf8')) as { entries: Array<{ artifact: string; bytesRatio: number; top1Agreement: number }> };
+  const report = JSON.parse(await readFile(join(DIR, 'compress-report.json'), 'utf8')) as {
+    entries: Array<{ artifact: string; target: string; engine: string; bytesRatio: number; top1Agreement: number; latencyP50Ms?: Record<string, number> }>;
+  };
+  // p50 latency measured in Chromium on every backend the target allows, in the report and the manifest.
+  for (const entry of report.entries) {
+    const backends = getEdgeTarget(entry.target).backends.filter((b) => b.startsWith(entry.engine === 'onnx' ? 'ort-' : 'tfjs-'));
+    expect(Object.keys(entry.latencyP50Ms ?? {}).sort(), entry.artifact).toEqual([...backends].sort());
+    for (const backend of backends) expect(manifest.metrics[`${entry.artifact}.p50_ms.${backend}`], `${entry.artifact} ${backend}`).toBeGreaterThan(0);
+  }
   const compressed = manifest.artifacts.filter((a) => a.target !== 'generic');
   expect(compressed.map((a) => a.target).sort()).toEqual(['desktop-webgpu', 'desktop-webgpu', 'phone-wasm', 'phone-webgpu', 'tiny']);
   expect(report.entries.map((e) => e.artifact).sort()).toEqual(compressed.map((a) => a.id).sort());

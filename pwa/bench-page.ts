@@ -301,6 +301,37 @@ async function storeInstall(config: StoreConfig): Promise<{ version: string; byt
   }
 }
 
+/** One artifact of a package on one backend: p50 of `runs` predictions after 3 warm-up runs. */
+export interface LatencyConfig {
+  url: string;
+  artifact: string;
+  backend: BackendId;
+  runs: number;
+}
+
+async function artifactLatency(config: LatencyConfig): Promise<{ p50Ms: number; backend: BackendId } | { skipped: string }> {
+  // The compressor measures its own fresh output: no signature policy here.
+  const runtime = await createRuntime({ tfjsFlags: { WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD: 0 } });
+  try {
+    const model = await runtime.load(new URL(config.url, location.href).href, { artifact: config.artifact, backend: config.backend, failover: false });
+    const input = makeInput(model.manifest).raw;
+    for (let i = 0; i < 3; i++) await model.predict(input);
+    const times: number[] = [];
+    for (let i = 0; i < config.runs; i++) {
+      const start = performance.now();
+      await model.predict(input);
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    log(`${config.artifact} on ${config.backend}: p50 ${fmt(times[times.length >> 1]!)} ms`);
+    return { p50Ms: times[times.length >> 1]!, backend: config.backend };
+  } catch (error) {
+    return { skipped: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await runtime.dispose();
+  }
+}
+
 async function info(): Promise<PageInfo> {
   const runtime = await createRuntime();
   try {
@@ -381,7 +412,7 @@ function s(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-const bench = { measure, auto, info, storeNetworkLoad, storeCacheLoad, storeInstall };
+const bench = { measure, auto, info, storeNetworkLoad, storeCacheLoad, storeInstall, artifactLatency };
 declare global {
   interface Window {
     bench: typeof bench;

@@ -11,12 +11,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-web';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getEdgeTarget, loadEdgeTargets } from '../devices/index.ts';
 import { dequantizeTfjsWeights } from '../runtime/engine/dequantize-tfjs-weights.ts';
-import { parseManifest, verifyFileBytes, PACKAGE_FILES } from '../runtime/format/index.ts';
+import { createPackage, parseManifest, verifyFileBytes, PACKAGE_FILES } from '../runtime/format/index.ts';
+import { writePackageDir } from '../trainer/package/write-package-dir.ts';
 import { compressPackage, type RunArtifact } from '../trainer/compress/compress-package.ts';
 import { TrainerError } from '../trainer/errors.ts';
 import { CLI_DATASETS, loadCliDataset } from '../trainer/train/cli-dataset.ts';
@@ -31,7 +34,9 @@ const USAGE = `usage: npm run compress -- --package <version dir> --target <id[,
   --key <file>         re-sign the manifest with this { publicKey, privateKey, keyId } (e.g. fixtures/keys/publisher.json);
                        without it the rewritten manifest is unsigned
   --dataset <${CLI_DATASETS.join('|')}>  held-out data for accuracy and agreement (default mnist, the trainer's split)
-  --train-limit <n>    training examples for pruning fine-tunes (default: all)`;
+  --train-limit <n>    training examples for pruning fine-tunes (default: all)
+  --latency            also time each artifact in Chromium (p50 of 20 predictions) on every backend its
+                       target allows; written into compress-report.json and the manifest's metrics`;
 
 async function main(): Promise<void> {
   const { values: f } = parseArgs({
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
       key: { type: 'string' },
       dataset: { type: 'string' },
       'train-limit': { type: 'string' },
+      latency: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,7 +83,7 @@ async function main(): Promise<void> {
   const data = await loadCliDataset(dataset, { trainLimit });
   console.log(`${manifest.name}@${manifest.version}: ${targets.length} target(s), ${data.info.testExamples} test examples`);
 
-  const { built, report } = await compressPackage({
+  let { built, report } = await compressPackage({
     manifest,
     files,
     model,
@@ -89,6 +95,8 @@ async function main(): Promise<void> {
     onProgress: (message) => console.log(message),
   });
 
+  if (f.latency) ({ built, report } = await withLatency(built, report, targets, signingKey));
+
   // Artifact files first, the manifest (what makes them part of the package) last.
   for (const [path, bytes] of built.files) if (!files.has(path)) await writeAtomically(join(dir, path), bytes);
   await writeAtomically(join(dir, 'compress-report.json'), new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
@@ -96,6 +104,52 @@ async function main(): Promise<void> {
   await writeAtomically(join(dir, PACKAGE_FILES.manifest), built.manifestBytes);
   if (!built.signature) console.log('note: the manifest is unsigned now (pass --key to sign it); a runtime with trustedKeys will refuse it');
   console.log(`wrote ${report.entries.length} artifact(s), ${PACKAGE_FILES.manifest} and compress-report.json to ${dir}`);
+}
+
+/**
+ * Serves the compressed package from a staging folder, times every new artifact in
+ * Chromium on each backend its target allows, and rebuilds (re-signs) the package with
+ * the p50s in its metrics.
+ */
+async function withLatency(
+  built: Awaited<ReturnType<typeof compressPackage>>['built'],
+  report: Awaited<ReturnType<typeof compressPackage>>['report'],
+  targets: ReturnType<typeof loadEdgeTargets>,
+  signingKey: Awaited<ReturnType<typeof readSigningKey>> | undefined,
+): Promise<Awaited<ReturnType<typeof compressPackage>>> {
+  const staging = await mkdtemp(join(tmpdir(), 'edgeloop-compress-'));
+  const bench = await (async () => {
+    await writePackageDir(staging, built, { overwrite: true });
+    const { openBenchBrowser } = await import('./bench/bench-browser.ts');
+    const { ProgressLog } = await import('./bench/progress-log.ts');
+    return openBenchBrowser(new ProgressLog(), { makeFixtures: false, build: !existsSync('dist/bench.html'), registryDir: staging });
+  })();
+  try {
+    const url = `/fixtures/registry/${built.manifest.name}/${built.manifest.version}/manifest.json`;
+    const metrics = { ...built.manifest.metrics };
+    for (const entry of report.entries) {
+      const target = targets.find((t) => t.id === entry.target)!;
+      entry.latencyP50Ms = {};
+      for (const backend of target.backends.filter((b) => b.startsWith(entry.engine === 'onnx' ? 'ort-' : 'tfjs-'))) {
+        const result = (await bench.page().evaluate(`window.bench.artifactLatency(${JSON.stringify({ url, artifact: entry.artifact, backend, runs: 20 })})`)) as { p50Ms: number } | { skipped: string };
+        if ('p50Ms' in result) {
+          entry.latencyP50Ms[backend] = Math.round(result.p50Ms * 1000) / 1000;
+          metrics[`${entry.artifact}.p50_ms.${backend}`] = entry.latencyP50Ms[backend]!;
+          console.log(`${entry.artifact} on ${backend}: p50 ${result.p50Ms.toFixed(2)} ms`);
+        } else console.log(`${entry.artifact} on ${backend}: not timed (${result.skipped})`);
+      }
+    }
+    const { format: _format, artifacts, ...rest } = built.manifest;
+    const rebuilt = await createPackage({
+      manifest: { ...rest, metrics },
+      artifacts: artifacts.map((a) => ({ ...a, files: a.files.map((file) => ({ path: file.path, data: built.files.get(file.path)! })) })),
+      signingKey,
+    });
+    return { built: rebuilt, report };
+  } finally {
+    await bench.close();
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /** Runs a tfjs (dequantized on load, as the runtime does) or ONNX (onnxruntime-web wasm) artifact on `x`. */
