@@ -26,6 +26,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'model store: cold load from the server vs warm load from IndexedDB, to first prediction (Chromium)',
     load: async () => (await import('./store-bench.ts')).storeBenchmark,
   },
+  sync: {
+    description: 'sync endpoint: telemetry ingest (batches of 50 events, 64 connections) vs a bare fastify route, SQLite and PostgreSQL (autocannon)',
+    load: async () => (await import('./sync-bench.ts')).syncBenchmark,
+  },
   train: {
     description: "samples/s of the trainer's train() loop vs plain tfjs model.fit, same model, data and backend, ABBA (Node)",
     load: async () => (await import('./train-bench.ts')).trainBenchmark,

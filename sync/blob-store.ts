@@ -1,0 +1,71 @@
+/**
+ * Content-addressed artifact storage: `DATA_DIR/blobs/<sha256>`. A blob is written to
+ * a temporary file, synced, then renamed into place, so a reader (or a crash) never
+ * sees a partial blob; identical bytes are stored once. A file name is only ever made
+ * from a 64-hex digest, so no request can name a path outside the folder.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+/** The blob folder of one endpoint. */
+export class BlobStore {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'blobs');
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** The file of a blob. @throws TypeError when `sha256` is not a lower-case hex digest. */
+  pathOf(sha256: string): string {
+    if (!DIGEST.test(sha256)) throw new TypeError(`not a SHA-256 hex digest: ${JSON.stringify(sha256.slice(0, 80))}`);
+    return join(this.dir, sha256);
+  }
+
+  /** True when the blob is stored with the expected size. */
+  async has(sha256: string, bytes: number): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(sha256))).size === bytes;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Stores `data` under `sha256`, which the caller has already checked against the
+   * bytes. Durable when it resolves: the file and the folder entry are synced.
+   */
+  async put(sha256: string, data: Uint8Array): Promise<void> {
+    const target = this.pathOf(sha256);
+    if (await this.has(sha256, data.byteLength)) return;
+    const temp = join(this.dir, `.tmp-${randomUUID()}`);
+    try {
+      const file = await open(temp, 'wx');
+      try {
+        await file.writeFile(data);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** How many blobs are stored (temporary files not counted). */
+  count(): number {
+    return readdirSync(this.dir).filter((name) => DIGEST.test(name)).length;
+  }
+}

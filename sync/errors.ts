@@ -1,0 +1,81 @@
+/**
+ * The one error class of the sync endpoint. Every rejection the endpoint answers is a
+ * `SyncError` turned into `{ error: { code, message } }` with the status of its code
+ * (see docs/SYNC-API.md); check `error.code`, never the message text.
+ */
+
+/** What went wrong, as a stable machine-readable code. */
+export type SyncErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RANGE_NOT_SATISFIABLE'
+  | 'INTEGRITY_MISMATCH'
+  | 'SIGNATURE_INVALID'
+  | 'SIGNATURE_UNTRUSTED'
+  | 'SIGNATURE_MISSING'
+  | 'MANIFEST_INVALID'
+  | 'RATE_LIMITED'
+  | 'NOT_READY'
+  | 'INTERNAL'
+  // start-up
+  | 'CONFIG_INVALID';
+
+/** The HTTP status each code answers with. */
+export const STATUS_OF: Readonly<Record<SyncErrorCode, number>> = Object.freeze({
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
+  INTEGRITY_MISMATCH: 422,
+  SIGNATURE_INVALID: 422,
+  SIGNATURE_UNTRUSTED: 422,
+  SIGNATURE_MISSING: 422,
+  MANIFEST_INVALID: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_READY: 503,
+  CONFIG_INVALID: 500,
+});
+
+/** Options for {@link SyncError}. */
+export interface SyncErrorOptions {
+  /** Structured facts about the failure (field, expected/actual values). */
+  details?: Record<string, unknown>;
+  /** Extra response headers (e.g. `Retry-After`). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** A typed endpoint error. */
+export class SyncError extends Error {
+  override readonly name = 'SyncError';
+  readonly code: SyncErrorCode;
+  readonly details: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(code: SyncErrorCode, message: string, options: SyncErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  /** The HTTP status this error answers with. */
+  get statusCode(): number {
+    return STATUS_OF[this.code];
+  }
+}
+
+/** True when `value` is a {@link SyncError}, optionally with the given code. */
+export function isSyncError(value: unknown, code?: SyncErrorCode): value is SyncError {
+  return value instanceof Error && value.name === 'SyncError' && (code === undefined || (value as SyncError).code === code);
+}

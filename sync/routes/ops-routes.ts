@@ -1,0 +1,31 @@
+/**
+ * Operations: liveness, readiness (the database answers), Prometheus metrics and the
+ * OpenAPI document.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { SyncContext } from '../context.ts';
+import { SyncError } from '../errors.ts';
+import { buildOpenApi, type RouteCatalog } from '../openapi.ts';
+
+export function registerOpsRoutes(app: FastifyInstance, ctx: SyncContext, catalog: RouteCatalog): void {
+  app.get('/healthz', { schema: { summary: 'The process is up' } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { summary: 'The database is reachable' } }, async () => {
+    try {
+      await ctx.store.ping();
+    } catch (cause) {
+      throw new SyncError('NOT_READY', `the ${ctx.store.kind} database does not answer: ${(cause as Error).message}`, { cause });
+    }
+    return { status: 'ready', store: ctx.store.kind };
+  });
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format 0.0.4)' } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render()),
+  );
+
+  let document: string | undefined;
+  app.get('/openapi.json', { schema: { summary: 'This document' } }, async (_request, reply) => {
+    document ??= JSON.stringify(buildOpenApi(catalog.routes, { title: 'edgeloop sync endpoint', version: '1' }));
+    return reply.type('application/json; charset=utf-8').send(document);
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * JSON schemas of the endpoint's requests and responses (validated by fastify's ajv,
+ * and the source of `/openapi.json`). Every string, array and object is bounded, and
+ * nesting is fixed by construction, so no body can make validation expensive.
+ */
+
+/** Package names: the manifest's id rule (`validateManifest`'s `name`). */
+export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
+/** Semver 2.0, the manifest's `version` rule (https://semver.org, suggested regex). */
+export const VERSION_PATTERN =
+  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$';
+/** Alias names: the registry index's rule. */
+export const ALIAS_PATTERN = '^[a-z][a-z0-9-]{0,31}$';
+
+const name = { type: 'string', pattern: NAME_PATTERN, maxLength: 64 } as const;
+const version = { type: 'string', pattern: VERSION_PATTERN, maxLength: 128 } as const;
+const alias = { type: 'string', pattern: ALIAS_PATTERN, maxLength: 32 } as const;
+const dateTime = { type: 'string', format: 'date-time', maxLength: 64 } as const;
+const count = { type: 'integer', minimum: 0, maximum: 1_000_000_000 } as const;
+const counts = (maxItems: number) => ({ type: 'array', maxItems, items: count }) as const;
+const countMap = (keyPattern: string, maxProperties: number) =>
+  ({ type: 'object', maxProperties, propertyNames: { pattern: keyPattern, maxLength: 256 }, additionalProperties: count }) as const;
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+} as const;
+
+export const nameParams = { type: 'object', required: ['name'], additionalProperties: false, properties: { name } } as const;
+export const versionParams = { type: 'object', required: ['name', 'version'], additionalProperties: false, properties: { name, version } } as const;
+export const aliasParams = { type: 'object', required: ['name', 'alias'], additionalProperties: false, properties: { name, alias } } as const;
+export const fileParams = {
+  type: 'object',
+  required: ['name', 'version', '*'],
+  additionalProperties: false,
+    // The manifest's path characters (validateManifest's filePath), so nothing else reaches a query.
+  properties: { name, version, '*': { type: 'string', pattern: '^[A-Za-z0-9._/-]{1,255}$' } },
+} as const;
+
+export const publishBody = {
+  type: 'object',
+  required: ['manifest', 'files'],
+  additionalProperties: false,
+  properties: {
+    manifest: { type: 'string', minLength: 1, maxLength: 1_400_000, description: 'base64 of the exact manifest.json bytes' },
+    signature: { type: 'string', maxLength: 4096, description: 'base64 of manifest.sig' },
+    files: {
+      type: 'object',
+      maxProperties: 64_000,
+      propertyNames: { minLength: 1, maxLength: 255 },
+      additionalProperties: { type: 'string' },
+      description: 'artifact file path → base64 of its bytes',
+    },
+  },
+} as const;
+
+export const publishResponse = {
+  type: 'object',
+  required: ['name', 'version', 'bytes'],
+  properties: { name: { type: 'string' }, version: { type: 'string' }, bytes: { type: 'integer' } },
+} as const;
+
+const canary = {
+  type: 'object',
+  required: ['version', 'percent'],
+  additionalProperties: false,
+  properties: { version, percent: { type: 'integer', minimum: 0, maximum: 100 } },
+} as const;
+
+export const aliasBody = {
+  type: 'object',
+  required: ['version'],
+  additionalProperties: false,
+  properties: { version, canary: { anyOf: [canary, { type: 'null' }] } },
+} as const;
+
+export const aliasResponse = {
+  type: 'object',
+  required: ['alias', 'version', 'canary'],
+  properties: {
+    alias: { type: 'string' },
+    version: { type: 'string' },
+    canary: { anyOf: [{ type: 'object', properties: { version: { type: 'string' }, percent: { type: 'integer' } } }, { type: 'null' }] },
+  },
+} as const;
+
+export const resolveQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { device: { type: 'string', minLength: 1, maxLength: 256 } },
+} as const;
+
+export const resolveResponse = { type: 'object', required: ['version'], properties: { version: { type: 'string' } } } as const;
+
+/** One drift event of a telemetry batch (see docs/SYNC-API.md, "Telemetry"). */
+const driftEvent = {
+  type: 'object',
+  required: ['type', 'model', 'version', 'windowStart', 'windowEnd'],
+  additionalProperties: false,
+  properties: {
+    type: { const: 'drift' },
+    model: name,
+    version,
+    deviceClass: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+    windowStart: dateTime,
+    windowEnd: dateTime,
+    signals: { type: 'object', maxProperties: 64, propertyNames: { pattern: '^[A-Za-z0-9._-]{1,64}$' }, additionalProperties: counts(1024) },
+    predictions: countMap('^[^\\u0000-\\u001f]{1,256}$', 1024),
+    latencyMs: {
+      type: 'object',
+      required: ['edges', 'counts'],
+      additionalProperties: false,
+      properties: {
+        edges: { type: 'array', minItems: 2, maxItems: 65, items: { type: 'number', minimum: 0, maximum: 3_600_000 } },
+        counts: counts(64),
+      },
+    },
+    errors: countMap('^[A-Za-z0-9_.-]{1,64}$', 64),
+  },
+} as const;
+
+export const telemetryBody = {
+  type: 'object',
+  required: ['schema', 'batchId', 'deviceId', 'sentAt', 'events'],
+  additionalProperties: false,
+  properties: {
+    schema: { const: 1, description: 'payload version; only 1 exists' },
+    batchId: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$', description: 'client-generated, unique per batch (a UUID)' },
+    deviceId: { type: 'string', pattern: '^[\\x21-\\x7e]{1,256}$' },
+    sentAt: dateTime,
+    events: { type: 'array', minItems: 0, maxItems: 500, items: driftEvent },
+  },
+} as const;
+
+export const telemetryResponse = {
+  type: 'object',
+  required: ['batchId', 'accepted', 'duplicate'],
+  properties: { batchId: { type: 'string' }, accepted: { type: 'integer' }, duplicate: { type: 'boolean' } },
+} as const;
+
+export const summaryQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { model: name, version, from: dateTime, to: dateTime },
+} as const;

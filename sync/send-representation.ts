@@ -1,0 +1,140 @@
+/**
+ * Sends one registry file the way caches and resumable downloads expect: a strong
+ * `ETag` with `If-None-Match` → 304, single `Range` requests → 206 (RFC 9110 §14),
+ * and gzip/br for compressible files when the client accepts them. Compressed
+ * variants get their own ETag (RFC 9110 §8.8.3: a different representation).
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SyncError } from './errors.ts';
+
+/** One file to send. */
+export interface Representation {
+  /** The content's identity (the SHA-256 hex of the bytes); the ETag is derived from it. */
+  id: string;
+  contentType: string;
+  cacheControl: string;
+  size: number;
+  /** The bytes, when they are in memory (indexes, small JSON files). */
+  bytes?: Uint8Array;
+  /** Otherwise the file holding them. */
+  file?: string;
+  /** Offer gzip/br (JSON). Only honoured with `bytes`. */
+  compressible: boolean;
+}
+
+type Encoding = 'br' | 'gzip';
+
+/** A small cache of compressed variants by `id` + encoding; content is immutable per id. */
+export class CompressionCache {
+  readonly #entries = new Map<string, Buffer>();
+  readonly #limit: number;
+
+  constructor(limit = 256) {
+    this.#limit = limit;
+  }
+
+  get(id: string, encoding: Encoding, bytes: Uint8Array): Buffer {
+    const key = `${id}.${encoding}`;
+    let out = this.#entries.get(key);
+    if (out === undefined) {
+      out = encoding === 'br' ? brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }) : gzipSync(bytes, { level: 6 });
+      if (this.#entries.size >= this.#limit) this.#entries.delete(this.#entries.keys().next().value!);
+      this.#entries.set(key, out);
+    }
+    return out;
+  }
+}
+
+const etagOf = (id: string, encoding?: Encoding) => `"${id}${encoding ? `.${encoding}` : ''}"`;
+
+/** True when an `If-None-Match` list names one of `etags` (weak comparison, RFC 9110 §13.1.2). */
+export function matchesIfNoneMatch(header: string | undefined, etags: readonly string[]): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => etags.includes(tag.trim().replace(/^W\//, '')));
+}
+
+function pickEncoding(header: string | undefined): Encoding | undefined {
+  if (!header) return undefined;
+  const accepted = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)).find(Boolean);
+    accepted.set(coding.trim(), q ? Number(q[1]) : 1);
+  }
+  if ((accepted.get('br') ?? 0) > 0) return 'br';
+  if ((accepted.get('gzip') ?? 0) > 0) return 'gzip';
+  return undefined;
+}
+
+/**
+ * The byte range a `Range` header asks for, `undefined` to send the whole file (no
+ * header, a syntax this server ignores, or several ranges), or `'unsatisfiable'`.
+ */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (match[2] !== '' && Number(match[2]) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end };
+}
+
+/** Sends `rep` with conditional, range and compression handling. */
+export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, rep: Representation, cache: CompressionCache): FastifyReply {
+  const identityTag = etagOf(rep.id);
+  const compressible = rep.compressible && rep.bytes !== undefined && rep.size >= 256;
+  reply.header('cache-control', rep.cacheControl);
+  reply.header('content-type', rep.contentType);
+  reply.header('accept-ranges', 'bytes');
+  reply.header('cross-origin-resource-policy', 'cross-origin');
+  if (compressible) reply.header('vary', 'Accept-Encoding');
+
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (matchesIfNoneMatch(ifNoneMatch, [identityTag, etagOf(rep.id, 'br'), etagOf(rep.id, 'gzip')])) {
+    reply.header('etag', identityTag);
+    return reply.code(304).send();
+  }
+
+  const ifRange = request.headers['if-range'] as string | undefined;
+  const range = ifRange === undefined || ifRange.trim() === identityTag ? parseRange(request.headers.range, rep.size) : undefined;
+  if (range === 'unsatisfiable') {
+    throw new SyncError('RANGE_NOT_SATISFIABLE', `the requested range is outside the file (${rep.size} bytes)`, {
+      headers: { 'content-range': `bytes */${rep.size}` },
+    });
+  }
+  if (range !== undefined) {
+    reply.header('etag', identityTag);
+    reply.header('content-range', `bytes ${range.start}-${range.end}/${rep.size}`);
+    return send(request, reply.code(206), rep, range.start, range.end);
+  }
+
+  const encoding = compressible ? pickEncoding(request.headers['accept-encoding']) : undefined;
+  if (encoding !== undefined) {
+    const body = cache.get(rep.id, encoding, rep.bytes!);
+    reply.header('etag', etagOf(rep.id, encoding));
+    reply.header('content-encoding', encoding);
+    reply.header('content-length', body.byteLength);
+    return reply.code(200).send(request.method === 'HEAD' ? Readable.from([]) : body);
+  }
+  reply.header('etag', identityTag);
+  return send(request, reply.code(200), rep, 0, rep.size - 1);
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, rep: Representation, start: number, end: number): FastifyReply {
+  const length = Math.max(0, end - start + 1);
+  reply.header('content-length', length);
+  if (request.method === 'HEAD' || length === 0) return reply.send(Readable.from([]));
+  if (rep.bytes !== undefined) return reply.send(Buffer.from(rep.bytes.buffer, rep.bytes.byteOffset + start, length));
+  return reply.send(createReadStream(rep.file!, { start, end }));
+}

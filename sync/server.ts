@@ -1,0 +1,178 @@
+/**
+ * `createSyncServer()`: builds the endpoint (fastify) over the configured store and
+ * blob folder. Cross-cutting rules live here: JSON-only bodies decoded as strict
+ * UTF-8, rate limits and authentication before a body is read, one error shape for
+ * every rejection, request metrics, CORS for configured origins only.
+ */
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Authenticator, bearerToken } from './auth.ts';
+import { BlobStore } from './blob-store.ts';
+import { resolveSyncConfig, type SyncConfig, type SyncOptions } from './config.ts';
+import type { SyncContext } from './context.ts';
+import { SyncError } from './errors.ts';
+import { toSyncError } from './http-errors.ts';
+import { SyncMetrics } from './metrics.ts';
+import { RouteCatalog } from './openapi.ts';
+import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerRegistryApiRoutes } from './routes/registry-api-routes.ts';
+import { registerRegistryStaticRoutes } from './routes/registry-static-routes.ts';
+import { registerTelemetryRoutes } from './routes/telemetry-routes.ts';
+import { PostgresStore } from './store/postgres-store.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+/** Options of {@link createSyncServer}: the config options, plus where unset ones come from. */
+export interface SyncServerOptions extends SyncOptions {
+  /** The environment unset options are read from. @defaultValue `process.env` */
+  env?: Record<string, string | undefined>;
+}
+
+/** A built endpoint. */
+export interface SyncServer {
+  /** The fastify instance (`app.inject()` works without listening). */
+  readonly app: FastifyInstance;
+  readonly config: SyncConfig;
+  /** The store, for tests and tools: `store.countRows()` says what was written. */
+  readonly store: Store;
+  /** The artifact blobs: `blobs.count()`. */
+  readonly blobs: BlobStore;
+  readonly metrics: SyncMetrics;
+  /** Starts listening on `config.host`/`config.port`; resolves to the base URL (`http://127.0.0.1:8787`). */
+  listen(): Promise<string>;
+  /** Stops accepting requests, lets in-flight ones finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+async function openStore(config: SyncConfig): Promise<Store> {
+  if (config.store === 'sqlite') return SqliteStore.open(config.dataDir, { synchronous: config.sqliteSynchronous });
+  try {
+    return await PostgresStore.open(config.store.databaseUrl, { poolSize: config.pgPoolSize });
+  } catch (cause) {
+    throw new SyncError('CONFIG_INVALID', `cannot open the PostgreSQL database of DATABASE_URL: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, ctx: SyncContext, thrown: unknown): FastifyReply {
+  const error = toSyncError(thrown);
+  if (error.statusCode >= 500) request.log.error({ err: thrown }, 'request failed');
+  ctx.metrics.reject(error.code);
+  return reply.code(error.statusCode).headers(error.headers).send({ error: { code: error.code, message: error.message } });
+}
+
+/**
+ * Builds the endpoint: resolves the configuration, opens the store (applying
+ * migrations) and registers every route. Call `listen()` to serve.
+ *
+ * @throws SyncError `CONFIG_INVALID` for a missing or malformed setting, or a database that cannot be opened.
+ */
+export async function createSyncServer(options: SyncServerOptions = {}): Promise<SyncServer> {
+  const { env, ...rest } = options;
+  const config = resolveSyncConfig(rest, env);
+  const blobs = new BlobStore(config.dataDir);
+  const store = await openStore(config);
+  const ctx: SyncContext = { config, store, blobs, metrics: new SyncMetrics(), auth: new Authenticator(config.adminTokens, config.appTokens) };
+
+  const app = Fastify({
+    logger: config.logger,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: 256 },
+    // Bodies are validated, not repaired: no type coercion, unknown keys are errors.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    frameworkErrors: (error, request, reply) => {
+      sendError(request, reply, ctx, error);
+    },
+  });
+  app.addHook('onClose', async () => store.close());
+
+  try {
+    await configure(app, ctx);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+
+  return {
+    app,
+    config,
+    store,
+    blobs,
+    metrics: ctx.metrics,
+    listen: () => app.listen({ host: config.host, port: config.port }),
+    close: () => app.close(),
+  };
+}
+
+async function configure(app: FastifyInstance, ctx: SyncContext): Promise<void> {
+  const { config } = ctx;
+  const catalog = new RouteCatalog();
+  app.addHook('onRoute', catalog.collect);
+  app.decorateRequest('principal', null);
+
+  app.removeAllContentTypeParsers();
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body);
+    } catch {
+      done(new SyncError('BAD_REQUEST', 'the body is not valid UTF-8; send UTF-8 encoded JSON'), undefined);
+      return;
+    }
+    if (text.trim() === '') {
+      done(new SyncError('BAD_REQUEST', 'the body is empty; send a JSON document'), undefined);
+      return;
+    }
+    jsonParser(request, text, (error, value) => {
+      if (error) done(new SyncError('BAD_REQUEST', `the body is not valid JSON: ${error.message}`), undefined);
+      else done(null, value);
+    });
+  });
+
+  await app.register(rateLimit, { global: false, cache: 100_000 });
+  const perToken = app.createRateLimit({
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `token:${Authenticator.keyOf(bearerToken(request) ?? '')}`,
+  });
+  const perIp = app.createRateLimit({ max: config.rateLimitPerIpPerMinute, timeWindow: 60_000, keyGenerator: (request) => `ip:${request.ip}` });
+
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'HEAD', 'PUT', 'POST'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'If-Range', 'Range'],
+      exposedHeaders: ['ETag', 'Content-Range', 'Content-Length', 'Accept-Ranges', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!request.url.startsWith('/v1/')) return;
+    const limits = [perIp(request)];
+    if (bearerToken(request) !== undefined) limits.push(perToken(request));
+    for (const limit of await Promise.all(limits)) {
+      if (!limit.isAllowed && limit.isExceeded) {
+        throw new SyncError('RATE_LIMITED', `too many requests; retry in ${limit.ttlInSeconds} s`, { headers: { 'retry-after': String(limit.ttlInSeconds) } });
+      }
+    }
+    const role = request.routeOptions.config.role;
+    if (role !== undefined) request.principal = ctx.auth.authenticate(request, role);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.request(request.routeOptions.url ?? 'unmatched', reply.statusCode);
+  });
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, ctx, error));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new SyncError('NOT_FOUND', `no route ${request.method} ${request.url.slice(0, 200)}`)));
+
+  registerOpsRoutes(app, ctx, catalog);
+  registerRegistryApiRoutes(app, ctx);
+  registerRegistryStaticRoutes(app, ctx);
+  registerTelemetryRoutes(app, ctx);
+  await app.ready();
+}

@@ -1,0 +1,313 @@
+/**
+ * The PostgreSQL store (`DATABASE_URL`): the path for fleets that outgrow one machine,
+ * with stateless endpoint replicas over one database. A telemetry batch is one
+ * statement (a data-modifying CTE): the batch row and its aggregate upserts commit
+ * atomically in one round trip, and a retried `batchId` writes nothing.
+ */
+import pg from 'pg';
+import { loadMigrations } from './migrations.ts';
+import {
+  TABLES,
+  type AggregateRow,
+  type AliasHistoryEntry,
+  type AliasRecord,
+  type Canary,
+  type ModelRecord,
+  type NewVersion,
+  type Store,
+  type StoredFile,
+  type SummaryFilter,
+  type TelemetryBatch,
+  type VersionRecord,
+} from './store.ts';
+
+/** Options of {@link PostgresStore.open}. */
+export interface PostgresStoreOptions {
+  /** @defaultValue 10 */
+  poolSize?: number;
+}
+
+interface VersionRow {
+  name: string;
+  version: string;
+  published_at: Date;
+  bytes: string;
+  manifest_sha256: string;
+  signature_sha256: string;
+  metrics: Record<string, number>;
+}
+
+interface AliasRow {
+  alias: string;
+  version: string;
+  canary_version: string | null;
+  canary_percent: number | null;
+  updated_at: Date;
+}
+
+/** Any lock id, constant: serialises migrations across replicas starting together. */
+const MIGRATION_LOCK = 0x65646765;
+/** Deadlocks and serialisation failures are retried; they are transient by nature. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+const versionOf = (row: VersionRow): VersionRecord => ({
+  name: row.name,
+  version: row.version,
+  publishedAt: row.published_at.toISOString(),
+  bytes: Number(row.bytes),
+  manifestSha256: row.manifest_sha256,
+  signatureSha256: row.signature_sha256,
+  metrics: row.metrics,
+});
+
+const canaryOf = (version: string | null, percent: number | null): Canary | null =>
+  version === null || percent === null ? null : { version, percent };
+
+const aliasOf = (row: AliasRow): AliasRecord => ({
+  alias: row.alias,
+  version: row.version,
+  canary: canaryOf(row.canary_version, row.canary_percent),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+const INGEST_SQL = `
+WITH batch AS (
+  INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (batch_id) DO NOTHING
+  RETURNING 1
+), cells AS (
+  INSERT INTO telemetry_aggregates (model, version, hour, kind, key, bin, count)
+  SELECT c.model, c.version, c.hour, c.kind, c.key, c.bin, c.count
+  FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[])
+    WITH ORDINALITY AS c(model, version, hour, kind, key, bin, count, n)
+  WHERE EXISTS (SELECT 1 FROM batch)
+  ORDER BY c.n
+  ON CONFLICT (model, version, hour, kind, key, bin) DO UPDATE SET count = telemetry_aggregates.count + EXCLUDED.count
+)
+SELECT count(*)::int AS inserted FROM batch`;
+
+/** The PostgreSQL implementation of {@link Store}. */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** Connects, and applies pending migrations under an advisory lock. */
+  static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+    // An idle client's error (the server restarted) must not crash the process; the
+    // next query gets a fresh connection.
+    pool.on('error', () => undefined);
+    try {
+      await migrate(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStore(pool);
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
+  async getVersion(name: string, version: string): Promise<VersionRecord | undefined> {
+    const { rows } = await this.#pool.query<VersionRow>('SELECT * FROM versions WHERE name = $1 AND version = $2', [name, version]);
+    return rows[0] && versionOf(rows[0]);
+  }
+
+  async insertVersion(v: NewVersion): Promise<'created' | 'exists'> {
+    try {
+      await this.#insertVersion(v);
+      return 'created';
+    } catch (error) {
+      if (error instanceof VersionExists) return 'exists';
+      throw error;
+    }
+  }
+
+  async #insertVersion(v: NewVersion): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query(
+        'INSERT INTO models (name, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at',
+        [v.name, v.publishedAt],
+      );
+      const inserted = await client.query(
+        `INSERT INTO versions (name, version, published_at, bytes, manifest_sha256, signature_sha256, metrics)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        [v.name, v.version, v.publishedAt, v.bytes, v.manifestSha256, v.signatureSha256, JSON.stringify(v.metrics)],
+      );
+      if (inserted.rowCount === 0) throw new VersionExists();
+      await client.query(
+        'INSERT INTO files (name, version, path, sha256, bytes) SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::bigint[])',
+        [v.name, v.version, v.files.map((f) => f.path), v.files.map((f) => f.sha256), v.files.map((f) => f.bytes)],
+      );
+    });
+  }
+
+  async getFile(name: string, version: string, path: string): Promise<StoredFile | undefined> {
+    const { rows } = await this.#pool.query<{ path: string; sha256: string; bytes: string }>(
+      'SELECT path, sha256, bytes FROM files WHERE name = $1 AND version = $2 AND path = $3',
+      [name, version, path],
+    );
+    return rows[0] && { path: rows[0].path, sha256: rows[0].sha256, bytes: Number(rows[0].bytes) };
+  }
+
+  async listModels(): Promise<ModelRecord[]> {
+    return this.#models(null);
+  }
+
+  async getModel(name: string): Promise<ModelRecord | undefined> {
+    return (await this.#models(name))[0];
+  }
+
+  async #models(name: string | null): Promise<ModelRecord[]> {
+    // One snapshot for the three reads, so a publish in between cannot tear the answer.
+    return this.#transaction(async (client) => {
+      const filter = name === null ? '' : 'WHERE name = $1';
+      const params = name === null ? [] : [name];
+      const models = await client.query<{ name: string; updated_at: Date }>(`SELECT name, updated_at FROM models ${filter} ORDER BY name`, params);
+      const versions = await client.query<VersionRow>(`SELECT * FROM versions ${filter}`, params);
+      const aliases = await client.query<AliasRow & { name: string }>(`SELECT * FROM aliases ${filter} ORDER BY alias`, params);
+      return models.rows.map((m) => ({
+        name: m.name,
+        updatedAt: m.updated_at.toISOString(),
+        versions: versions.rows.filter((v) => v.name === m.name).map(versionOf),
+        aliases: aliases.rows.filter((a) => a.name === m.name).map(aliasOf),
+      }));
+    }, 'ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string): Promise<AliasRecord> {
+    await this.#transaction(async (client) => {
+      const cv = canary?.version ?? null;
+      const cp = canary?.percent ?? null;
+      await client.query(
+        `INSERT INTO aliases (name, alias, version, canary_version, canary_percent, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (name, alias) DO UPDATE SET version = EXCLUDED.version, canary_version = EXCLUDED.canary_version,
+           canary_percent = EXCLUDED.canary_percent, updated_at = EXCLUDED.updated_at`,
+        [name, alias, version, cv, cp, at],
+      );
+      await client.query('INSERT INTO alias_history (name, alias, version, canary_version, canary_percent, at, by) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+        name, alias, version, cv, cp, at, by,
+      ]);
+      await client.query('UPDATE models SET updated_at = $1 WHERE name = $2', [at, name]);
+    });
+    return { alias, version, canary, updatedAt: at };
+  }
+
+  async getAlias(name: string, alias: string): Promise<AliasRecord | undefined> {
+    const { rows } = await this.#pool.query<AliasRow>('SELECT * FROM aliases WHERE name = $1 AND alias = $2', [name, alias]);
+    return rows[0] && aliasOf(rows[0]);
+  }
+
+  async aliasHistory(name: string, alias: string): Promise<AliasHistoryEntry[]> {
+    const { rows } = await this.#pool.query<{ version: string; canary_version: string | null; canary_percent: number | null; at: Date; by: string }>(
+      'SELECT version, canary_version, canary_percent, at, by FROM alias_history WHERE name = $1 AND alias = $2 ORDER BY id DESC',
+      [name, alias],
+    );
+    return rows.map((r) => ({ version: r.version, canary: canaryOf(r.canary_version, r.canary_percent), at: r.at.toISOString(), by: r.by }));
+  }
+
+  async ingestTelemetry(b: TelemetryBatch): Promise<{ duplicate: boolean }> {
+    // Cells in primary-key order: concurrent batches touching the same cells then take
+    // their row locks in the same order and cannot deadlock each other.
+    const cells = [...b.aggregates].sort((x, y) => compareCells(x, y));
+    const params = [
+      b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson,
+      cells.map((c) => c.model), cells.map((c) => c.version), cells.map((c) => c.hour), cells.map((c) => c.kind),
+      cells.map((c) => c.key), cells.map((c) => c.bin), cells.map((c) => c.count),
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.#pool.query<{ inserted: number }>(INGEST_SQL, params);
+        return { duplicate: rows[0].inserted === 0 };
+      } catch (error) {
+        if (attempt >= 5 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+      }
+    }
+  }
+
+  async summary(filter: SummaryFilter): Promise<AggregateRow[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    const add = (sql: string, value: string | undefined) => {
+      if (value === undefined) return;
+      params.push(value);
+      where.push(`${sql} $${params.length}`);
+    };
+    add('model =', filter.model);
+    add('version =', filter.version);
+    add('hour >=', filter.from);
+    add('hour <', filter.to);
+    const { rows } = await this.#pool.query<AggregateRow & { count: string }>(
+      `SELECT model, version, hour, kind, key, bin, count FROM telemetry_aggregates ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY model, version, hour, kind, key, bin`,
+      params,
+    );
+    return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  }
+
+  async countRows(): Promise<Record<string, number>> {
+    const { rows } = await this.#pool.query<Record<string, number>>(`SELECT ${TABLES.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);
+    return { ...rows[0] };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>, mode = ''): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query(`BEGIN ${mode}`);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** Thrown inside the publish transaction to roll it back when the version exists. */
+class VersionExists extends Error {}
+
+function compareCells(a: AggregateRow, b: AggregateRow): number {
+  for (const k of ['model', 'version', 'hour', 'kind', 'key'] as const) {
+    if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
+  }
+  return a.bin - b.bin;
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.version));
+    for (const m of loadMigrations('postgres')) {
+      if (applied.has(m.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [m.version, m.name]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}

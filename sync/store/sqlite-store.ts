@@ -1,0 +1,270 @@
+/**
+ * The embedded store: one SQLite file (`DATA_DIR/sync.db`) through better-sqlite3, in
+ * WAL mode. better-sqlite3 is synchronous, so every statement runs to completion on
+ * the event loop: telemetry batches that arrive together are committed together in
+ * one transaction (group commit), which makes a `synchronous=FULL` fsync cost one per
+ * group rather than one per batch. Each batch still commits atomically with its
+ * aggregates, and no request is answered before its commit.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMigrations } from './migrations.ts';
+import {
+  TABLES,
+  type AggregateRow,
+  type AliasHistoryEntry,
+  type AliasRecord,
+  type Canary,
+  type ModelRecord,
+  type NewVersion,
+  type Store,
+  type StoredFile,
+  type SummaryFilter,
+  type TelemetryBatch,
+  type VersionRecord,
+} from './store.ts';
+
+/** Options of {@link SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  /** @defaultValue `'full'` */
+  synchronous?: 'full' | 'normal';
+}
+
+interface VersionRow {
+  name: string;
+  version: string;
+  published_at: string;
+  bytes: number;
+  manifest_sha256: string;
+  signature_sha256: string;
+  metrics: string;
+}
+
+interface AliasRow {
+  alias: string;
+  version: string;
+  canary_version: string | null;
+  canary_percent: number | null;
+  updated_at: string;
+}
+
+interface Pending {
+  batch: TelemetryBatch;
+  resolve: (result: { duplicate: boolean }) => void;
+  reject: (error: unknown) => void;
+}
+
+const versionOf = (row: VersionRow): VersionRecord => ({
+  name: row.name,
+  version: row.version,
+  publishedAt: row.published_at,
+  bytes: row.bytes,
+  manifestSha256: row.manifest_sha256,
+  signatureSha256: row.signature_sha256,
+  metrics: JSON.parse(row.metrics) as Record<string, number>,
+});
+
+const canaryOf = (version: string | null, percent: number | null): Canary | null =>
+  version === null || percent === null ? null : { version, percent };
+
+const aliasOf = (row: AliasRow): AliasRecord => ({
+  alias: row.alias,
+  version: row.version,
+  canary: canaryOf(row.canary_version, row.canary_percent),
+  updatedAt: row.updated_at,
+});
+
+/** The SQLite implementation of {@link Store}. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly #db: Database.Database;
+  readonly #s;
+  #queue: Pending[] = [];
+  #flushScheduled = false;
+  #closed = false;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#s = {
+      ping: db.prepare('SELECT 1'),
+      getVersion: db.prepare<[string, string], VersionRow>('SELECT * FROM versions WHERE name = ? AND version = ?'),
+      upsertModel: db.prepare('INSERT INTO models (name, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at'),
+      touchModel: db.prepare('UPDATE models SET updated_at = ? WHERE name = ?'),
+      insertVersion: db.prepare(
+        'INSERT INTO versions (name, version, published_at, bytes, manifest_sha256, signature_sha256, metrics) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      insertFile: db.prepare('INSERT INTO files (name, version, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)'),
+      getFile: db.prepare<[string, string, string], StoredFile>('SELECT path, sha256, bytes FROM files WHERE name = ? AND version = ? AND path = ?'),
+      models: db.prepare<[], { name: string; updated_at: string }>('SELECT name, updated_at FROM models ORDER BY name'),
+      model: db.prepare<[string], { name: string; updated_at: string }>('SELECT name, updated_at FROM models WHERE name = ?'),
+      versionsOf: db.prepare<[string], VersionRow>('SELECT * FROM versions WHERE name = ?'),
+      aliasesOf: db.prepare<[string], AliasRow>('SELECT * FROM aliases WHERE name = ? ORDER BY alias'),
+      getAlias: db.prepare<[string, string], AliasRow>('SELECT * FROM aliases WHERE name = ? AND alias = ?'),
+      upsertAlias: db.prepare(
+        `INSERT INTO aliases (name, alias, version, canary_version, canary_percent, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, canary_version = excluded.canary_version,
+           canary_percent = excluded.canary_percent, updated_at = excluded.updated_at`,
+      ),
+      insertHistory: db.prepare('INSERT INTO alias_history (name, alias, version, canary_version, canary_percent, at, by) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      history: db.prepare<[string, string], { version: string; canary_version: string | null; canary_percent: number | null; at: string; by: string }>(
+        'SELECT version, canary_version, canary_percent, at, by FROM alias_history WHERE name = ? AND alias = ? ORDER BY id DESC',
+      ),
+      insertBatch: db.prepare(
+        'INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      addAggregate: db.prepare(
+        `INSERT INTO telemetry_aggregates (model, version, hour, kind, key, bin, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (model, version, hour, kind, key, bin) DO UPDATE SET count = count + excluded.count`,
+      ),
+    };
+  }
+
+  /** Opens (creating if needed) `dataDir/sync.db` and applies pending migrations. */
+  static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    mkdirSync(dataDir, { recursive: true });
+    const db = new Database(join(dataDir, 'sync.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return new SqliteStore(db);
+  }
+
+  async ping(): Promise<void> {
+    this.#s.ping.get();
+  }
+
+  async getVersion(name: string, version: string): Promise<VersionRecord | undefined> {
+    const row = this.#s.getVersion.get(name, version);
+    return row && versionOf(row);
+  }
+
+  async insertVersion(v: NewVersion): Promise<'created' | 'exists'> {
+    try {
+      this.#db.transaction(() => {
+        this.#s.upsertModel.run(v.name, v.publishedAt, v.publishedAt);
+        const inserted = this.#s.insertVersion.run(v.name, v.version, v.publishedAt, v.bytes, v.manifestSha256, v.signatureSha256, JSON.stringify(v.metrics));
+        if (inserted.changes === 0) throw new VersionExists();
+        for (const f of v.files) this.#s.insertFile.run(v.name, v.version, f.path, f.sha256, f.bytes);
+      }).immediate();
+      return 'created';
+    } catch (error) {
+      if (error instanceof VersionExists) return 'exists';
+      throw error;
+    }
+  }
+
+  async getFile(name: string, version: string, path: string): Promise<StoredFile | undefined> {
+    return this.#s.getFile.get(name, version, path);
+  }
+
+  async listModels(): Promise<ModelRecord[]> {
+    return this.#s.models.all().map((m) => this.#model(m.name, m.updated_at));
+  }
+
+  async getModel(name: string): Promise<ModelRecord | undefined> {
+    const m = this.#s.model.get(name);
+    return m && this.#model(m.name, m.updated_at);
+  }
+
+  #model(name: string, updatedAt: string): ModelRecord {
+    return {
+      name,
+      updatedAt,
+      versions: this.#s.versionsOf.all(name).map(versionOf),
+      aliases: this.#s.aliasesOf.all(name).map(aliasOf),
+    };
+  }
+
+  async setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string): Promise<AliasRecord> {
+    this.#db.transaction(() => {
+      this.#s.upsertAlias.run(name, alias, version, canary?.version ?? null, canary?.percent ?? null, at);
+      this.#s.insertHistory.run(name, alias, version, canary?.version ?? null, canary?.percent ?? null, at, by);
+      this.#s.touchModel.run(at, name);
+    }).immediate();
+    return { alias, version, canary, updatedAt: at };
+  }
+
+  async getAlias(name: string, alias: string): Promise<AliasRecord | undefined> {
+    const row = this.#s.getAlias.get(name, alias);
+    return row && aliasOf(row);
+  }
+
+  async aliasHistory(name: string, alias: string): Promise<AliasHistoryEntry[]> {
+    return this.#s.history.all(name, alias).map((r) => ({ version: r.version, canary: canaryOf(r.canary_version, r.canary_percent), at: r.at, by: r.by }));
+  }
+
+  ingestTelemetry(batch: TelemetryBatch): Promise<{ duplicate: boolean }> {
+    if (this.#closed) return Promise.reject(new Error('the SQLite store is closed'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ batch, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        // setImmediate runs after the I/O callbacks of this loop turn, so batches whose
+        // bodies arrived together share one commit.
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const group = this.#queue;
+    this.#queue = [];
+    if (group.length === 0) return;
+    let results: boolean[];
+    try {
+      results = this.#db.transaction(() => group.map(({ batch: b }) => {
+        const inserted = this.#s.insertBatch.run(b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson);
+        if (inserted.changes === 0) return true;
+        for (const a of b.aggregates) this.#s.addAggregate.run(a.model, a.version, a.hour, a.kind, a.key, a.bin, a.count);
+        return false;
+      })).immediate();
+    } catch (error) {
+      group.forEach((p) => p.reject(error));
+      return;
+    }
+    group.forEach((p, i) => p.resolve({ duplicate: results[i] }));
+  }
+
+  async summary(filter: SummaryFilter): Promise<AggregateRow[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.model !== undefined) (where.push('model = ?'), params.push(filter.model));
+    if (filter.version !== undefined) (where.push('version = ?'), params.push(filter.version));
+    if (filter.from !== undefined) (where.push('hour >= ?'), params.push(filter.from));
+    if (filter.to !== undefined) (where.push('hour < ?'), params.push(filter.to));
+    const sql = `SELECT model, version, hour, kind, key, bin, count FROM telemetry_aggregates ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY model, version, hour, kind, key, bin`;
+    return this.#db.prepare<string[], AggregateRow>(sql).all(...params);
+  }
+
+  async countRows(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of TABLES) counts[table] = (this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return counts;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#queue.length > 0) this.#flush();
+    this.#db.close();
+  }
+}
+
+/** Thrown inside the publish transaction to roll it back when the version exists. */
+class VersionExists extends Error {}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set(db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version));
+  for (const m of loadMigrations('sqlite')) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    }).immediate();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The one storage interface of the sync endpoint. `SqliteStore` (embedded, the
+ * default) and `PostgresStore` (`DATABASE_URL`) implement it; the routes only see
+ * this. Artifact bytes are not rows: they live in the blob store on the file system.
+ */
+
+/** One file of a published version (artifact files, `manifest.json`, `manifest.sig`). */
+export interface StoredFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** A version as the registry lists it. */
+export interface VersionRecord {
+  name: string;
+  version: string;
+  /** ISO time. */
+  publishedAt: string;
+  /** Sum of the artifact files' sizes. */
+  bytes: number;
+  manifestSha256: string;
+  signatureSha256: string;
+  metrics: Record<string, number>;
+}
+
+/** What a publish writes, in one transaction. */
+export interface NewVersion extends VersionRecord {
+  /** Every file, `manifest.json` and `manifest.sig` included. */
+  files: StoredFile[];
+}
+
+/** A canary split: `percent` of devices get `version` instead of the alias's version. */
+export interface Canary {
+  version: string;
+  percent: number;
+}
+
+export interface AliasRecord {
+  alias: string;
+  version: string;
+  canary: Canary | null;
+  /** ISO time of the last move. */
+  updatedAt: string;
+}
+
+export interface AliasHistoryEntry {
+  version: string;
+  canary: Canary | null;
+  /** ISO time. */
+  at: string;
+  /** Who moved it: `admin:<key id>` (a hash prefix of the token, never the token). */
+  by: string;
+}
+
+/** One model, everything its registry pages need. */
+export interface ModelRecord {
+  name: string;
+  versions: VersionRecord[];
+  aliases: AliasRecord[];
+  /** ISO time of the last publish or alias move (the index revision). */
+  updatedAt: string;
+}
+
+/** One aggregate counter increment: `count` added to the cell. */
+export interface AggregateIncrement {
+  model: string;
+  version: string;
+  /** ISO time of the hour (`2026-11-23T16:00:00.000Z`). */
+  hour: string;
+  /** `events`, `prediction`, `signal`, `latency`, `error`, `device_class`. */
+  kind: string;
+  key: string;
+  bin: number;
+  count: number;
+}
+
+/** A telemetry batch ready to store: the batch row and its aggregate increments. */
+export interface TelemetryBatch {
+  batchId: string;
+  deviceId: string;
+  /** Which token sent it (`app:<key id>`). */
+  sender: string;
+  sentAt: string;
+  receivedAt: string;
+  eventCount: number;
+  /** The events as JSON text, kept for drift reports and retraining. */
+  eventsJson: string;
+  /** Pre-aggregated: one entry per cell, summed over the batch. */
+  aggregates: AggregateIncrement[];
+}
+
+export interface SummaryFilter {
+  model?: string;
+  version?: string;
+  /** ISO hour, inclusive. */
+  from?: string;
+  /** ISO time, exclusive. */
+  to?: string;
+}
+
+/** One aggregate cell as stored. */
+export interface AggregateRow {
+  model: string;
+  version: string;
+  hour: string;
+  kind: string;
+  key: string;
+  bin: number;
+  count: number;
+}
+
+/** The storage the endpoint runs on. */
+export interface Store {
+  /** `sqlite` or `postgres`. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+
+  getVersion(name: string, version: string): Promise<VersionRecord | undefined>;
+  /** Inserts the version and its files; `exists` (nothing written) when `name@version` is already there. */
+  insertVersion(version: NewVersion): Promise<'created' | 'exists'>;
+  getFile(name: string, version: string, path: string): Promise<StoredFile | undefined>;
+  listModels(): Promise<ModelRecord[]>;
+  getModel(name: string): Promise<ModelRecord | undefined>;
+  /** Moves an alias and appends to its history, in one transaction. */
+  setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string): Promise<AliasRecord>;
+  getAlias(name: string, alias: string): Promise<AliasRecord | undefined>;
+  /** Newest first. */
+  aliasHistory(name: string, alias: string): Promise<AliasHistoryEntry[]>;
+
+  /**
+   * Stores a batch exactly once: the batch row and its aggregate increments commit in
+   * one transaction, and the promise resolves only after that commit. A `batchId` seen
+   * before writes nothing and answers `{ duplicate: true }`.
+   */
+  ingestTelemetry(batch: TelemetryBatch): Promise<{ duplicate: boolean }>;
+  summary(filter: SummaryFilter): Promise<AggregateRow[]>;
+
+  /** Row counts per table, for tests ("nothing was stored") and operators. */
+  countRows(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+/** Every table a store keeps, in the order `countRows()` reports them. */
+export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates'] as const;
