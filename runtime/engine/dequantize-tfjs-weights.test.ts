@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultBlockAxis, defaultQuantAxis } from '../../trainer/compress/quantize/default-quant-axis.ts';
-import { quantizedTfjsArtifactFiles } from '../../trainer/compress/quantize/quantized-tfjs-artifact.ts';
+import { defaultBlockAxis, type QuantLayerClass } from '../../trainer/compress/quantize/default-quant-axis.ts';
+import { quantizedTfjsArtifactFiles, quantizeTfjsKernel } from '../../trainer/compress/quantize/quantized-tfjs-artifact.ts';
 import type { QuantScheme } from '../../trainer/compress/quantize/quantized-tensor.ts';
 import { dequantizeTensor, quantizeTensor } from '../../trainer/compress/quantize/quantize-tensor.ts';
 import { tfjsArtifactFiles, type TfjsModelJson } from '../../trainer/compress/tfjs-artifact.ts';
@@ -80,10 +80,8 @@ describe('dequantizeTfjsWeights', () => {
       const value = loaded.getWeights()[i].dataSync() as Float32Array;
       const source = original.get(w.originalName)!.dataSync() as Float32Array;
       if (!w.originalName.endsWith('/kernel')) return expect(Array.from(value)).toEqual(Array.from(source));
-      const layerClass = layers.get(w.originalName.split('/')[0])!;
-      const shape = w.shape as number[];
-      const axis = scheme === 'int4-block' ? defaultBlockAxis(layerClass, shape) : defaultQuantAxis(layerClass, shape);
-      const expected = dequantizeTensor(quantizeTensor(source, shape, scheme, { axis }));
+      const layerClass = layers.get(w.originalName.split('/')[0]) as QuantLayerClass;
+      const expected = dequantizeTensor(quantizeTfjsKernel(source, w.shape as number[], layerClass, scheme).quantized);
       // uint8 goes through tfjs's own `q × scale + min`, which rounds differently in the last bit.
       const slack = scheme === 'uint8-per-tensor' ? 1e-6 : 0;
       value.forEach((v, j) => {
@@ -137,11 +135,73 @@ describe('dequantizeTfjsWeights', () => {
     expect(Array.from(bytes.subarray(24))).toEqual(Array.from(c));
   });
 
+  // Old entries (float32 scales, blocks on the kernel's own axes) and new ones (a 2-D
+  // view, float16 scales) of the same [2, 1, 1, 2] conv kernel: codes [7, −1; −8, 1],
+  // column 0 with scale 0.5 and column 1 with scale 2 — [3.5, −2, −4, 2] either way.
+  it.each([
+    ['an old int4-block entry (float32 scales, axis 0 of the shape)', { scheme: 'int4-block', byteLength: 2 * 4 + 2, scaleCount: 2, axis: 0, blockSize: 32 }, [0, 0.5, 4, 2], 'f32'],
+    ['an int4-block entry with a viewShape and float16 scales', { scheme: 'int4-block', byteLength: 2 * 2 + 2, scaleCount: 2, axis: 0, blockSize: 32, viewShape: [2, 2], scaleDtype: 'float16' }, [0, 0x3800, 2, 0x4000], 'f16'],
+    ['an old int8-per-channel entry (float32 scales)', { scheme: 'int8-per-channel', byteLength: 2 * 4 + 4, scaleCount: 2, axis: 3 }, [0, 0.5, 4, 2], 'f32'],
+    ['an int8-per-channel entry with float16 scales', { scheme: 'int8-per-channel', byteLength: 2 * 2 + 4, scaleCount: 2, axis: 3, scaleDtype: 'float16' }, [0, 0x3800, 2, 0x4000], 'f16'],
+  ])('decodes %s', (_label, edgeloopQuantization, scaleWrites, kind) => {
+    const spec = { name: 'conv/kernel', shape: [2, 1, 1, 2], dtype: 'float32', edgeloopQuantization } as EdgeloopWeightSpec;
+    const bytes = new Uint8Array(edgeloopQuantization.byteLength);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < scaleWrites.length; i += 2) {
+      if (kind === 'f32') view.setFloat32(scaleWrites[i], scaleWrites[i + 1], true);
+      else view.setUint16(scaleWrites[i], scaleWrites[i + 1], true);
+    }
+    const codesAt = edgeloopQuantization.scaleCount * (kind === 'f32' ? 4 : 2);
+    if (edgeloopQuantization.scheme === 'int4-block') bytes.set([0xf7, 0x18], codesAt);
+    else bytes.set([7, 0xff, 0xf8, 1], codesAt);
+    const out = dequantizeTfjsWeights([spec], bytes);
+    expect(out.weightSpecs).toEqual([{ name: 'conv/kernel', shape: [2, 1, 1, 2], dtype: 'float32' }]);
+    expect(Array.from(new Float32Array(out.weightData))).toEqual([3.5, -2, -4, 2]);
+  });
+
+  it('decodes an old-format int4 conv kernel (float32 scales along the input channels) to what the trainer wrote', () => {
+    const shape = [3, 3, 1, 8];
+    const values = Float32Array.from({ length: 72 }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 8)));
+    const q = quantizeTensor(values, shape, 'int4-block', { axis: defaultBlockAxis('Conv2D', shape) });
+    const bytes = new Uint8Array(q.scales.length * 4 + q.data.byteLength);
+    q.scales.forEach((scale, i) => new DataView(bytes.buffer).setFloat32(i * 4, scale, true));
+    bytes.set(q.data, q.scales.length * 4);
+    const edgeloopQuantization = { scheme: 'int4-block', byteLength: bytes.byteLength, scaleCount: q.scales.length, axis: 2, blockSize: 32 } as const;
+    const out = dequantizeTfjsWeights([{ name: 'c/kernel', shape, dtype: 'float32', edgeloopQuantization }], bytes);
+    expect(Array.from(new Float32Array(out.weightData))).toEqual(Array.from(dequantizeTensor(q)));
+  });
+
+  it('loads a CNN whose first conv has one input channel, written with int4 blocks over kh·kw·in', async () => {
+    const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
+    const cnn = tfl.sequential({ name: 'cnn' });
+    cnn.add(tfl.layers.conv2d({ inputShape: [12, 12, 1], filters: 8, kernelSize: 3, activation: 'relu', name: 'c1', kernelInitializer: init(11) }));
+    cnn.add(tfl.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', name: 'c2', kernelInitializer: init(12) }));
+    cnn.add(tfl.layers.flatten({}));
+    cnn.add(tfl.layers.dense({ units: 10, name: 'd', kernelInitializer: init(13) }));
+    const { specs, model: loaded } = await roundTrip(cnn, 'int4-block');
+    const c1 = specs.find((s) => s.name === 'c1/kernel')!;
+    expect(c1.edgeloopQuantization).toMatchObject({ viewShape: [9, 8], scaleDtype: 'float16', scaleCount: 8 });
+    const source = cnn.getWeights()[0].dataSync() as Float32Array;
+    const expected = dequantizeTensor(quantizeTfjsKernel(source, [3, 3, 1, 8], 'Conv2D', 'int4-block').quantized);
+    const decoded = loaded.getWeights()[0];
+    expect(decoded.shape).toEqual([3, 3, 1, 8]);
+    expect(Array.from(decoded.dataSync())).toEqual(Array.from(expected));
+    const got = (loaded.predict(x) as tf.Tensor).dataSync();
+    const wantCnn = (cnn.predict(x) as tf.Tensor).dataSync();
+    const peak = Math.max(...Array.from(wantCnn, Math.abs));
+    expect(Math.max(...Array.from(wantCnn, (w, i) => Math.abs(got[i] - w))) / peak).toBeLessThan(0.15);
+    cnn.dispose();
+    loaded.dispose();
+  });
+
   it.each([
     ['a byteLength that does not match the shape', { scheme: 'int8-per-tensor', byteLength: 5, scaleCount: 1 }, 20],
     ['a per-channel entry without an axis', { scheme: 'int8-per-channel', byteLength: 8 + 4, scaleCount: 2 }, 20],
     ['an unknown scheme', { scheme: 'int3', byteLength: 8, scaleCount: 1 }, 20],
     ['weight data shorter than the specs', { scheme: 'int8-per-tensor', byteLength: 8, scaleCount: 1 }, 6],
+    ['a viewShape with another element count', { scheme: 'int4-block', byteLength: 2 * 2 + 2, scaleCount: 2, axis: 0, blockSize: 32, viewShape: [2, 3], scaleDtype: 'float16' }, 20],
+    ['an unknown scaleDtype', { scheme: 'int8-per-tensor', byteLength: 4 + 4, scaleCount: 1, scaleDtype: 'bfloat16' }, 20],
+    ['float16 scales counted as float32 bytes', { scheme: 'int4-block', byteLength: 2 * 4 + 2, scaleCount: 2, axis: 0, blockSize: 32, viewShape: [2, 2], scaleDtype: 'float16' }, 20],
   ])('rejects %s with MODEL_LOAD_FAILED', (_label, edgeloopQuantization, dataBytes) => {
     const specs = [{ name: 'w', shape: [2, 2], dtype: 'float32', edgeloopQuantization }] as EdgeloopWeightSpec[];
     let error: unknown;

@@ -7,10 +7,15 @@
  * lacks — symmetric int8 per tensor or per output channel, block-wise int4 — as a
  * weight spec with the extension field `edgeloopQuantization` ({@link
  * EdgeloopWeightQuantization}). Such an entry occupies `byteLength` bytes of the
- * weight data: first `scaleCount` float32 scales (little-endian), then the codes —
- * one int8 per element, or int4 packed two per byte (lower index in the low nibble,
- * two's complement nibbles) — all in row-major order of the spec's `shape`; see
- * trainer/compress/quantize/quantized-tensor.ts for the scale layouts. Entries
+ * weight data: first `scaleCount` scales (little-endian float32, or float16 when
+ * `scaleDtype: 'float16'`), then the codes — one int8 per element, or int4 packed two
+ * per byte (lower index in the low nibble, two's complement nibbles) — all in
+ * row-major order of the spec's `shape`; see trainer/compress/quantize/quantized-tensor.ts
+ * for the scale layouts. With `viewShape`, codes and scales are laid out over that
+ * shape instead (same elements, same row-major order, e.g. a Conv2D kernel [kh, kw, in,
+ * out] read as [kh·kw·in, out] and blocked along axis 0); the decoded weight keeps the
+ * spec's `shape`. Entries without `viewShape`/`scaleDtype` (older compressors) decode
+ * as before. Entries
  * without the field (float32, tfjs-native quantization, other dtypes) pass through
  * byte for byte; tfjs decodes its own.
  *
@@ -24,14 +29,18 @@ import { EdgeloopError } from '../errors.ts';
 export interface EdgeloopWeightQuantization {
   /** The scheme; the other schemes are stored with tfjs's own `quantization` field. */
   scheme: 'int8-per-channel' | 'int8-per-tensor' | 'int4-block';
-  /** Bytes of the entry in the weight data: `4 × scaleCount` scale bytes, then the codes. */
+  /** Bytes of the entry in the weight data: `scaleCount` scales (4 or 2 bytes each, see `scaleDtype`), then the codes. */
   byteLength: number;
-  /** Number of float32 scales at the start of the entry. */
+  /** Number of scales at the start of the entry. */
   scaleCount: number;
-  /** int8-per-channel: the channel axis; int4-block: the blocked axis (tfjs numbering, non-negative). */
+  /** int8-per-channel: the channel axis; int4-block: the blocked axis (tfjs numbering, non-negative; of `viewShape` when given). */
   axis?: number;
   /** int4-block: values per block along `axis`. */
   blockSize?: number;
+  /** The row-major shape codes and scales are laid out in (same element count as `shape`). Absent: `shape`. */
+  viewShape?: number[];
+  /** How each scale is stored. Absent: `'float32'`. */
+  scaleDtype?: 'float32' | 'float16';
 }
 
 /** A tfjs weight spec that may carry {@link EdgeloopWeightQuantization}. */
@@ -94,12 +103,13 @@ export function dequantizeTfjsWeights(
 }
 
 function decodeEntry(spec: EdgeloopWeightSpec, quant: EdgeloopWeightQuantization, entry: Uint8Array): Float32Array {
-  const shape = spec.shape;
+  const shape = quant.viewShape ?? spec.shape;
   const count = shape.reduce((n, d) => n * d, 1);
   const view = new DataView(entry.buffer, entry.byteOffset, entry.byteLength);
+  const half = quant.scaleDtype === 'float16';
   const scales = new Float32Array(quant.scaleCount);
-  for (let i = 0; i < scales.length; i++) scales[i] = view.getFloat32(i * 4, true);
-  const codesAt = quant.scaleCount * 4;
+  for (let i = 0; i < scales.length; i++) scales[i] = half ? float16ToNumber(view.getUint16(i * 2, true)) : view.getFloat32(i * 4, true);
+  const codesAt = quant.scaleCount * (half ? 2 : 4);
   const out = new Float32Array(count);
   if (quant.scheme === 'int8-per-tensor') {
     for (let i = 0; i < count; i++) out[i] = view.getInt8(codesAt + i) * scales[0];
@@ -133,7 +143,7 @@ function entryByteLength(spec: EdgeloopWeightSpec, bytes: Uint8Array, offset: nu
   const count = spec.shape.reduce((n, d) => n * d, 1);
   const quant = spec.edgeloopQuantization;
   if (quant !== undefined) {
-    const expected = 4 * expectedScaleCount(spec, quant) + codeBytes(quant.scheme, count);
+    const expected = scaleBytes(spec, quant) * expectedScaleCount(spec, quant) + codeBytes(quant.scheme, count);
     if (quant.byteLength !== expected || spec.quantization !== undefined) {
       fail(`weight '${spec.name}' has an inconsistent edgeloopQuantization (byteLength ${quant.byteLength}, expected ${expected})`, spec);
     }
@@ -159,8 +169,25 @@ function entryByteLength(spec: EdgeloopWeightSpec, bytes: Uint8Array, offset: nu
   return count * size;
 }
 
+function scaleBytes(spec: EdgeloopWeightSpec, quant: EdgeloopWeightQuantization): number {
+  if (quant.scaleDtype === undefined || quant.scaleDtype === 'float32') return 4;
+  if (quant.scaleDtype === 'float16') return 2;
+  return fail(`weight '${spec.name}' has unknown scaleDtype '${String(quant.scaleDtype)}'`, spec);
+}
+
+/** The shape scales and codes are laid out in: `viewShape` when given (checked against `shape`), else `shape`. */
+function layoutShape(spec: EdgeloopWeightSpec, quant: EdgeloopWeightQuantization): number[] {
+  const view = quant.viewShape;
+  if (view === undefined) return spec.shape;
+  const count = spec.shape.reduce((n, d) => n * d, 1);
+  if (!Array.isArray(view) || view.length === 0 || view.some((d) => !Number.isInteger(d) || d < 0) || view.reduce((n, d) => n * d, 1) !== count) {
+    fail(`weight '${spec.name}' has a viewShape [${String(view)}] that does not hold the ${count} elements of shape [${spec.shape.join(', ')}]`, spec);
+  }
+  return view;
+}
+
 function expectedScaleCount(spec: EdgeloopWeightSpec, quant: EdgeloopWeightQuantization): number {
-  const shape = spec.shape;
+  const shape = layoutShape(spec, quant);
   if (quant.scheme === 'int8-per-tensor') return 1;
   const axis = quant.axis;
   if (axis === undefined || !Number.isInteger(axis) || axis < 0 || axis >= shape.length) {
@@ -180,6 +207,16 @@ function expectedScaleCount(spec: EdgeloopWeightSpec, quant: EdgeloopWeightQuant
 
 function codeBytes(scheme: EdgeloopWeightQuantization['scheme'], count: number): number {
   return scheme === 'int4-block' ? Math.ceil(count / 2) : count;
+}
+
+/** The value of a binary16 bit pattern (every half is exactly a float32). */
+function float16ToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
+  return sign * (1024 + mant) * 2 ** (exp - 25);
 }
 
 function joinWeightData(data: ArrayBuffer | ArrayBuffer[] | Uint8Array): Uint8Array {

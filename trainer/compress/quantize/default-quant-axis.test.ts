@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultBlockAxis, defaultQuantAxis } from './default-quant-axis.ts';
+import { defaultBlockAxis, defaultBlockView, defaultQuantAxis } from './default-quant-axis.ts';
 
 describe('defaultQuantAxis / defaultBlockAxis', () => {
   it.each([
@@ -16,5 +16,19 @@ describe('defaultQuantAxis / defaultBlockAxis', () => {
 
   it('rejects a depthwise kernel that is not 4-D', () => {
     expect(() => defaultQuantAxis('DepthwiseConv2D', [3, 3, 8])).toThrow(RangeError);
+    expect(() => defaultBlockView('DepthwiseConv2D', [3, 3, 8])).toThrow(RangeError);
+  });
+
+  it.each([
+    { layer: 'Dense', shape: [784, 128], weightName: 'kernel', view: [784, 128] },
+    { layer: 'Conv2D', shape: [3, 3, 1, 8], weightName: 'kernel', view: [9, 8] },
+    { layer: 'Conv2D', shape: [3, 3, 16, 32], weightName: 'kernel', view: [144, 32] },
+    { layer: 'DepthwiseConv2D', shape: [3, 3, 32, 1], weightName: 'depthwise_kernel', view: [9, 32] },
+    { layer: 'SeparableConv2D', shape: [5, 5, 8, 2], weightName: 'depthwise_kernel', view: [25, 16] },
+    { layer: 'SeparableConv2D', shape: [1, 1, 64, 16], weightName: 'pointwise_kernel', view: [64, 16] },
+    { layer: 'Conv1D', shape: [5, 8, 4], weightName: 'kernel', view: [40, 4] },
+    { layer: 'Dense', shape: [7], weightName: 'kernel', view: [7, 1] },
+  ])('defaultBlockView $layer $weightName $shape: $view, blocked on axis 0', ({ layer, shape, weightName, view }) => {
+    expect(defaultBlockView(layer, shape, { weightName })).toEqual({ viewShape: view, axis: 0 });
   });
 });
