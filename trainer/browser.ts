@@ -4,10 +4,10 @@
  * packaging all run in the worker; the page gets progress events and the package.
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import type { TrainJob, TrainOutcome, TrainProgress, TrainerWorkerApi } from './worker/api.ts';
+import type { CompressJob, CompressOutcome, TrainJob, TrainOutcome, TrainProgress, TrainerWorkerApi } from './worker/api.ts';
 import { installTrainerErrorTransfer } from './worker/error-transfer.ts';
 
-export type { TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerSet } from './worker/api.ts';
+export type { CompressJob, CompressOutcome, TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerSet } from './worker/api.ts';
 export { loadImageFiles, type LoadImageFilesOptions } from './data/load-image-files.ts';
 
 /** Options of {@link Trainer.train}. */
@@ -21,6 +21,13 @@ export interface TrainRunOptions {
 export interface Trainer {
   /** Trains (resuming the run's checkpoint when there is one), evaluates, and builds the package. */
   train(job: TrainJob, options?: TrainRunOptions): Promise<TrainOutcome>;
+  /**
+   * Compresses a package for edge targets in the worker (quantize, prune with a
+   * fine-tune, export ONNX), evaluates every artifact there against the fp32 model and
+   * gives back the re-built package (unsigned: install it with a runtime that allows
+   * unsigned packages, or sign it with your publisher key) and the report.
+   */
+  compress(job: CompressJob, options?: { onProgress?: (message: string) => void }): Promise<CompressOutcome>;
   /** Whether the run has a checkpoint (and at which epoch). */
   checkpointInfo(runId: string): Promise<{ epoch: number; savedAt: string } | undefined>;
   clearCheckpoint(runId: string): Promise<void>;
@@ -45,6 +52,7 @@ export function createTrainer(): Trainer {
         signal?.removeEventListener('abort', abort);
       }
     },
+    compress: (job, options = {}) => api.compress(job, options.onProgress ? proxy(options.onProgress) : undefined),
     checkpointInfo: (runId) => api.checkpointInfo(runId),
     clearCheckpoint: (runId) => api.clearCheckpoint(runId),
     dispose: () => worker.terminate(),

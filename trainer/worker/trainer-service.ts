@@ -10,10 +10,15 @@ import { buildTrainedPackage } from '../package/build-trained-package.ts';
 import { buildModel } from '../train/model-config.ts';
 import { train } from '../train/training-loop.ts';
 import { createIdbCheckpointStore, openCheckpointDb } from './checkpoint-idb.ts';
-import type { TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerWorkerApi } from './api.ts';
+import type { CompressJob, CompressOutcome, TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerWorkerApi } from './api.ts';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { getEdgeTarget } from '../../devices/index.ts';
+import { dequantizeTfjsWeights } from '../../runtime/engine/dequantize-tfjs-weights.ts';
+import { parseManifest, verifyFileBytes } from '../../runtime/format/index.ts';
+import { compressPackage } from '../compress/compress-package.ts';
 
-/** URLs of tfjs-backend-wasm's binaries (the bundler gives them). */
-export type TfjsWasmPaths = Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>;
+/** URLs of the engines' wasm binaries (the bundler gives them); `wasm` is onnxruntime-web's. */
+export type TfjsWasmPaths = Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm' | 'wasm', string>;
 
 export class TrainerService implements TrainerWorkerApi {
   readonly #wasmPaths: TfjsWasmPaths;
@@ -39,6 +44,68 @@ export class TrainerService implements TrainerWorkerApi {
 
   async abort(runId: string): Promise<void> {
     this.#runs.get(runId)?.abort();
+  }
+
+  async compress(job: CompressJob, onProgress: (message: string) => void = () => undefined): Promise<CompressOutcome> {
+    tf.env().set('PROD', true);
+    await this.#useBackend('cpu');
+    const manifest = parseManifest(job.manifestBytes);
+    const fp32 = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
+    if (!fp32) throw new TrainerError('CONFIG_INVALID', `${manifest.name}@${manifest.version} has no fp32 tfjs artifact to compress from`, { details: { field: 'artifacts' } });
+    for (const file of manifest.artifacts.flatMap((a) => a.files)) {
+      const data = job.files.get(file.path);
+      if (!data) throw new TrainerError('CONFIG_INVALID', `the package lacks ${file.path}, which its manifest lists`, { details: { path: file.path } });
+      await verifyFileBytes(file, data);
+    }
+    const model = await loadTfjsArtifact(job.files, fp32.files.map((f) => f.path));
+    const inputShape = manifest.input.shape.slice(1);
+    try {
+      const { built, report } = await compressPackage({
+        manifest,
+        files: job.files,
+        model,
+        targets: job.targets.map((id) => getEdgeTarget(id)),
+        test: job.test,
+        train: job.train && { ...job.train, inputShape },
+        runArtifact: (artifact, x, shape) => this.#runArtifact(artifact, x, shape),
+        onProgress: (message) => onProgress(message),
+      });
+      return { package: { name: built.manifest.name, manifestBytes: built.manifestBytes, files: built.files }, report };
+    } finally {
+      model.dispose();
+    }
+  }
+
+  /** Runs an artifact as the runtime would: tfjs dequantized at load (cpu), ONNX on onnxruntime-web's wasm. */
+  async #runArtifact(artifact: { engine: 'tfjs' | 'onnx'; files: Map<string, Uint8Array>; paths: string[] }, x: Float32Array, inputShape: number[]): Promise<Float32Array> {
+    const rows = x.length / inputShape.reduce((a, b) => a * b, 1);
+    if (artifact.engine === 'tfjs') {
+      const model = await loadTfjsArtifact(artifact.files, artifact.paths);
+      try {
+        return tf.tidy(() => (model.predict(tf.tensor(x, [rows, ...inputShape])) as tf.Tensor).dataSync() as Float32Array);
+      } finally {
+        model.dispose();
+      }
+    }
+    const ort = await import('onnxruntime-web/webgpu');
+    ort.env.wasm.wasmPaths = { wasm: this.#wasmPaths.wasm };
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.proxy = false;
+    ort.env.logLevel = 'error';
+    const session = await ort.InferenceSession.create(artifact.files.get(artifact.paths[0]!)!, { executionProviders: ['wasm'] });
+    try {
+      const size = inputShape.reduce((a, b) => a * b, 1);
+      const out = new Float32Array((rows * ((await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x.subarray(0, size), [1, ...inputShape]) }))[session.outputNames[0]!]!.data as Float32Array).length));
+      const width = out.length / rows;
+      for (let start = 0; start < rows; start += 256) {
+        const n = Math.min(256, rows - start);
+        const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x.subarray(start * size, (start + n) * size), [n, ...inputShape]) });
+        out.set(result[session.outputNames[0]!]!.data as Float32Array, start * width);
+      }
+      return out;
+    } finally {
+      await session.release();
+    }
   }
 
   async clearCheckpoint(runId: string): Promise<void> {
@@ -156,4 +223,14 @@ function accuracy(model: ReturnType<typeof buildModel>, job: TrainJob): number {
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === job.test.y[start + i]) correct++;
   }
   return correct / count;
+}
+
+/** Loads a tfjs artifact from memory, dequantizing edgeloop-quantized weights as the runtime does. */
+async function loadTfjsArtifact(files: ReadonlyMap<string, Uint8Array>, paths: readonly string[]): Promise<tfl.LayersModel> {
+  const jsonPath = paths[0]!;
+  const json = JSON.parse(new TextDecoder().decode(files.get(jsonPath)!)) as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
+  const folder = jsonPath.includes('/') ? jsonPath.slice(0, jsonPath.lastIndexOf('/') + 1) : '';
+  const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => files.get(folder + p)!.slice().buffer as ArrayBuffer);
+  const decoded = dequantizeTfjsWeights(json.weightsManifest.flatMap((g) => g.weights), shards);
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData }));
 }

@@ -3,6 +3,7 @@ import { expose } from 'comlink';
 import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { installTrainerErrorTransfer } from './error-transfer.ts';
 import { TrainerService } from './trainer-service.ts';
 
@@ -12,5 +13,6 @@ expose(
     'tfjs-backend-wasm.wasm': tfjsWasm,
     'tfjs-backend-wasm-simd.wasm': tfjsWasmSimd,
     'tfjs-backend-wasm-threaded-simd.wasm': tfjsWasmThreadedSimd,
+    wasm: ortWasm,
   }),
 );
