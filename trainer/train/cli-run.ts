@@ -56,6 +56,11 @@ export async function runCli(main: () => Promise<void>, usage: string): Promise<
       process.stderr.write(`error [${error.code}]: ${error.message}\n`);
       if (error.code === 'CONFIG_INVALID') process.stderr.write(`\n${usage}\n`);
       process.exitCode = error.code === 'CONFIG_INVALID' ? 2 : error.code === 'TRAINING_ABORTED' ? 130 : 1;
+    } else if (isCodedError(error)) {
+      // The other components' typed errors (EdgeloopError, EdgeTargetError, …): the code and
+      // message say it all; a stack would only bury them.
+      process.stderr.write(`error [${error.code}]: ${error.message}\n`);
+      process.exitCode = /INVALID|UNKNOWN/.test(error.code) ? 2 : 1;
     } else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
       process.exitCode = 2;
@@ -64,4 +69,9 @@ export async function runCli(main: () => Promise<void>, usage: string): Promise<
       process.exitCode = 1;
     }
   }
+}
+
+/** An edgeloop component error: a name ending in `Error` and an upper-case string `code`. */
+function isCodedError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && /Error$/.test(error.name) && typeof (error as { code?: unknown }).code === 'string' && /^[A-Z][A-Z0-9_]+$/.test((error as unknown as { code: string }).code);
 }
