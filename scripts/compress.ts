@@ -9,7 +9,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-web';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -17,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getEdgeTarget, loadEdgeTargets } from '../devices/index.ts';
-import { dequantizeTfjsWeights } from '../runtime/engine/dequantize-tfjs-weights.ts';
 import { createPackage, parseManifest, verifyFileBytes, PACKAGE_FILES } from '../runtime/format/index.ts';
 import { writePackageDir } from '../trainer/package/write-package-dir.ts';
+import { loadTfjsArtifact, predictRows, runOnnxRows } from '../trainer/compress/artifact-io.ts';
 import { compressPackage, type RunArtifact } from '../trainer/compress/compress-package.ts';
 import { TrainerError } from '../trainer/errors.ts';
 import { CLI_DATASETS, loadCliDataset } from '../trainer/train/cli-dataset.ts';
@@ -79,7 +78,7 @@ async function main(): Promise<void> {
   }
   const fp32 = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
   if (!fp32) throw new TrainerError('CONFIG_INVALID', `${dir} has no fp32 tfjs artifact to compress from`, { details: { field: 'package' } });
-  const model = await loadTfjs(files, fp32.files.map((file) => file.path));
+  const model = await loadTfjsArtifact(files, fp32.files.map((file) => file.path));
   const data = await loadCliDataset(dataset, { trainLimit });
   console.log(`${manifest.name}@${manifest.version}: ${targets.length} target(s), ${data.info.testExamples} test examples`);
 
@@ -154,44 +153,14 @@ async function withLatency(
 
 /** Runs a tfjs (dequantized on load, as the runtime does) or ONNX (onnxruntime-web wasm) artifact on `x`. */
 const runArtifact: RunArtifact = async (artifact, x, inputShape) => {
-  const rows = x.length / inputShape.reduce((a, b) => a * b, 1);
-  if (artifact.engine === 'tfjs') {
-    const model = await loadTfjs(artifact.files, artifact.paths);
-    try {
-      return tf.tidy(() => (model.predict(tf.tensor(x, [rows, ...inputShape])) as tf.Tensor).dataSync() as Float32Array);
-    } finally {
-      model.dispose();
-    }
-  }
-  const session = await ort.InferenceSession.create(artifact.files.get(artifact.paths[0]!)!, { executionProviders: ['wasm'] });
+  if (artifact.engine === 'onnx') return runOnnxRows(ort, artifact.files.get(artifact.paths[0]!)!, x, inputShape);
+  const model = await loadTfjsArtifact(artifact.files, artifact.paths);
   try {
-    const out: Float32Array[] = [];
-    const size = inputShape.reduce((a, b) => a * b, 1);
-    for (let start = 0; start < rows; start += 256) {
-      const n = Math.min(256, rows - start);
-      const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x.subarray(start * size, (start + n) * size), [n, ...inputShape]) });
-      out.push(Float32Array.from(result[session.outputNames[0]!]!.data as Float32Array));
-    }
-    const all = new Float32Array(out.reduce((sum, o) => sum + o.length, 0));
-    let offset = 0;
-    for (const o of out) (all.set(o, offset), (offset += o.length));
-    return all;
+    return predictRows(model, x, inputShape);
   } finally {
-    await session.release();
+    model.dispose();
   }
 };
-
-async function loadTfjs(files: ReadonlyMap<string, Uint8Array>, paths: readonly string[]): Promise<tfl.LayersModel> {
-  const jsonPath = paths[0]!;
-  const json = JSON.parse(new TextDecoder().decode(files.get(jsonPath)!)) as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
-  const folder = jsonPath.includes('/') ? jsonPath.slice(0, jsonPath.lastIndexOf('/') + 1) : '';
-  const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => files.get(folder + p)!);
-  const decoded = dequantizeTfjsWeights(
-    json.weightsManifest.flatMap((g) => g.weights),
-    shards.map((s) => s.slice().buffer as ArrayBuffer),
-  );
-  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData }));
-}
 
 async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

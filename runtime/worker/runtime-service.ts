@@ -10,7 +10,7 @@ import { OrtEngine } from '../engine/ort-engine.ts';
 import { TfjsEngine } from '../engine/tfjs-engine.ts';
 import { engineOf, type BackendId, type Capabilities, type Engine, type EngineSession, type EngineSettings, type TensorData } from '../engine/types.ts';
 import { EdgeloopError, isEdgeloopError } from '../errors.ts';
-import { validateManifest, type Artifact, type ArtifactEngine, type Manifest } from '../format/index.ts';
+import { parseManifest, validateManifest, verifyFileBytes, type Artifact, type ArtifactEngine, type Manifest } from '../format/index.ts';
 import type {
   BatchOptions,
   BatchProgress,
@@ -24,18 +24,16 @@ import type {
   WorkerApi,
   WorkerLoadOptions,
 } from './api.ts';
-import { fetchArtifacts, fetchManifest, packageBaseUrl, checkSignature, type DownloadProgress } from './package-fetch.ts';
-import { ModelStore } from '../store/model-store.ts';
 import { Installer, LOCAL_SOURCE, type LocalPackage, type InstallProgress, type InstallRequest, type InstallResult, type StorageEstimate, type UpdateCheck } from '../store/installer.ts';
-import type { InstalledVersion } from '../store/model-store.ts';
-import { parseManifest, verifyFileBytes } from '../format/index.ts';
+import { ModelStore, type InstalledVersion } from '../store/model-store.ts';
+import { checkSignature, fetchArtifacts, fetchManifest, packageBaseUrl, type DownloadProgress } from './package-fetch.ts';
+import { activate, prepareImage, prepareTensor, topK } from './preprocess.ts';
 
 /** Gets the verified files of some artifacts. */
 type FileSource = (artifacts: readonly Artifact[], onProgress?: (progress: DownloadProgress) => void) => Promise<Map<string, Uint8Array>>;
 
 /** The Web Lock a page holds while it has `name@version` loaded from the store. */
 const loadedLockName = (name: string, version: string) => `edgeloop:loaded:${name}@${version}`;
-import { activate, prepareImage, prepareTensor, topK } from './preprocess.ts';
 
 interface LoadedModel {
   readonly id: string;

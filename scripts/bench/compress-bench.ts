@@ -11,10 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { dequantizeTfjsWeights } from '../../runtime/engine/dequantize-tfjs-weights.ts';
+import { cloneModel, loadTfjsArtifact, predictRows } from '../../trainer/compress/artifact-io.ts';
 import { compareOutputs } from '../../trainer/compress/compare-outputs.ts';
 import { exportOnnx } from '../../trainer/compress/onnx-export.ts';
 import { fineTunePruned } from '../../trainer/compress/prune/fine-tune-pruned.ts';
@@ -65,7 +64,7 @@ export const compressBenchmark: Benchmark = {
     const model = buildModel(config);
     progress.note(`training the MNIST CNN (${model.countParams()} parameters), ${epochs} epochs on ${data.info.trainExamples} digits, cpu`);
     await train(model, data.train, { epochs, batchSize: 64, learningRate: 0.002, seed: 1, onEpoch: (e) => progress.note(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, val acc ${e.valAccuracy?.toFixed(4)}`) });
-    const reference = predict(model, data.test.x);
+    const reference = predictRows(model, data.test.x, [28, 28, 1]);
     const fp32Weights = weightBytes(await quantizedTfjsArtifactFiles(model, { dir: 'm', recipe: {} }));
     const fp32Onnx = exportOnnx(model).byteLength;
 
@@ -73,14 +72,14 @@ export const compressBenchmark: Benchmark = {
     for (const v of VARIANTS) {
       let candidate = model;
       if (v.prune !== undefined) {
-        candidate = await clone(model);
+        candidate = await cloneModel(model);
         const masks = await magnitudePrune(candidate, { sparsity: v.prune });
         await fineTunePruned(candidate, masks, data.train, { epochs: 1, batchSize: 64, learningRate: 0.0005, seed: 1 });
       }
       const recipe: QuantRecipe = { Dense: v.scheme, Conv2D: v.scheme, DepthwiseConv2D: v.scheme, SeparableConv2D: v.scheme };
       const files = await quantizedTfjsArtifactFiles(candidate, { dir: 'm', recipe });
-      const decoded = await loadDecoded(files);
-      const outputs = predict(decoded, data.test.x);
+      const decoded = await loadTfjsArtifact(new Map(files.map((f) => [f.path, f.data])), files.map((f) => f.path));
+      const outputs = predictRows(decoded, data.test.x, [28, 28, 1]);
       decoded.dispose();
       const onnxBytes = exportOnnx(candidate, { quantization: { recipe, int4Storage: 'int4-blocked' } }).byteLength;
       const cmp = compareOutputs(reference, outputs, 10, { labels: data.test.y });
@@ -131,23 +130,4 @@ export const compressBenchmark: Benchmark = {
 
 function weightBytes(files: Array<{ path: string; data: Uint8Array }>): number {
   return files.filter((f) => f.path.endsWith('.bin')).reduce((sum, f) => sum + f.data.byteLength, 0);
-}
-
-async function loadDecoded(files: Array<{ path: string; data: Uint8Array }>): Promise<tfl.LayersModel> {
-  const json = JSON.parse(new TextDecoder().decode(files[0]!.data)) as { modelTopology: object; weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
-  const decoded = dequantizeTfjsWeights(
-    json.weightsManifest.flatMap((g) => g.weights),
-    files.slice(1).map((f) => f.data.slice().buffer as ArrayBuffer),
-  );
-  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData }));
-}
-
-async function clone(model: tfl.LayersModel): Promise<tfl.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
-  return tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
-}
-
-function predict(model: tfl.LayersModel, x: Float32Array): Float32Array {
-  return tf.tidy(() => (model.predict(tf.tensor(x, [x.length / 784, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
 }

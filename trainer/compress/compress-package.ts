@@ -9,13 +9,12 @@
  * Environment-agnostic: the caller provides how to run an artifact (`runArtifact`),
  * since onnxruntime-web is imported differently in Node and in the browser worker.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { sizeBudgetBytes, targetRecipes, recipePrecision as targetPrecision, type CompressionRecipe, type EdgeTarget } from '../../devices/index.ts';
 import { createPackage, type Artifact, type BuiltPackage, type Manifest, type SigningKeyPair } from '../../runtime/format/index.ts';
 import { TrainerError } from '../errors.ts';
 import type { TrainingData } from '../train/train-options.ts';
+import { cloneModel, predictRows } from './artifact-io.ts';
 import { compareOutputs, type OutputComparison } from './compare-outputs.ts';
 import { exportOnnxWithReport } from './onnx-export.ts';
 import { fineTunePruned } from './prune/fine-tune-pruned.ts';
@@ -81,7 +80,7 @@ export async function compressPackage(input: CompressPackageInput): Promise<Comp
   const inputShape = manifest.input.shape.slice(1);
   const classes = manifest.output.shape[manifest.output.shape.length - 1]!;
   const fp32Bytes = tfjsArtifact.files.reduce((sum, f) => sum + f.bytes, 0);
-  const reference = predict(model, test.x, inputShape);
+  const reference = predictRows(model, test.x, inputShape);
 
   const newArtifacts: Array<{ artifact: Omit<Artifact, 'files'> & { files: Array<{ path: string; data: Uint8Array }> }; entry: CompressReportEntry }> = [];
   const failures: string[] = [];
@@ -179,16 +178,6 @@ async function writeArtifact(model: LayersModel, recipe: CompressionRecipe, id: 
   }
   const result = exportOnnxWithReport(model, { inputName: manifest.input.name, outputName: manifest.output.name, quantization: { recipe: quant } });
   return { files: [{ path: `${id}/model.onnx`, data: result.bytes }], notes: result.notes };
-}
-
-async function cloneModel(model: LayersModel): Promise<LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
-  return tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
-}
-
-function predict(model: LayersModel, x: Float32Array, inputShape: number[]): Float32Array {
-  return tf.tidy(() => (model.predict(tf.tensor(x, [x.length / inputShape.reduce((a, b) => a * b, 1), ...inputShape])) as tf.Tensor).dataSync() as Float32Array);
 }
 
 function describeRecipe(recipe: CompressionRecipe): string {

@@ -11,10 +11,9 @@ import { buildModel } from '../train/model-config.ts';
 import { train } from '../train/training-loop.ts';
 import { createIdbCheckpointStore, openCheckpointDb } from './checkpoint-idb.ts';
 import type { CompressJob, CompressOutcome, TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerWorkerApi } from './api.ts';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { getEdgeTarget } from '../../devices/index.ts';
-import { dequantizeTfjsWeights } from '../../runtime/engine/dequantize-tfjs-weights.ts';
 import { parseManifest, verifyFileBytes } from '../../runtime/format/index.ts';
+import { loadTfjsArtifact, predictRows, runOnnxRows } from '../compress/artifact-io.ts';
 import { compressPackage } from '../compress/compress-package.ts';
 
 /** URLs of the engines' wasm binaries (the bundler gives them); `wasm` is onnxruntime-web's. */
@@ -78,33 +77,19 @@ export class TrainerService implements TrainerWorkerApi {
 
   /** Runs an artifact as the runtime would: tfjs dequantized at load (cpu), ONNX on onnxruntime-web's wasm. */
   async #runArtifact(artifact: { engine: 'tfjs' | 'onnx'; files: Map<string, Uint8Array>; paths: string[] }, x: Float32Array, inputShape: number[]): Promise<Float32Array> {
-    const rows = x.length / inputShape.reduce((a, b) => a * b, 1);
-    if (artifact.engine === 'tfjs') {
-      const model = await loadTfjsArtifact(artifact.files, artifact.paths);
-      try {
-        return tf.tidy(() => (model.predict(tf.tensor(x, [rows, ...inputShape])) as tf.Tensor).dataSync() as Float32Array);
-      } finally {
-        model.dispose();
-      }
+    if (artifact.engine === 'onnx') {
+      const ort = await import('onnxruntime-web/webgpu');
+      ort.env.wasm.wasmPaths = { wasm: this.#wasmPaths.wasm };
+      ort.env.wasm.numThreads = 1;
+      ort.env.wasm.proxy = false;
+      ort.env.logLevel = 'error';
+      return runOnnxRows(ort, artifact.files.get(artifact.paths[0]!)!, x, inputShape);
     }
-    const ort = await import('onnxruntime-web/webgpu');
-    ort.env.wasm.wasmPaths = { wasm: this.#wasmPaths.wasm };
-    ort.env.wasm.numThreads = 1;
-    ort.env.wasm.proxy = false;
-    ort.env.logLevel = 'error';
-    const session = await ort.InferenceSession.create(artifact.files.get(artifact.paths[0]!)!, { executionProviders: ['wasm'] });
+    const model = await loadTfjsArtifact(artifact.files, artifact.paths);
     try {
-      const size = inputShape.reduce((a, b) => a * b, 1);
-      const out = new Float32Array((rows * ((await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x.subarray(0, size), [1, ...inputShape]) }))[session.outputNames[0]!]!.data as Float32Array).length));
-      const width = out.length / rows;
-      for (let start = 0; start < rows; start += 256) {
-        const n = Math.min(256, rows - start);
-        const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x.subarray(start * size, (start + n) * size), [n, ...inputShape]) });
-        out.set(result[session.outputNames[0]!]!.data as Float32Array, start * width);
-      }
-      return out;
+      return predictRows(model, x, inputShape);
     } finally {
-      await session.release();
+      model.dispose();
     }
   }
 
@@ -223,14 +208,4 @@ function accuracy(model: ReturnType<typeof buildModel>, job: TrainJob): number {
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === job.test.y[start + i]) correct++;
   }
   return correct / count;
-}
-
-/** Loads a tfjs artifact from memory, dequantizing edgeloop-quantized weights as the runtime does. */
-async function loadTfjsArtifact(files: ReadonlyMap<string, Uint8Array>, paths: readonly string[]): Promise<tfl.LayersModel> {
-  const jsonPath = paths[0]!;
-  const json = JSON.parse(new TextDecoder().decode(files.get(jsonPath)!)) as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
-  const folder = jsonPath.includes('/') ? jsonPath.slice(0, jsonPath.lastIndexOf('/') + 1) : '';
-  const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => files.get(folder + p)!.slice().buffer as ArrayBuffer);
-  const decoded = dequantizeTfjsWeights(json.weightsManifest.flatMap((g) => g.weights), shards);
-  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData }));
 }

@@ -40,26 +40,9 @@ import { roundHalfEven } from './round-half-even.ts';
 /** Which scheme each layer class's kernels use; classes left out stay float32. */
 export type QuantRecipe = Partial<Record<QuantLayerClass, QuantScheme>>;
 
-/** The `edgeloopQuantization` extension of a tfjs weight spec (read by the runtime's `dequantizeTfjsWeights`). */
-export interface EdgeloopWeightQuantization {
-  scheme: 'int8-per-channel' | 'int8-per-tensor' | 'int4-block';
-  /** Bytes of the entry in the weight data: `scaleCount` scales (4 or 2 bytes each, see `scaleDtype`), then the codes. */
-  byteLength: number;
-  /** Number of scales at the start of the entry. */
-  scaleCount: number;
-  /** int8-per-channel: the channel axis; int4-block: the blocked axis (non-negative; of `viewShape` when given). */
-  axis?: number;
-  /** int4-block: values per block along `axis`. */
-  blockSize?: number;
-  /**
-   * The row-major shape the codes and scales are laid out in, when it differs from the
-   * spec's `shape` (same element count, same order; the decoded weight keeps `shape`).
-   * Absent: `shape`.
-   */
-  viewShape?: number[];
-  /** How each scale is stored. Absent: `'float32'`. */
-  scaleDtype?: 'float32' | 'float16';
-}
+// The format is defined where it is read: the runtime's decoder (the device must not pull in the trainer).
+export type { EdgeloopWeightQuantization } from '../../../runtime/engine/index.ts';
+import type { EdgeloopWeightQuantization } from '../../../runtime/engine/index.ts';
 
 /** One kernel quantized the way {@link quantizedTfjsArtifactFiles} stores it. */
 export interface TfjsKernelQuantization {
