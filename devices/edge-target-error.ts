@@ -1,6 +1,7 @@
 /**
  * The devices component's error class. Check `error.code`, never the message.
  */
+import { CodedError, isCodedError, registerCodedError, type CodedErrorOptions } from '../format/index.ts';
 
 /** What went wrong. */
 export type EdgeTargetErrorCode =
@@ -10,25 +11,15 @@ export type EdgeTargetErrorCode =
   | 'TARGET_INVALID';
 
 /** Options of {@link EdgeTargetError}. */
-export interface EdgeTargetErrorOptions {
-  details?: Record<string, unknown>;
-  cause?: unknown;
-}
+export type EdgeTargetErrorOptions = CodedErrorOptions;
 
 /** A typed devices error. */
-export class EdgeTargetError extends Error {
+export class EdgeTargetError extends CodedError<EdgeTargetErrorCode> {
   override readonly name = 'EdgeTargetError';
-  readonly code: EdgeTargetErrorCode;
-  readonly details: Record<string, unknown>;
-
-  constructor(code: EdgeTargetErrorCode, message: string, options: EdgeTargetErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.details = options.details ?? {};
-  }
 }
+registerCodedError('EdgeTargetError', EdgeTargetError);
 
 /** True when `value` is an {@link EdgeTargetError}, optionally with the given code. */
 export function isEdgeTargetError(value: unknown, code?: EdgeTargetErrorCode): value is EdgeTargetError {
-  return value instanceof Error && value.name === 'EdgeTargetError' && typeof (value as EdgeTargetError).code === 'string' && (code === undefined || (value as EdgeTargetError).code === code);
+  return isCodedError<EdgeTargetError>(value, 'EdgeTargetError', code);
 }

@@ -5,7 +5,8 @@
  * `targets.json`; `validate-edge-target.ts` is the only way an {@link EdgeTarget} is
  * made from JSON.
  */
-import type { ArtifactEngine, BackendId } from '../runtime/index.ts';
+import type { ArtifactEngine, FallbackCondition } from '../format/index.ts';
+import type { BackendId } from '../runtime/index.ts';
 
 /** The layer kinds a recipe sets a weight precision for (tfjs-layers class names). */
 export const RECIPE_LAYER_KINDS = ['Dense', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'] as const;
@@ -54,11 +55,8 @@ export interface CompressionRecipe {
   pruning: 'none' | Readonly<PruningRecipe>;
 }
 
-/** When a target's second recipe is used instead of its first. */
-export const FALLBACK_CONDITIONS = ['no-shader-f16'] as const;
-
-/** One of {@link FALLBACK_CONDITIONS}. */
-export type FallbackCondition = (typeof FALLBACK_CONDITIONS)[number];
+/** When a target's second recipe is used instead of its first: the package format's conditions (written into the manifest as `artifacts[].fallbackWhen`). */
+export { FALLBACK_CONDITIONS, type FallbackCondition } from '../format/index.ts';
 
 /**
  * A second artifact for the devices of the class that lack a capability: the

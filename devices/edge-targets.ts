@@ -3,7 +3,7 @@
  * derives from one: which recipes to build, the manifest precision of an artifact,
  * and its byte budget.
  */
-import type { Precision } from '../runtime/index.ts';
+import type { Precision } from '../format/index.ts';
 import type { CompressionRecipe, EdgeTarget, FallbackCondition } from './edge-target.ts';
 import { EdgeTargetError } from './edge-target-error.ts';
 import { validateEdgeTargets } from './validate-edge-target.ts';

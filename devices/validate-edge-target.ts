@@ -3,7 +3,8 @@
  * errors, so a misspelt field never silently falls back to a default; every error
  * names the field by its path (`targets[2].recipe.precision.Dense`).
  */
-import { ARTIFACT_ENGINES, BACKEND_IDS, type ArtifactEngine, type BackendId } from '../runtime/index.ts';
+import { ARTIFACT_ENGINES, type ArtifactEngine } from '../format/index.ts';
+import { BACKEND_IDS, type BackendId } from '../runtime/index.ts';
 import {
   FALLBACK_CONDITIONS,
   RECIPE_LAYER_KINDS,

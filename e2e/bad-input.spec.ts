@@ -5,7 +5,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { generateSigningKeyPair, signManifest } from '../runtime/format/index.ts';
+import { generateSigningKeyPair, signManifest } from '../format/index.ts';
 import { openLab, packageVariant, writeSignedManifest } from './lab.ts';
 
 const NAME = 'mnist-mlp';

@@ -9,7 +9,7 @@ import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { getEdgeTarget } from '../devices/index.ts';
-import type { Manifest } from '../runtime/format/index.ts';
+import type { Manifest } from '../format/index.ts';
 import { FIXTURES, openLab } from './lab.ts';
 
 const DIR = join(FIXTURES, 'e2e', 'compressed', 'mnist-cnn', '1.0.0');

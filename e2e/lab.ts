@@ -5,7 +5,7 @@
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import type { Manifest } from '../runtime/format/index.ts';
+import type { Manifest } from '../format/index.ts';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 export const REGISTRY = join(FIXTURES, 'registry');
@@ -37,7 +37,7 @@ export async function packageVariant(name: string, variant: string, mutate: (dir
 
 /** Writes a manifest and re-signs it with the fixture publisher key (so only the intended defect remains). */
 export async function writeSignedManifest(dir: string, manifest: Manifest): Promise<void> {
-  const { signManifest } = await import('../runtime/format/index.ts');
+  const { signManifest } = await import('../format/index.ts');
   const key = await publisherKey();
   const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(dir, 'manifest.json'), bytes);

@@ -9,7 +9,7 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
-import { createRegistryIndex, signManifest, type Manifest } from '../runtime/format/index.ts';
+import { createRegistryIndex, signManifest, type Manifest } from '../format/index.ts';
 import { FIXTURES, publisherKey } from './lab.ts';
 
 export interface Fault {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { CHROMIUM_BASE_ARGS, findChromium } from '../scripts/chromium.ts';
-import { generateSigningKeyPair, signManifest } from '../runtime/format/index.ts';
+import { generateSigningKeyPair, signManifest } from '../format/index.ts';
 import { openLab } from './lab.ts';
 import { startRegistryServer, writeIndex, writeRegistry, type RegistryServer } from './registry-server.ts';
 

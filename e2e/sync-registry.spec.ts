@@ -8,7 +8,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { parseManifest, signManifest } from '../runtime/format/index.ts';
+import { parseManifest, signManifest } from '../format/index.ts';
 import { createSyncServer } from '../sync/index.ts';
 import { FIXTURES, openLab, publisherKey } from './lab.ts';
 

@@ -7,8 +7,8 @@
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import type { BackendReport } from './engine/backend-choice.ts';
 import type { BackendId, Capabilities } from './engine/types.ts';
-import { EdgeloopError } from './errors.ts';
-import type { Manifest } from './format/index.ts';
+import { EdgeloopError, installErrorTransfer } from '../format/index.ts';
+import type { Manifest } from '../format/index.ts';
 import type {
   BatchOptions,
   BatchProgress,
@@ -26,7 +26,6 @@ import type {
   WireInput,
   WorkerApi,
 } from './worker/api.ts';
-import { installErrorTransfer } from './worker/error-transfer.ts';
 import type { TensorInput } from './worker/preprocess.ts';
 
 /** Options of {@link createRuntime}. */

@@ -11,9 +11,8 @@ export type { TensorInput, TopK } from './worker/preprocess.ts';
 export { BACKEND_IDS, type BackendCandidate, type BackendId, type BackendReport, type Capabilities } from './engine/index.ts';
 
 // ### Errors
-export { EdgeloopError, isEdgeloopError, type EdgeloopErrorCode, type EdgeloopErrorOptions } from './errors.ts';
+export { EdgeloopError, isEdgeloopError, type EdgeloopErrorCode, type EdgeloopErrorOptions } from '../format/index.ts';
 
-// ### Package format
-export * from './format/index.ts';
+// ### Package format (types; the format's functions are `edgeloop/format`)
+export type { Artifact, ArtifactEngine, Manifest, Precision, Task } from '../format/index.ts';
 
-export { installErrorTransfer, registerTransferableError } from './worker/error-transfer.ts';

@@ -23,16 +23,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  createPackage,
-  createRegistryIndex,
-  generateSigningKeyPair,
-  isVersion,
-  type RegistryIndexVersion,
-  sha256Hex,
-  type Manifest,
-  type SigningKeyPair,
-} from '../runtime/format/index.ts';
+import { createPackage, createRegistryIndex, generateSigningKeyPair, isVersion, type RegistryIndexVersion, sha256Hex, type Manifest, type SigningKeyPair } from '../format/index.ts';
 import {
   buildCnn,
   buildMlp,

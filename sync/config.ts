@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { decodeBase64Url } from '../runtime/format/index.ts';
+import { decodeBase64Url } from '../format/index.ts';
 import { SyncError } from './errors.ts';
 
 /** Where the endpoint keeps its rows: the embedded SQLite file, or a PostgreSQL database. */

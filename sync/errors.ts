@@ -3,6 +3,7 @@
  * `SyncError` turned into `{ error: { code, message } }` with the status of its code
  * (see docs/SYNC-API.md); check `error.code`, never the message text.
  */
+import { CodedError, isCodedError, type CodedErrorOptions } from '../format/index.ts';
 
 /** What went wrong, as a stable machine-readable code. */
 export type SyncErrorCode =
@@ -47,25 +48,18 @@ export const STATUS_OF: Readonly<Record<SyncErrorCode, number>> = Object.freeze(
 });
 
 /** Options for {@link SyncError}. */
-export interface SyncErrorOptions {
-  /** Structured facts about the failure (field, expected/actual values). */
-  details?: Record<string, unknown>;
+export interface SyncErrorOptions extends CodedErrorOptions {
   /** Extra response headers (e.g. `Retry-After`). */
   headers?: Record<string, string>;
-  cause?: unknown;
 }
 
 /** A typed endpoint error. */
-export class SyncError extends Error {
+export class SyncError extends CodedError<SyncErrorCode> {
   override readonly name = 'SyncError';
-  readonly code: SyncErrorCode;
-  readonly details: Record<string, unknown>;
   readonly headers: Record<string, string>;
 
   constructor(code: SyncErrorCode, message: string, options: SyncErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.details = options.details ?? {};
+    super(code, message, options);
     this.headers = options.headers ?? {};
   }
 
@@ -77,5 +71,5 @@ export class SyncError extends Error {
 
 /** True when `value` is a {@link SyncError}, optionally with the given code. */
 export function isSyncError(value: unknown, code?: SyncErrorCode): value is SyncError {
-  return value instanceof Error && value.name === 'SyncError' && (code === undefined || (value as SyncError).code === code);
+  return isCodedError<SyncError>(value, 'SyncError', code);
 }

@@ -5,14 +5,7 @@
  * and the rows to the database. A version is immutable: the same bytes again are
  * acknowledged, other bytes are refused.
  */
-import {
-  PACKAGE_FILES,
-  parseManifest,
-  sha256Hex,
-  verifyFileBytes,
-  verifyManifestSignature,
-  type Manifest,
-} from '../runtime/format/index.ts';
+import { PACKAGE_FILES, parseManifest, sha256Hex, verifyFileBytes, verifyManifestSignature, type Manifest } from '../format/index.ts';
 import type { SyncContext } from './context.ts';
 import { SyncError } from './errors.ts';
 import type { StoredFile, VersionRecord } from './store/store.ts';

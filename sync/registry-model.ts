@@ -4,7 +4,7 @@
  * publishes (built deterministically, so every replica serves the same bytes and ETag).
  */
 import { createHash } from 'node:crypto';
-import { compareVersions, createRegistryIndex, sha256Hex } from '../runtime/format/index.ts';
+import { compareVersions, createRegistryIndex, sha256Hex } from '../format/index.ts';
 import type { IndexKey } from './config.ts';
 import type { AliasRecord, ModelRecord } from './store/store.ts';
 

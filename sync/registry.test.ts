@@ -1,14 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  generateSigningKeyPair,
-  parseManifest,
-  parseRegistryIndex,
-  sha256Hex,
-  verifyManifestSignature,
-  type BuiltPackage,
-  type SigningKeyPair,
-} from '../runtime/format/index.ts';
+import { generateSigningKeyPair, parseManifest, parseRegistryIndex, sha256Hex, verifyManifestSignature, type BuiltPackage, type SigningKeyPair } from '../format/index.ts';
 import { canaryBucket } from './registry-model.ts';
 import { buildMnistPackage, publishBodyOf, startTestServer, type TestServer } from './test-server.ts';
 

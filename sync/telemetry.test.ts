@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKeyPair } from '../runtime/format/index.ts';
+import { generateSigningKeyPair } from '../format/index.ts';
 import { resolveSyncConfig } from './config.ts';
 import { isSyncError } from './errors.ts';
 import { mnistDigits, startTestServer, type TestServer } from './test-server.ts';

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createPackage, type BuiltPackage, type SigningKeyPair } from '../runtime/format/index.ts';
+import { createPackage, type BuiltPackage, type SigningKeyPair } from '../format/index.ts';
 import { createSyncServer, type SyncServer, type SyncServerOptions } from './server.ts';
 
 /** A running test server. */

@@ -5,7 +5,8 @@
  */
 import { proxy, wrap, type Remote } from 'comlink';
 import type { CompressJob, CompressOutcome, TrainJob, TrainOutcome, TrainProgress, TrainerWorkerApi } from './worker/api.ts';
-import { installTrainerErrorTransfer } from './worker/error-transfer.ts';
+import { installErrorTransfer } from '../format/index.ts';
+import './errors.ts'; // registers TrainerError for the worker transfer
 
 export type { CompressJob, CompressOutcome, TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerSet } from './worker/api.ts';
 export { loadImageFiles, type LoadImageFilesOptions } from './data/load-image-files.ts';
@@ -37,7 +38,7 @@ export interface Trainer {
 
 /** Starts the trainer worker. */
 export function createTrainer(): Trainer {
-  installTrainerErrorTransfer();
+  installErrorTransfer();
   const worker = new Worker(new URL('./worker/worker-entry.ts', import.meta.url), { type: 'module', name: 'edgeloop-trainer' });
   const api: Remote<TrainerWorkerApi> = wrap<TrainerWorkerApi>(worker);
   return {

@@ -4,6 +4,7 @@
  * `error.code`, never the message. The message names the file, row and column where
  * there is one, and says what to do.
  */
+import { CodedError, isCodedError, registerCodedError, type CodedErrorOptions } from '../format/index.ts';
 
 /** What went wrong, as a stable machine-readable code. */
 export type TrainerErrorCode =
@@ -27,27 +28,16 @@ export type TrainerErrorCode =
   | 'TRAINING_ABORTED'
   | 'TRAINING_DIVERGED';
 
-/** Options of {@link TrainerError}. */
-export interface TrainerErrorOptions {
-  /** Structured facts: `{ file, row, column, expected, actual }` where they apply. */
-  details?: Record<string, unknown>;
-  cause?: unknown;
-}
+/** Options of {@link TrainerError}: `details` holds `{ file, row, column, expected, actual }` where they apply. */
+export type TrainerErrorOptions = CodedErrorOptions;
 
 /** A typed trainer error. */
-export class TrainerError extends Error {
+export class TrainerError extends CodedError<TrainerErrorCode> {
   override readonly name = 'TrainerError';
-  readonly code: TrainerErrorCode;
-  readonly details: Record<string, unknown>;
-
-  constructor(code: TrainerErrorCode, message: string, options: TrainerErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.details = options.details ?? {};
-  }
 }
+registerCodedError('TrainerError', TrainerError);
 
 /** True when `value` is a {@link TrainerError}, optionally with the given code. */
 export function isTrainerError(value: unknown, code?: TrainerErrorCode): value is TrainerError {
-  return value instanceof Error && value.name === 'TrainerError' && typeof (value as TrainerError).code === 'string' && (code === undefined || (value as TrainerError).code === code);
+  return isCodedError<TrainerError>(value, 'TrainerError', code);
 }

@@ -100,18 +100,18 @@ export { predictProbabilities, type PredictProbabilitiesOptions } from './eval/p
 export { buildTrainedPackage, type TrainedPackage, type TrainedPackageInput } from './package/build-trained-package.ts';
 
 // ### Compression and export
-export { quantizeTensor, dequantizeTensor, QUANT_SCHEMES, type QuantizeTensorOptions } from './compress/quantize/quantize-tensor.ts';
-export type { QuantScheme, QuantizedTensor } from './compress/quantize/quantized-tensor.ts';
-export { defaultQuantAxis, defaultBlockAxis, QUANT_LAYER_CLASSES, type QuantLayerClass } from './compress/quantize/default-quant-axis.ts';
-export { quantizedTfjsArtifactFiles, recipePrecision, type QuantRecipe, type QuantizedTfjsArtifactOptions } from './compress/quantize/quantized-tfjs-artifact.ts';
-export { magnitudePrune, applyPruningMasks, maskTensorsOf, type MagnitudePruneOptions, type PruningMask } from './compress/prune/magnitude-prune.ts';
-export { fineTunePruned } from './compress/prune/fine-tune-pruned.ts';
-export { structuredChannelPrune, shrinkableLayers, type StructuredChannelPruneOptions, type StructuredChannelPruneResult, type ChannelPruneEntry } from './compress/prune/structured-channel-prune.ts';
-export { sparsityReport, type SparsityReport, type KernelSparsity } from './compress/prune/sparsity-report.ts';
-export { PRUNABLE_LAYER_CLASSES } from './compress/prune/prunable-kernels.ts';
-export { compareOutputs, type CompareOutputsOptions, type OutputComparison } from './compress/compare-outputs.ts';
-export { compressPackage, type CompressPackageInput, type CompressReportEntry, type CompressedPackage, type RunArtifact } from './compress/compress-package.ts';
-export { tfjsArtifactFiles, type TfjsArtifactOptions, type TfjsModelJson } from './compress/tfjs-artifact.ts';
-export { exportOnnx, exportOnnxWithReport, ONNX_EXPORTABLE_LAYERS, ONNX_OPSET_RANGE, type ExportOnnxOptions, type OnnxExportResult } from './compress/onnx-export.ts';
-export { recipeQuantizer, type OnnxQuantizationOptions, type OnnxWeightQuantizer, type OnnxWeightRequest } from './compress/onnx-weight-quantizer.ts';
-export { OnnxExportError, type OnnxExportErrorCode } from './compress/onnx-export-error.ts';
+export { quantizeTensor, dequantizeTensor, QUANT_SCHEMES, type QuantizeTensorOptions } from '../compress/quantize/quantize-tensor.ts';
+export type { QuantScheme, QuantizedTensor } from '../compress/quantize/quantized-tensor.ts';
+export { defaultQuantAxis, defaultBlockAxis, QUANT_LAYER_CLASSES, type QuantLayerClass } from '../compress/quantize/default-quant-axis.ts';
+export { quantizedTfjsArtifactFiles, recipePrecision, type QuantRecipe, type QuantizedTfjsArtifactOptions } from '../compress/quantize/quantized-tfjs-artifact.ts';
+export { magnitudePrune, applyPruningMasks, maskTensorsOf, type MagnitudePruneOptions, type PruningMask } from '../compress/prune/magnitude-prune.ts';
+export { fineTunePruned } from '../compress/prune/fine-tune-pruned.ts';
+export { structuredChannelPrune, shrinkableLayers, type StructuredChannelPruneOptions, type StructuredChannelPruneResult, type ChannelPruneEntry } from '../compress/prune/structured-channel-prune.ts';
+export { sparsityReport, type SparsityReport, type KernelSparsity } from '../compress/prune/sparsity-report.ts';
+export { PRUNABLE_LAYER_CLASSES } from '../compress/prune/prunable-kernels.ts';
+export { compareOutputs, type CompareOutputsOptions, type OutputComparison } from '../compress/compare-outputs.ts';
+export { compressPackage, type CompressPackageInput, type CompressReportEntry, type CompressedPackage, type RunArtifact } from '../compress/compress-package.ts';
+export { tfjsArtifactFiles, type TfjsArtifactOptions, type TfjsModelJson } from '../compress/tfjs-artifact.ts';
+export { exportOnnx, exportOnnxWithReport, ONNX_EXPORTABLE_LAYERS, ONNX_OPSET_RANGE, type ExportOnnxOptions, type OnnxExportResult } from '../compress/onnx-export.ts';
+export { recipeQuantizer, type OnnxQuantizationOptions, type OnnxWeightQuantizer, type OnnxWeightRequest } from '../compress/onnx-weight-quantizer.ts';
+export { OnnxExportError, type OnnxExportErrorCode } from '../compress/onnx-export-error.ts';

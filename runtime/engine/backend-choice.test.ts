@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isEdgeloopError } from '../errors.ts';
-import type { Manifest } from '../format/index.ts';
+import { isEdgeloopError } from '../../format/index.ts';
+import type { Manifest } from '../../format/index.ts';
 import { allowedBackends, chooseBackend, failoverOrder } from './backend-choice.ts';
 import type { BackendId, Capabilities, EngineSession, TensorData } from './types.ts';
 

@@ -3,8 +3,8 @@
  * warm-up on each candidate and keep the fastest. Measured, never assumed: a software
  * WebGPU adapter (SwiftShader) is usually slower than wasm, and `auto` sees that.
  */
-import { EdgeloopError } from '../errors.ts';
-import type { Manifest } from '../format/index.ts';
+import { EdgeloopError } from '../../format/index.ts';
+import type { Manifest } from '../../format/index.ts';
 import { BACKEND_IDS, engineOf, isWebGpuBackend, type BackendId, type Capabilities, type EngineSession, type TensorData } from './types.ts';
 
 /** One backend `auto` considered. */

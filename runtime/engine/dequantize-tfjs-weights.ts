@@ -23,7 +23,7 @@
  * trainer.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { EdgeloopError } from '../errors.ts';
+import { EdgeloopError } from '../../format/index.ts';
 
 /** The edgeloop quantization of one tfjs weight spec (the `edgeloopQuantization` field). */
 export interface EdgeloopWeightQuantization {

@@ -4,8 +4,8 @@
  * The same build runs the wasm EP. Imported on first use.
  */
 import type * as Ort from 'onnxruntime-web/webgpu';
-import { EdgeloopError } from '../errors.ts';
-import type { Manifest } from '../format/index.ts';
+import { EdgeloopError } from '../../format/index.ts';
+import type { Manifest } from '../../format/index.ts';
 import type { ArtifactBytes, BackendId, Engine, EngineSession, EngineSettings, TensorData } from './types.ts';
 
 type OrtModule = typeof Ort;

@@ -8,9 +8,9 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
-import { EdgeloopError } from '../errors.ts';
+import { EdgeloopError } from '../../format/index.ts';
 import { dequantizeTfjsWeights } from './dequantize-tfjs-weights.ts';
-import type { Manifest } from '../format/index.ts';
+import type { Manifest } from '../../format/index.ts';
 import type { ArtifactBytes, BackendId, Engine, EngineSession, EngineSettings, TensorData } from './types.ts';
 
 type TfjsBackendName = 'webgpu' | 'wasm' | 'cpu';

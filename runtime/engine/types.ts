@@ -2,7 +2,7 @@
  * Shared types of the engines: which backends exist, what a device can do, and the
  * small interface every engine session implements.
  */
-import type { ArtifactEngine, Manifest } from '../format/index.ts';
+import type { ArtifactEngine, Manifest } from '../../format/index.ts';
 
 /** An engine × backend pair the runtime can run a model on. */
 export type BackendId = 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-cpu' | 'ort-webgpu' | 'ort-wasm';

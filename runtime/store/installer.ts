@@ -9,8 +9,7 @@
  * Registry layout (docs/REGISTRY.md): `<base>/<name>/index.json` (+ `index.sig`) and
  * `<base>/<name>/<version>/` package folders.
  */
-import { EdgeloopError, isEdgeloopError } from '../errors.ts';
-import { INDEX_FILES, compareVersions, isVersion, newestVersion, parseManifest, parseRegistryIndex, verifyFileBytes, type Manifest, type RegistryIndex } from '../format/index.ts';
+import { EdgeloopError, isEdgeloopError, INDEX_FILES, compareVersions, isVersion, newestVersion, parseManifest, parseRegistryIndex, verifyFileBytes, type Manifest, type RegistryIndex } from '../../format/index.ts';
 import { checkSignature, fetchArtifacts, fetchBytes, fetchOptional, fetchSignedManifest, type TrustPolicy } from '../worker/package-fetch.ts';
 import type { ModelRecord, ModelStore, VersionRecord } from './model-store.ts';
 

@@ -14,8 +14,7 @@
  * makes it active, so an interrupted install never disturbs the active version.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { EdgeloopError } from '../errors.ts';
-import { compareVersions } from '../format/index.ts';
+import { EdgeloopError, compareVersions } from '../../format/index.ts';
 
 export const STORE_DB_NAME = 'edgeloop-models';
 const DB_VERSION = 1;

@@ -5,7 +5,7 @@
  */
 import type { BackendReport } from '../engine/backend-choice.ts';
 import type { BackendId, Capabilities } from '../engine/types.ts';
-import type { Manifest } from '../format/index.ts';
+import type { Manifest } from '../../format/index.ts';
 import type { ImageSource, TensorInput, TopK } from './preprocess.ts';
 import type { InstallProgress, InstallRequest, InstallResult, LocalPackage, StorageEstimate, UpdateCheck } from '../store/installer.ts';
 import type { InstalledVersion } from '../store/model-store.ts';

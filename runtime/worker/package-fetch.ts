@@ -3,8 +3,7 @@
  * against the trusted keys), then the files an artifact needs, each SHA-256-checked
  * before anything uses it. Nothing unverified ever reaches an engine.
  */
-import { EdgeloopError } from '../errors.ts';
-import { MAX_MANIFEST_BYTES, PACKAGE_FILES, parseManifest, verifyFileBytes, verifyManifestSignature, type Artifact, type Manifest } from '../format/index.ts';
+import { EdgeloopError, MAX_MANIFEST_BYTES, PACKAGE_FILES, parseManifest, verifyFileBytes, verifyManifestSignature, type Artifact, type Manifest } from '../../format/index.ts';
 
 /** Download progress over all files of a load. */
 export interface DownloadProgress {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isEdgeloopError } from '../errors.ts';
-import type { Manifest } from '../format/index.ts';
+import { isEdgeloopError } from '../../format/index.ts';
+import type { Manifest } from '../../format/index.ts';
 import { activate, prepareTensor, topK } from './preprocess.ts';
 
 function manifest(overrides: Partial<Manifest['input']> = {}, output: Partial<Manifest['output']> = {}): Manifest {

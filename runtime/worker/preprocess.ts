@@ -4,8 +4,8 @@
  * images resize + colour conversion on an OffscreenCanvas. Also the output side:
  * activation and top-k.
  */
-import { EdgeloopError } from '../errors.ts';
-import type { Manifest } from '../format/index.ts';
+import { EdgeloopError } from '../../format/index.ts';
+import type { Manifest } from '../../format/index.ts';
 import type { TensorData } from '../engine/types.ts';
 
 /** A typed-array input with its shape (batch dimension optional). */

@@ -9,8 +9,7 @@ import { detectCapabilities } from '../engine/capabilities.ts';
 import { OrtEngine } from '../engine/ort-engine.ts';
 import { TfjsEngine } from '../engine/tfjs-engine.ts';
 import { engineOf, type BackendId, type Capabilities, type Engine, type EngineSession, type EngineSettings, type TensorData } from '../engine/types.ts';
-import { EdgeloopError, isEdgeloopError } from '../errors.ts';
-import { parseManifest, validateManifest, verifyFileBytes, type Artifact, type ArtifactEngine, type Manifest } from '../format/index.ts';
+import { EdgeloopError, isEdgeloopError, parseManifest, validateManifest, verifyFileBytes, type Artifact, type ArtifactEngine, type Manifest } from '../../format/index.ts';
 import type {
   BatchOptions,
   BatchProgress,

@@ -8,7 +8,7 @@ import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?
 import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import { installErrorTransfer } from './error-transfer.ts';
+import { installErrorTransfer } from '../../format/index.ts';
 import { RuntimeService } from './runtime-service.ts';
 import type { RuntimeSettings } from './api.ts';
 

@@ -19,7 +19,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { generateSigningKeyPair } from '../../runtime/format/index.ts';
+import { generateSigningKeyPair } from '../../format/index.ts';
 import { freePort } from '../../sync/test-support/free-port.ts';
 import { request } from '../../sync/test-support/http.ts';
 import { startPostgres, type PostgresServer } from '../../sync/test-support/postgres.ts';

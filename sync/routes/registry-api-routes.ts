@@ -3,7 +3,7 @@
  * history) and per-device resolution. See docs/SYNC-API.md, "Registry".
  */
 import type { FastifyInstance } from 'fastify';
-import { compareVersions } from '../../runtime/format/index.ts';
+import { compareVersions } from '../../format/index.ts';
 import type { SyncContext } from '../context.ts';
 import { SyncError } from '../errors.ts';
 import { publishVersion, type PublishBody } from '../publish.ts';

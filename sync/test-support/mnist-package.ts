@@ -5,7 +5,7 @@
  * the metric and a `mean_intensity` drift baseline of the same digits. Built with
  * `createPackage`, so the bytes are exactly what the trainer would publish.
  */
-import { createPackage, type BuiltPackage, type SigningKeyPair } from '../../runtime/format/index.ts';
+import { createPackage, type BuiltPackage, type SigningKeyPair } from '../../format/index.ts';
 import { loadMnist, MNIST_PIXELS } from '../../trainer/node.ts';
 
 /** Options of {@link buildMnistPackage}. */

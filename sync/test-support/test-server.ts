@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKeyPair, type SigningKeyPair } from '../../runtime/format/index.ts';
+import { generateSigningKeyPair, type SigningKeyPair } from '../../format/index.ts';
 import { createSyncServer, type SyncOptions } from '../index.ts';
 import { storeCounts, type StoreCounts } from './store-counts.ts';
 

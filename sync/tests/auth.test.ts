@@ -6,7 +6,7 @@
  * refused the same way.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { generateSigningKeyPair, type BuiltPackage } from '../../runtime/format/index.ts';
+import { generateSigningKeyPair, type BuiltPackage } from '../../format/index.ts';
 import { describeMatrix } from '../test-support/describe-matrix.ts';
 import { request, type TestResponse } from '../test-support/http.ts';
 import { buildMnistPackage, publishBody } from '../test-support/mnist-package.ts';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { generateSigningKeyPair } from '../../runtime/format/index.ts';
+import { generateSigningKeyPair } from '../../format/index.ts';
 import { freePort } from '../test-support/free-port.ts';
 import { request } from '../test-support/http.ts';
 import { spawnServer, type SpawnedServer } from '../test-support/spawn-server.ts';

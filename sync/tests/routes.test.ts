@@ -7,7 +7,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, expect, it } from 'vitest';
-import { parseRegistryIndex, sha256Hex, type BuiltPackage } from '../../runtime/format/index.ts';
+import { parseRegistryIndex, sha256Hex, type BuiltPackage } from '../../format/index.ts';
 import { describeMatrix } from '../test-support/describe-matrix.ts';
 import { request } from '../test-support/http.ts';
 import { buildMnistPackage, publishBody } from '../test-support/mnist-package.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateManifest, type Baseline } from '../../runtime/format/index.ts';
+import { validateManifest, type Baseline } from '../../format/index.ts';
 import { gatherExamples } from '../data/gather-examples.ts';
 import { loadMnist, MNIST_PIXELS } from '../data/mnist-node.ts';
 import { stratifiedSplit } from '../data/stratified-split.ts';

@@ -2,7 +2,7 @@
  * The shape of `report.json`: everything the evaluation found about one trained
  * model, in one JSON-safe object that {@link renderReportHtml} turns into a page.
  */
-import type { Task } from '../../runtime/format/index.ts';
+import type { Task } from '../../format/index.ts';
 import { TrainerError } from '../errors.ts';
 import type { ClassificationReport } from './classification-report.ts';
 import type { MetricSummary } from './cross-validate.ts';

@@ -4,7 +4,7 @@
  * predicted class and top-1 confidence. Bins come from the training split, counts
  * from the test split.
  */
-import type { Baseline } from '../../runtime/format/index.ts';
+import type { Baseline } from '../../format/index.ts';
 import { predictionSignals, type PredictionInputs } from './prediction-signals.ts';
 import { continuousSignal } from './signal-histogram.ts';
 

@@ -3,7 +3,7 @@
  * baselines: the predicted class and the top-1 confidence (classifiers), or the
  * predicted value (regressors).
  */
-import type { BaselineSignal } from '../../runtime/format/index.ts';
+import type { BaselineSignal } from '../../format/index.ts';
 import { topOne } from './classification-inputs.ts';
 import { categoricalSignal, continuousSignal } from './signal-histogram.ts';
 

@@ -9,7 +9,7 @@
  * drifted input produces) still land in a bin. {@link binIndex} implements exactly this.
  */
 import { TrainerError } from '../errors.ts';
-import { MANIFEST_LIMITS, type BaselineSignal } from '../../runtime/format/index.ts';
+import { MANIFEST_LIMITS, type BaselineSignal } from '../../format/index.ts';
 
 /** Options for {@link quantileEdges} and {@link continuousSignal}. */
 export interface QuantileEdgesOptions {

@@ -3,7 +3,7 @@
  * the feature) plus the model's prediction. Bins come from the training split,
  * counts from the test split.
  */
-import type { Baseline } from '../../runtime/format/index.ts';
+import type { Baseline } from '../../format/index.ts';
 import { TrainerError } from '../errors.ts';
 import { PREDICTION_SIGNAL_NAMES, predictionSignals, type PredictionInputs } from './prediction-signals.ts';
 import { continuousSignal } from './signal-histogram.ts';

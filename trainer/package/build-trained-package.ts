@@ -6,8 +6,8 @@
  * `report.json` and a readable `report.html`. Runs in the browser worker and in Node.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { createPackage, type BuiltPackage, type ManifestInput, type SigningKeyPair } from '../../runtime/format/index.ts';
-import { tfjsArtifactFiles } from '../compress/tfjs-artifact.ts';
+import { createPackage, type BuiltPackage, type ManifestInput, type SigningKeyPair } from '../../format/index.ts';
+import { tfjsArtifactFiles } from '../../compress/tfjs-artifact.ts';
 import { classificationMetrics, classificationReport } from '../eval/classification-report.ts';
 import { createEvaluationReport, type EvaluationReport, type HistoryEntry } from '../eval/evaluation-report.ts';
 import { imageBaseline } from '../eval/image-baseline.ts';

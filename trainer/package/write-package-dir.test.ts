@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPackage, type BuiltPackage } from '../../runtime/format/index.ts';
+import { createPackage, type BuiltPackage } from '../../format/index.ts';
 import { writePackageDir } from './write-package-dir.ts';
 
 async function build(version: string, byte: number, path = 'onnx/model.onnx'): Promise<BuiltPackage> {

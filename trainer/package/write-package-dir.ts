@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { PACKAGE_FILES, type BuiltPackage } from '../../runtime/format/index.ts';
+import { PACKAGE_FILES, type BuiltPackage } from '../../format/index.ts';
 
 /** Options for {@link writePackageDir}. */
 export interface WritePackageDirOptions {

@@ -71,7 +71,7 @@ export function lrScheduleFromFlag(kind: (typeof LR_SCHEDULE_KINDS)[number], epo
 }
 
 /** Reads a `{ publicKey, privateKey, keyId }` key pair file (as `npm run fixtures` writes), for `--key`. */
-export async function readSigningKey(path: string): Promise<import('../../runtime/format/index.ts').SigningKeyPair> {
+export async function readSigningKey(path: string): Promise<import('../../format/index.ts').SigningKeyPair> {
   const { readFile } = await import('node:fs/promises');
   let parsed: unknown;
   try {

@@ -2,7 +2,7 @@
  * The trainer's worker boundary: the interface `TrainerService` implements in the
  * worker and `createTrainer()` wraps on the main thread (comlink).
  */
-import type { ManifestInput } from '../../runtime/format/index.ts';
+import type { ManifestInput } from '../../format/index.ts';
 import type { ModelConfig } from '../train/model-config.ts';
 import type { BatchProgress, EpochSummary, TrainOptions } from '../train/train-options.ts';
 
@@ -82,7 +82,7 @@ export interface CompressJob {
 /** What a compression gives back: the re-built package (unsigned) and the report. */
 export interface CompressOutcome {
   package: { name: string; manifestBytes: Uint8Array; files: Map<string, Uint8Array> };
-  report: import('../compress/compress-package.ts').CompressedPackage['report'];
+  report: import('../../compress/compress-package.ts').CompressedPackage['report'];
 }
 
 /** The interface the trainer worker exposes. */

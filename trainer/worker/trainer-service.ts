@@ -12,9 +12,9 @@ import { train } from '../train/training-loop.ts';
 import { createIdbCheckpointStore, openCheckpointDb } from './checkpoint-idb.ts';
 import type { CompressJob, CompressOutcome, TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerWorkerApi } from './api.ts';
 import { getEdgeTarget } from '../../devices/index.ts';
-import { parseManifest, verifyFileBytes } from '../../runtime/format/index.ts';
-import { loadTfjsArtifact, predictRows, runOnnxRows } from '../compress/artifact-io.ts';
-import { compressPackage } from '../compress/compress-package.ts';
+import { parseManifest, verifyFileBytes } from '../../format/index.ts';
+import { loadTfjsArtifact, predictRows, runOnnxRows } from '../../compress/artifact-io.ts';
+import { compressPackage } from '../../compress/compress-package.ts';
 
 /** URLs of the engines' wasm binaries (the bundler gives them); `wasm` is onnxruntime-web's. */
 export type TfjsWasmPaths = Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm' | 'wasm', string>;

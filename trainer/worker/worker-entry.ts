@@ -4,10 +4,10 @@ import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?
 import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import { installTrainerErrorTransfer } from './error-transfer.ts';
+import { installErrorTransfer } from '../../format/index.ts';
 import { TrainerService } from './trainer-service.ts';
 
-installTrainerErrorTransfer();
+installErrorTransfer();
 expose(
   new TrainerService({
     'tfjs-backend-wasm.wasm': tfjsWasm,

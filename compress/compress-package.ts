@@ -1,0 +1,186 @@
+/**
+ * The compressor's pipeline: for each edge target, prune (optionally, with a short
+ * fine-tune through the trainer), quantize and write one artifact (tfjs or ONNX) into
+ * the package, check it against the target's size budget, run it on the test split
+ * and compare with the fp32 model (accuracy, top-1 agreement, output differences),
+ * then re-sign the manifest with the new artifacts and their metrics. Nothing is
+ * returned — so nothing is written — when any budget cannot be met.
+ *
+ * Environment-agnostic: the caller provides how to run an artifact (`runArtifact`),
+ * since onnxruntime-web is imported differently in Node and in the browser worker.
+ */
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { sizeBudgetBytes, targetRecipes, recipePrecision as targetPrecision, type CompressionRecipe, type EdgeTarget } from '../devices/index.ts';
+import { createPackage, type Artifact, type BuiltPackage, type Manifest, type SigningKeyPair } from '../format/index.ts';
+import { TrainerError } from '../trainer/errors.ts';
+import type { TrainingData } from '../trainer/train/train-options.ts';
+import { cloneModel, predictRows } from './artifact-io.ts';
+import { compareOutputs, type OutputComparison } from './compare-outputs.ts';
+import { exportOnnxWithReport } from './onnx-export.ts';
+import { fineTunePruned } from './prune/fine-tune-pruned.ts';
+import { magnitudePrune } from './prune/magnitude-prune.ts';
+import { sparsityReport } from './prune/sparsity-report.ts';
+import { quantizedTfjsArtifactFiles, type QuantRecipe } from './quantize/quantized-tfjs-artifact.ts';
+
+/** Runs an artifact's files on `x` and returns the logits (`count × classes`). */
+export type RunArtifact = (artifact: { engine: 'tfjs' | 'onnx'; files: Map<string, Uint8Array>; paths: string[] }, x: Float32Array, inputShape: number[]) => Promise<Float32Array>;
+
+/** Input of {@link compressPackage}. */
+export interface CompressPackageInput {
+  /** The package to add artifacts to (its manifest and files). */
+  manifest: Manifest;
+  files: ReadonlyMap<string, Uint8Array>;
+  /** The fp32 model (loaded from the package's tfjs artifact). */
+  model: LayersModel;
+  targets: readonly EdgeTarget[];
+  /** Held-out examples: accuracy, agreement, output differences. */
+  test: { x: Float32Array; y: Uint8Array };
+  /** Training data for a pruning recipe's fine-tune. */
+  train?: TrainingData;
+  runArtifact: RunArtifact;
+  signingKey?: SigningKeyPair;
+  onProgress?: (message: string) => void;
+}
+
+/** One artifact's line of `compress-report.json`. */
+export interface CompressReportEntry {
+  target: string;
+  artifact: string;
+  engine: 'tfjs' | 'onnx';
+  precision: Artifact['precision'];
+  recipe: CompressionRecipe;
+  when?: string;
+  bytes: number;
+  fp32Bytes: number;
+  bytesRatio: number;
+  budgetBytes: number;
+  accuracy: number;
+  fp32Accuracy: number;
+  /** Percentage points lost against fp32. */
+  accuracyDropPt: number;
+  top1Agreement: number;
+  maxAbsDiff: number;
+  meanAbsDiff: number;
+  sparsity?: number;
+  notes: string[];
+  /** p50 ms per backend, filled in by a Chromium measurement (`npm run compress -- --latency`). */
+  latencyP50Ms?: Record<string, number>;
+}
+
+/** What {@link compressPackage} produces. */
+export interface CompressedPackage {
+  built: BuiltPackage;
+  report: { format: 'edgeloop-compress-report/1'; package: string; createdAt: string; entries: CompressReportEntry[] };
+}
+
+export async function compressPackage(input: CompressPackageInput): Promise<CompressedPackage> {
+  const { manifest, model, test, onProgress = () => undefined } = input;
+  const tfjsArtifact = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
+  if (!tfjsArtifact) throw new TrainerError('CONFIG_INVALID', `${manifest.name}@${manifest.version} has no fp32 tfjs artifact to compress from`, { details: { field: 'artifacts' } });
+  const inputShape = manifest.input.shape.slice(1);
+  const classes = manifest.output.shape[manifest.output.shape.length - 1]!;
+  const fp32Bytes = tfjsArtifact.files.reduce((sum, f) => sum + f.bytes, 0);
+  const reference = predictRows(model, test.x, inputShape);
+
+  const newArtifacts: Array<{ artifact: Omit<Artifact, 'files'> & { files: Array<{ path: string; data: Uint8Array }> }; entry: CompressReportEntry }> = [];
+  const failures: string[] = [];
+  for (const target of input.targets) {
+    for (const { recipe, when } of targetRecipes(target)) {
+      const precision = targetPrecision(recipe);
+      const id = `${recipe.engine}-${precision}-${target.id}${when ? `-${when}` : ''}`;
+      onProgress(`${id}: ${describeRecipe(recipe)}`);
+      const { candidate, sparsity } = await prepareModel(model, recipe, input.train, onProgress, id);
+      try {
+        const { files, notes } = await writeArtifact(candidate, recipe, id, manifest);
+        const bytes = files.reduce((sum, f) => sum + f.data.byteLength, 0);
+        const budgetBytes = sizeBudgetBytes(target, fp32Bytes);
+        if (bytes > budgetBytes) {
+          failures.push(`${id}: the smallest it got is ${bytes} bytes, over the ${target.id} budget of ${budgetBytes} (${(bytes / fp32Bytes).toFixed(3)}× of fp32 ${fp32Bytes})`);
+          continue;
+        }
+        const map = new Map(files.map((f) => [f.path, f.data]));
+        const outputs = await input.runArtifact({ engine: recipe.engine, files: map, paths: files.map((f) => f.path) }, test.x, inputShape);
+        const comparison: OutputComparison = compareOutputs(reference, outputs, classes, { labels: test.y });
+        const entry: CompressReportEntry = {
+          target: target.id,
+          artifact: id,
+          engine: recipe.engine,
+          precision,
+          recipe,
+          ...(when ? { when } : {}),
+          bytes,
+          fp32Bytes,
+          bytesRatio: bytes / fp32Bytes,
+          budgetBytes,
+          accuracy: comparison.accuracy!,
+          fp32Accuracy: comparison.referenceAccuracy!,
+          accuracyDropPt: 100 * comparison.accuracyDrop!,
+          top1Agreement: comparison.top1Agreement,
+          maxAbsDiff: comparison.maxAbsDiff,
+          meanAbsDiff: comparison.meanAbsDiff,
+          ...(sparsity === undefined ? {} : { sparsity }),
+          notes,
+        };
+        onProgress(`${id}: ${bytes} bytes (${entry.bytesRatio.toFixed(3)}× fp32), accuracy ${(entry.accuracy * 100).toFixed(2)} % (${entry.accuracyDropPt > 0 ? '−' : '+'}${Math.abs(entry.accuracyDropPt).toFixed(2)} pt vs fp32), top-1 agreement ${(entry.top1Agreement * 100).toFixed(1)} %`);
+        newArtifacts.push({ artifact: { id, engine: recipe.engine, precision, target: target.id, files }, entry });
+      } finally {
+        if (candidate !== model) candidate.dispose();
+      }
+    }
+  }
+  if (failures.length > 0) {
+    throw new TrainerError('BUDGET_EXCEEDED', `size budget not met, nothing written: ${failures.join('; ')}; choose a smaller recipe or a larger budget`, { details: { failures } });
+  }
+
+  // Keep what the package had (minus artifacts this run rebuilds), add the new ones.
+  const rebuilt = new Set(newArtifacts.map((a) => a.artifact.id));
+  const kept = manifest.artifacts
+    .filter((a) => !rebuilt.has(a.id))
+    .map((a) => ({ ...a, files: a.files.map((f) => ({ path: f.path, data: input.files.get(f.path)! })) }));
+  const metrics = { ...manifest.metrics };
+  for (const { entry } of newArtifacts) {
+    metrics[`${entry.artifact}.accuracy`] = entry.accuracy;
+    metrics[`${entry.artifact}.bytes_ratio`] = entry.bytesRatio;
+    metrics[`${entry.artifact}.top1_agreement`] = entry.top1Agreement;
+  }
+  const { format: _format, artifacts: _artifacts, ...rest } = manifest;
+  const built = await createPackage({
+    manifest: { ...rest, metrics },
+    artifacts: [...kept, ...newArtifacts.map((a) => a.artifact)],
+    signingKey: input.signingKey,
+  });
+  return {
+    built,
+    report: { format: 'edgeloop-compress-report/1', package: `${manifest.name}@${manifest.version}`, createdAt: new Date().toISOString(), entries: newArtifacts.map((a) => a.entry) },
+  };
+}
+
+/** The model the recipe quantizes: the fp32 model, or a pruned (and fine-tuned) copy. */
+async function prepareModel(model: LayersModel, recipe: CompressionRecipe, train: TrainingData | undefined, onProgress: (m: string) => void, id: string): Promise<{ candidate: LayersModel; sparsity?: number }> {
+  if (recipe.pruning === 'none') return { candidate: model };
+  if (recipe.pruning.structured) {
+    throw new TrainerError('CONFIG_INVALID', `${id}: structured pruning is not wired into the compressor pipeline yet; use unstructured pruning`, { details: { field: 'recipe.pruning.structured' } });
+  }
+  const candidate = await cloneModel(model);
+  const masks = await magnitudePrune(candidate, { sparsity: recipe.pruning.sparsity });
+  if (recipe.pruning.fineTuneEpochs > 0) {
+    if (!train) throw new TrainerError('CONFIG_INVALID', `${id}: the recipe fine-tunes after pruning, which needs training data`, { details: { field: 'train' } });
+    onProgress(`${id}: fine-tuning ${recipe.pruning.fineTuneEpochs} epoch(s) at ${(recipe.pruning.sparsity * 100).toFixed(0)} % sparsity`);
+    await fineTunePruned(candidate, masks, train, { epochs: recipe.pruning.fineTuneEpochs, learningRate: 0.0005, batchSize: 64, seed: 1 });
+  }
+  return { candidate, sparsity: (await sparsityReport(candidate)).sparsity };
+}
+
+async function writeArtifact(model: LayersModel, recipe: CompressionRecipe, id: string, manifest: Manifest): Promise<{ files: Array<{ path: string; data: Uint8Array }>; notes: string[] }> {
+  const quant: QuantRecipe = Object.fromEntries(Object.entries(recipe.precision).filter(([, scheme]) => scheme !== 'fp32')) as QuantRecipe;
+  if (recipe.engine === 'tfjs') {
+    return { files: await quantizedTfjsArtifactFiles(model, { dir: id, recipe: quant }), notes: [] };
+  }
+  const result = exportOnnxWithReport(model, { inputName: manifest.input.name, outputName: manifest.output.name, quantization: { recipe: quant } });
+  return { files: [{ path: `${id}/model.onnx`, data: result.bytes }], notes: result.notes };
+}
+
+function describeRecipe(recipe: CompressionRecipe): string {
+  const schemes = [...new Set(Object.values(recipe.precision))].join('/');
+  return `${recipe.engine} ${schemes}${recipe.pruning === 'none' ? '' : `, pruned to ${(recipe.pruning.sparsity * 100).toFixed(0)} %`}`;
+}

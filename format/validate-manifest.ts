@@ -1,0 +1,429 @@
+/**
+ * The one validator of the `edgeloop/1` manifest. Everything that reads a manifest
+ * (the runtime, the sync endpoint, the package writer) goes through it, so a package
+ * either means exactly one thing or is rejected with an error that names the field.
+ */
+import { EdgeloopError } from './edgeloop-error.ts';
+import {
+  array,
+  boolean,
+  describe,
+  fail,
+  finite,
+  indexPath,
+  integer,
+  jsonValue,
+  keyPath,
+  matching,
+  oneOf,
+  plainObject,
+  strictObject,
+  string,
+  type JsonObject,
+} from './json-checks.ts';
+import {
+  ARTIFACT_ENGINES,
+  ARTIFACT_FEATURES,
+  FALLBACK_CONDITIONS,
+  INPUT_DTYPES,
+  MANIFEST_FORMAT,
+  PRECISIONS,
+  TASKS,
+  type Artifact,
+  type ArtifactFile,
+  type Baseline,
+  type BaselineSignal,
+  type Lineage,
+  type Manifest,
+  type ManifestInput,
+  type ManifestOutput,
+  type Preprocessing,
+} from './manifest.ts';
+import { MANIFEST_LIMITS } from './manifest-limits.ts';
+
+export type { ManifestIssueReason } from './json-checks.ts';
+
+/** The largest `manifest.json` accepted, in bytes (1 MiB). Checked before decoding. */
+export const MAX_MANIFEST_BYTES = 1 << 20;
+
+const L = MANIFEST_LIMITS;
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const ID_EXPECTED = 'a lower-case id: 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit';
+// https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string
+const SEMVER_PATTERN =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const SEMVER_EXPECTED = 'a semantic version such as "1.2.3" or "1.2.3-rc.1+build.5" (semver 2.0)';
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+const SHA256_EXPECTED = 'a SHA-256 digest: 64 lower-case hex characters';
+const DATE_TIME_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+const PATH_CHARS = /^[A-Za-z0-9._\-/]+$/;
+/** Files the package itself holds next to the artifact files (see `PACKAGE_FILES`). */
+const RESERVED_PATHS = ['manifest.json', 'manifest.sig'];
+
+const SHAPE = {
+  manifest: {
+    required: ['format', 'name', 'version', 'createdAt', 'task', 'input', 'output', 'artifacts', 'metrics'],
+    optional: ['baseline', 'lineage'],
+  },
+  input: { required: ['name', 'shape', 'dtype'], optional: ['layout', 'preprocessing'] },
+  preprocessing: { required: [], optional: ['resize', 'colorSpace', 'invert', 'scale', 'mean', 'std'] },
+  resize: { required: ['width', 'height'] },
+  output: { required: ['name', 'shape', 'activation'], optional: ['labels'] },
+  artifact: { required: ['id', 'engine', 'precision', 'target', 'files'], optional: ['requires', 'device', 'fallbackWhen'] },
+  artifactDevice: { required: ['webgpu', 'shaderF16'] },
+  file: { required: ['path', 'bytes', 'sha256'] },
+  baseline: { required: ['signals'] },
+  signal: { required: ['name', 'edges', 'counts'] },
+  lineage: { required: [], optional: ['parent', 'teacher', 'datasetSha256', 'trainerConfig'] },
+} as const;
+
+/**
+ * Checks an untrusted value (usually `JSON.parse` output) against the `edgeloop/1`
+ * schema and returns a fresh copy holding only the validated fields, in canonical key
+ * order. The input is never returned or mutated.
+ *
+ * @throws EdgeloopError `MANIFEST_INVALID` with `details: { field, reason }` at the
+ *   first problem, e.g. `field: 'artifacts[0].files[2].path'`, `reason: 'path'`.
+ */
+export function validateManifest(value: unknown): Manifest {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail('', 'type', `must be a JSON object (got ${describe(value)})`);
+  }
+  // The format tag first: a manifest of another format version should say so rather
+  // than fail on whichever field that version changed.
+  const format = (value as JsonObject).format;
+  if (format !== MANIFEST_FORMAT) {
+    if (format === undefined) fail('format', 'required', `is required: "${MANIFEST_FORMAT}"`);
+    fail('format', 'value', `must be "${MANIFEST_FORMAT}" (got ${describe(format)}); this runtime reads only that format`);
+  }
+  const m = strictObject(value, '', SHAPE.manifest);
+
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name: matching(m.name, 'name', ID_PATTERN, ID_EXPECTED),
+    version: semver(m.version, 'version'),
+    createdAt: dateTime(m.createdAt, 'createdAt'),
+    task: oneOf(m.task, 'task', TASKS),
+    input: input(m.input, 'input'),
+    output: output(m.output, 'output'),
+    artifacts: artifacts(m.artifacts, 'artifacts'),
+    metrics: metrics(m.metrics, 'metrics'),
+  };
+  if (m.baseline !== undefined) manifest.baseline = baseline(m.baseline, 'baseline');
+  if (m.lineage !== undefined) manifest.lineage = lineage(m.lineage, 'lineage');
+  return manifest;
+}
+
+/**
+ * Decodes (UTF-8), parses and validates `manifest.json`. The size limit
+ * {@link MAX_MANIFEST_BYTES} is checked before anything is decoded, so an oversized
+ * file costs nothing to reject.
+ *
+ * @throws EdgeloopError `MANIFEST_TOO_LARGE` with `details: { bytes, limit }`.
+ * @throws EdgeloopError `MANIFEST_INVALID` for bad UTF-8 or JSON (`reason: 'json'`) and
+ *   for every schema problem (see {@link validateManifest}).
+ */
+export function parseManifest(bytes: Uint8Array | ArrayBuffer | string): Manifest {
+  let size: number;
+  if (typeof bytes === 'string') {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit, so short strings need no count.
+    size = bytes.length * 3 <= MAX_MANIFEST_BYTES ? bytes.length : utf8Length(bytes);
+  } else if (ArrayBuffer.isView(bytes) || Object.prototype.toString.call(bytes) === '[object ArrayBuffer]') {
+    size = bytes.byteLength;
+  } else {
+    throw new TypeError(`parseManifest takes a Uint8Array, an ArrayBuffer or a string (got ${describe(bytes)})`);
+  }
+  if (size > MAX_MANIFEST_BYTES) {
+    throw new EdgeloopError(
+      'MANIFEST_TOO_LARGE',
+      `manifest.json is ${size} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (1 MiB). Refusing to parse it: move large data (labels, baselines, configs) out of the manifest`,
+      { details: { bytes: size, limit: MAX_MANIFEST_BYTES } },
+    );
+  }
+  let text: string;
+  if (typeof bytes === 'string') {
+    text = bytes;
+  } else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch (error) {
+      fail('', 'json', 'is not valid UTF-8 text; manifest.json must be UTF-8 encoded JSON', error);
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    fail('', 'json', `is not valid JSON (${(error as Error).message}); check how manifest.json was written`, error);
+  }
+  return validateManifest(value);
+}
+
+function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) length += 1;
+    else if (code < 0x800) length += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length += 4;
+        i++;
+      } else length += 3;
+    } else length += 3;
+  }
+  return length;
+}
+
+function semver(value: unknown, field: string): string {
+  return matching(value, field, SEMVER_PATTERN, SEMVER_EXPECTED, 128);
+}
+
+function dateTime(value: unknown, field: string): string {
+  const expected = 'an ISO-8601 date-time with a time zone, such as "2025-01-31T12:00:00Z"';
+  const text = matching(value, field, DATE_TIME_PATTERN, expected, 64);
+  const [, y, mo, d, h, mi, s, oh, om] = DATE_TIME_PATTERN.exec(text)!.map((part) => part ?? '0');
+  const year = Number(y);
+  const month = Number(mo);
+  // Day 0 of the next month is the last day of this one.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const valid =
+    month >= 1 && month <= 12 && Number(d) >= 1 && Number(d) <= daysInMonth &&
+    Number(h) <= 23 && Number(mi) <= 59 && Number(s) <= 59 && Number(oh) <= 23 && Number(om) <= 59;
+  // Date.parse quietly rolls over impossible dates (2024-02-30 → March 1), hence the checks above.
+  if (!valid || Number.isNaN(Date.parse(text))) fail(field, 'value', `must be a date and time that exists, such as "2025-01-31T12:00:00Z" (got ${describe(text)})`);
+  return text;
+}
+
+function shape(value: unknown, field: string): number[] {
+  const dims = array(value, field, 1, L.maxDims, 'dimensions (integers ≥ 1, or -1 for "any")');
+  return dims.map((dim, i) => {
+    const ok = typeof dim === 'number' && Number.isInteger(dim) && (dim === -1 || (dim >= 1 && dim <= L.maxDimSize));
+    if (!ok) {
+      fail(indexPath(field, i), typeof dim === 'number' ? 'value' : 'type', `must be an integer ≥ 1, or -1 for "any" (got ${describe(dim)})`);
+    }
+    return dim as number;
+  });
+}
+
+function numbers(value: unknown, field: string, min: number, max: number): number[] {
+  return array(value, field, min, max, 'finite numbers').map((item, i) => finite(item, indexPath(field, i)));
+}
+
+function input(value: unknown, field: string): ManifestInput {
+  const o = strictObject(value, field, SHAPE.input);
+  const result: ManifestInput = {
+    name: string(o.name, keyPath(field, 'name'), 1, 128),
+    shape: shape(o.shape, keyPath(field, 'shape')),
+    dtype: oneOf(o.dtype, keyPath(field, 'dtype'), INPUT_DTYPES),
+  };
+  if (o.layout !== undefined) result.layout = oneOf(o.layout, keyPath(field, 'layout'), ['NHWC', 'NCHW'] as const);
+  if (o.preprocessing !== undefined) result.preprocessing = preprocessing(o.preprocessing, keyPath(field, 'preprocessing'));
+  return result;
+}
+
+function preprocessing(value: unknown, field: string): Preprocessing {
+  const o = strictObject(value, field, SHAPE.preprocessing);
+  const result: Preprocessing = {};
+  if (o.resize !== undefined) {
+    const at = keyPath(field, 'resize');
+    const r = strictObject(o.resize, at, SHAPE.resize);
+    result.resize = {
+      width: integer(r.width, keyPath(at, 'width'), 1, L.maxResize, 'a width in pixels'),
+      height: integer(r.height, keyPath(at, 'height'), 1, L.maxResize, 'a height in pixels'),
+    };
+  }
+  if (o.colorSpace !== undefined) {
+    result.colorSpace = oneOf(o.colorSpace, keyPath(field, 'colorSpace'), ['grayscale', 'rgb'] as const);
+  }
+  if (o.invert !== undefined) result.invert = boolean(o.invert, keyPath(field, 'invert'));
+  if (o.scale !== undefined) result.scale = finite(o.scale, keyPath(field, 'scale'));
+  if (o.mean !== undefined) result.mean = numbers(o.mean, keyPath(field, 'mean'), 1, L.maxChannels);
+  if (o.std !== undefined) {
+    const at = keyPath(field, 'std');
+    result.std = numbers(o.std, at, 1, L.maxChannels);
+    result.std.forEach((std, i) => {
+      if (!(std > 0)) fail(indexPath(at, i), 'range', `must be greater than 0: it divides the input (got ${std})`);
+    });
+    if (result.mean !== undefined && result.mean.length !== result.std.length) {
+      fail(at, 'length', `must have as many entries as ${field}.mean (${result.mean.length}; got ${result.std.length})`);
+    }
+  }
+  return result;
+}
+
+function output(value: unknown, field: string): ManifestOutput {
+  const o = strictObject(value, field, SHAPE.output);
+  const result: ManifestOutput = {
+    name: string(o.name, keyPath(field, 'name'), 1, 128),
+    shape: shape(o.shape, keyPath(field, 'shape')),
+    activation: oneOf(o.activation, keyPath(field, 'activation'), ['softmax', 'sigmoid', 'none'] as const),
+  };
+  if (o.labels !== undefined) {
+    const at = keyPath(field, 'labels');
+    const seen = new Map<string, number>();
+    result.labels = array(o.labels, at, 1, L.maxLabels, 'label strings').map((item, i) => {
+      const labelText = string(item, indexPath(at, i), 1, 1024);
+      const first = seen.get(labelText);
+      if (first !== undefined) {
+        fail(indexPath(at, i), 'duplicate', `repeats label ${describe(labelText)} of ${indexPath(at, first)}; labels must be unique`);
+      }
+      seen.set(labelText, i);
+      return labelText;
+    });
+  }
+  return result;
+}
+
+function artifacts(value: unknown, field: string): Artifact[] {
+  const list = array(value, field, 1, L.maxArtifacts, 'artifacts');
+  const ids = new Map<string, string>();
+  // Lower-cased path → field, across the whole manifest: every file lands in the same
+  // version folder, and some file systems (macOS, Windows) ignore case.
+  const paths = new Map<string, string>();
+  let totalBytes = 0;
+  const result = list.map((item, i) => {
+    const at = indexPath(field, i);
+    const o = strictObject(item, at, SHAPE.artifact);
+    const id = matching(o.id, keyPath(at, 'id'), ID_PATTERN, ID_EXPECTED);
+    const firstId = ids.get(id);
+    if (firstId !== undefined) fail(keyPath(at, 'id'), 'duplicate', `repeats id "${id}" of ${firstId}; artifact ids must be unique`);
+    ids.set(id, keyPath(at, 'id'));
+    const engine = oneOf(o.engine, keyPath(at, 'engine'), ARTIFACT_ENGINES);
+    const precision = oneOf(o.precision, keyPath(at, 'precision'), PRECISIONS);
+    const target = matching(o.target, keyPath(at, 'target'), ID_PATTERN, `${ID_EXPECTED} (a device profile id, or "generic")`);
+    const filesAt = keyPath(at, 'files');
+    const files = array(o.files, filesAt, 1, L.maxFilesPerArtifact, 'files').map((fileValue, j) => {
+      const file = artifactFile(fileValue, indexPath(filesAt, j), paths);
+      totalBytes += file.bytes;
+      return file;
+    });
+    const artifact: Artifact = { id, engine, precision, target, files };
+    if (o.requires !== undefined) {
+      const requiresAt = keyPath(at, 'requires');
+      artifact.requires = array(o.requires, requiresAt, 0, ARTIFACT_FEATURES.length, 'features').map((f, j) => oneOf(f, indexPath(requiresAt, j), ARTIFACT_FEATURES));
+      if (new Set(artifact.requires).size !== artifact.requires.length) fail(requiresAt, 'duplicate', 'names a feature twice');
+    }
+    if (o.device !== undefined) {
+      const deviceAt = keyPath(at, 'device');
+      const d = strictObject(o.device, deviceAt, SHAPE.artifactDevice);
+      artifact.device = { webgpu: boolean(d.webgpu, keyPath(deviceAt, 'webgpu')), shaderF16: boolean(d.shaderF16, keyPath(deviceAt, 'shaderF16')) };
+    }
+    if (o.fallbackWhen !== undefined) artifact.fallbackWhen = oneOf(o.fallbackWhen, keyPath(at, 'fallbackWhen'), FALLBACK_CONDITIONS);
+    return artifact;
+  });
+  if (totalBytes > L.maxTotalBytes) {
+    fail(field, 'too-large', `files add up to ${totalBytes} bytes; a package may hold at most ${L.maxTotalBytes} bytes (4 GiB)`);
+  }
+  // A file cannot also be a folder: "a" and "a/b" cannot both be written.
+  for (const [key, at] of paths) {
+    for (let slash = key.indexOf('/'); slash !== -1; slash = key.indexOf('/', slash + 1)) {
+      const folder = paths.get(key.slice(0, slash));
+      if (folder !== undefined) fail(at, 'path', `lies inside the path of ${folder}, which is a file, not a folder`);
+    }
+  }
+  return result;
+}
+
+function artifactFile(value: unknown, field: string, paths: Map<string, string>): ArtifactFile {
+  const o = strictObject(value, field, SHAPE.file);
+  const pathAt = keyPath(field, 'path');
+  const path = filePath(o.path, pathAt);
+  const key = path.toLowerCase();
+  const first = paths.get(key);
+  if (first !== undefined) {
+    fail(pathAt, 'duplicate', `repeats the path ${describe(path)} of ${first}; every file path in the manifest must be unique (ignoring case)`);
+  }
+  paths.set(key, pathAt);
+  return {
+    path,
+    bytes: integer(o.bytes, keyPath(field, 'bytes'), 0, L.maxFileBytes, 'a size in bytes: an integer'),
+    sha256: matching(o.sha256, keyPath(field, 'sha256'), SHA256_PATTERN, SHA256_EXPECTED, 64),
+  };
+}
+
+/**
+ * A file path must stay inside the package's version folder wherever it is joined:
+ * a URL (`new URL(path, base)` resolves `..`), a file system path on the endpoint,
+ * or an IndexedDB key.
+ */
+function filePath(value: unknown, field: string): string {
+  const path = string(value, field, 1, L.maxPathLength);
+  const got = `(got ${describe(path)})`;
+  const segments = path.split('/');
+  if (path.includes('\\')) fail(field, 'path', `must use forward slashes only, no backslashes ${got}`);
+  if (path.startsWith('/')) fail(field, 'path', `must be a relative path, not start with '/' ${got}`);
+  if (/^[A-Za-z]:/.test(path)) fail(field, 'path', `must be a relative path without a drive letter ${got}`);
+  if (!PATH_CHARS.test(path)) fail(field, 'path', `may only use the characters A-Z a-z 0-9 . _ - / ${got}`);
+  if (segments.includes('..')) fail(field, 'path', `must be a relative path without '..' segments ${got}`);
+  if (segments.includes('.')) fail(field, 'path', `must not have '.' segments ${got}`);
+  if (segments.includes('')) fail(field, 'path', `must not have empty segments ('//' or a trailing '/') ${got}`);
+  if (RESERVED_PATHS.includes(path.toLowerCase())) {
+    fail(field, 'path', `must not be ${RESERVED_PATHS.join(' or ')}: the package itself uses those names ${got}`);
+  }
+  return path;
+}
+
+function metrics(value: unknown, field: string): Record<string, number> {
+  const o = plainObject(value, field);
+  const entries = Object.entries(o).filter(([, metric]) => metric !== undefined);
+  if (entries.length > L.maxMetrics) fail(field, 'length', `must have at most ${L.maxMetrics} entries (got ${entries.length})`);
+  const result: Record<string, number> = {};
+  for (const [key, metric] of entries) {
+    const at = keyPath(field, key);
+    if (key.length === 0 || key.length > 128) fail(at, 'length', 'must have a name of 1 to 128 characters');
+    result[key] = finite(metric, at);
+  }
+  return result;
+}
+
+function baseline(value: unknown, field: string): Baseline {
+  const o = strictObject(value, field, SHAPE.baseline);
+  const at = keyPath(field, 'signals');
+  const names = new Map<string, string>();
+  const signals = array(o.signals, at, 0, L.maxSignals, 'signals').map((item, i): BaselineSignal => {
+    const signalAt = indexPath(at, i);
+    const s = strictObject(item, signalAt, SHAPE.signal);
+    const nameAt = keyPath(signalAt, 'name');
+    const name = string(s.name, nameAt, 1, 128);
+    const first = names.get(name);
+    if (first !== undefined) fail(nameAt, 'duplicate', `repeats signal name ${describe(name)} of ${first}; signal names must be unique`);
+    names.set(name, nameAt);
+    const edgesAt = keyPath(signalAt, 'edges');
+    const edges = numbers(s.edges, edgesAt, 2, L.maxBins + 1);
+    for (let k = 1; k < edges.length; k++) {
+      if (!(edges[k] > edges[k - 1])) {
+        fail(indexPath(edgesAt, k), 'value', `must be greater than ${indexPath(edgesAt, k - 1)} (${edges[k - 1]}): edges must increase strictly (got ${edges[k]})`);
+      }
+    }
+    const countsAt = keyPath(signalAt, 'counts');
+    const rawCounts = array(s.counts, countsAt, 1, L.maxBins, 'counts');
+    if (rawCounts.length !== edges.length - 1) {
+      fail(countsAt, 'length', `must have one count per bin: edges.length - 1 = ${edges.length - 1} entries (got ${rawCounts.length})`);
+    }
+    const counts = rawCounts.map((count, k) =>
+      integer(count, indexPath(countsAt, k), 0, Number.MAX_SAFE_INTEGER, 'a count: a non-negative integer'),
+    );
+    return { name, edges, counts };
+  });
+  return { signals };
+}
+
+function lineage(value: unknown, field: string): Lineage {
+  const o = strictObject(value, field, SHAPE.lineage);
+  const result: Lineage = {};
+  if (o.parent !== undefined) result.parent = semver(o.parent, keyPath(field, 'parent'));
+  if (o.teacher !== undefined) result.teacher = string(o.teacher, keyPath(field, 'teacher'), 1, 256);
+  if (o.datasetSha256 !== undefined) {
+    result.datasetSha256 = matching(o.datasetSha256, keyPath(field, 'datasetSha256'), SHA256_PATTERN, SHA256_EXPECTED, 64);
+  }
+  if (o.trainerConfig !== undefined) {
+    const at = keyPath(field, 'trainerConfig');
+    plainObject(o.trainerConfig, at);
+    result.trainerConfig = jsonValue(o.trainerConfig, at, L.maxTrainerConfigDepth) as Record<string, unknown>;
+  }
+  return result;
+}
