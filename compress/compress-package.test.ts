@@ -3,11 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getEdgeTarget, type EdgeTarget } from '../devices/index.ts';
-import { createPackage, parseManifest } from '../format/index.ts';
-import { isTrainerError } from '../trainer/errors.ts';
-import { buildMlp } from '../trainer/train/model-builders.ts';
+import { parseManifest, validateManifest } from '../format/index.ts';
+import { buildMlp } from '../trainer/index.ts';
+import { tinyPackage } from '../test-support/tiny-package.ts';
+import { isCompressError } from './compress-error.ts';
 import { compressPackage, type RunArtifact } from './compress-package.ts';
-import { tfjsArtifactFiles } from './tfjs-artifact.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -15,21 +15,7 @@ beforeAll(async () => {
 
 async function fixture() {
   const model = buildMlp({ inputShape: [8, 8, 1], hidden: [128], classes: 3, seed: 1 });
-  const built = await createPackage({
-    manifest: {
-      name: 'tiny-mlp',
-      version: '1.0.0',
-      createdAt: new Date(0).toISOString(),
-      task: 'image-classification',
-      input: { name: 'input', shape: [-1, 8, 8, 1], dtype: 'float32', layout: 'NHWC' },
-      output: { name: 'logits', shape: [-1, 3], labels: ['a', 'b', 'c'], activation: 'softmax' },
-      metrics: { accuracy: 0.5 },
-    },
-    artifacts: [{ id: 'tfjs-fp32', engine: 'tfjs', precision: 'fp32', target: 'generic', files: await tfjsArtifactFiles(model, { dir: 'tfjs' }) }],
-  });
-  const x = tf.tidy(() => tf.randomUniform([40, 8, 8, 1], 0, 1, 'float32', 7).dataSync() as Float32Array);
-  const y = Uint8Array.from({ length: 40 }, (_, i) => i % 3);
-  return { model, built, test: { x, y } };
+  return { model, ...(await tinyPackage(model)) };
 }
 
 /** Runs every artifact as the fp32 model would (the numeric checks live in the quantizer and exporter tests). */
@@ -55,11 +41,37 @@ describe('compressPackage', () => {
     expect(manifest.metrics['onnx-int8-phone-wasm.bytes_ratio']).toBeCloseTo(report.entries[0]!.bytesRatio, 6);
   });
 
+  it('writes what each artifact needs: device class, shader-f16 for fp16 WebGPU weights, the fallback condition', async () => {
+    const { model, built, test } = await fixture();
+    const { built: out } = await compressPackage({
+      manifest: built.manifest,
+      files: built.files,
+      model,
+      targets: [getEdgeTarget('desktop-webgpu'), getEdgeTarget('phone-wasm')],
+      test,
+      runArtifact: runAsFp32(model),
+    });
+    const manifest = validateManifest(JSON.parse(new TextDecoder().decode(out.manifestBytes)));
+    const byId = new Map(manifest.artifacts.map((a) => [a.id, a]));
+    expect([...byId.keys()]).toEqual(['tfjs-fp32', 'onnx-fp16-desktop-webgpu', 'tfjs-fp32-desktop-webgpu-no-shader-f16', 'onnx-int8-phone-wasm']);
+    // The original artifact is for any device and says nothing new.
+    expect(byId.get('tfjs-fp32')).not.toHaveProperty('device');
+    expect(byId.get('onnx-fp16-desktop-webgpu')).toMatchObject({ precision: 'fp16', device: { webgpu: true, shaderF16: true }, requires: ['shader-f16'] });
+    expect(byId.get('onnx-fp16-desktop-webgpu')).not.toHaveProperty('fallbackWhen');
+    const fallback = byId.get('tfjs-fp32-desktop-webgpu-no-shader-f16')!;
+    expect(fallback).toMatchObject({ engine: 'tfjs', precision: 'fp32', target: 'desktop-webgpu', device: { webgpu: true, shaderF16: true }, fallbackWhen: 'no-shader-f16' });
+    expect(fallback).not.toHaveProperty('requires');
+    const int8 = byId.get('onnx-int8-phone-wasm')!;
+    expect(int8).toMatchObject({ device: { webgpu: false, shaderF16: false } });
+    expect(int8).not.toHaveProperty('requires');
+    expect(int8).not.toHaveProperty('fallbackWhen');
+  });
+
   it('refuses a budget it cannot meet with BUDGET_EXCEEDED naming the smallest size, and returns nothing', async () => {
     const { model, built, test } = await fixture();
     const strict: EdgeTarget = { ...getEdgeTarget('phone-wasm'), sizeBudget: { maxBytesRatio: 0.01, overheadBytes: 0, maxBytes: 100 } };
     const error = await compressPackage({ manifest: built.manifest, files: built.files, model, targets: [strict], test, train: undefined, runArtifact: runAsFp32(model) }).catch((e: unknown) => e);
-    expect(isTrainerError(error, 'BUDGET_EXCEEDED')).toBe(true);
+    expect(isCompressError(error, 'BUDGET_EXCEEDED')).toBe(true);
     expect((error as Error).message).toMatch(/smallest it got is \d+ bytes, over the phone-wasm budget of 100/);
   });
 });

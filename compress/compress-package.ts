@@ -12,18 +12,18 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { sizeBudgetBytes, targetRecipes, recipePrecision as targetPrecision, type CompressionRecipe, type EdgeTarget } from '../devices/index.ts';
 import { createPackage, type Artifact, type BuiltPackage, type Manifest, type SigningKeyPair } from '../format/index.ts';
-import { TrainerError } from '../trainer/errors.ts';
-import type { TrainingData } from '../trainer/train/train-options.ts';
-import { cloneModel, predictRows } from './artifact-io.ts';
+import type { TrainingData } from '../trainer/index.ts';
+import { cloneModel, predictRows, type RunArtifact } from './artifact-io.ts';
+import { targetArtifactFields } from './target-artifact-fields.ts';
 import { compareOutputs, type OutputComparison } from './compare-outputs.ts';
+import { CompressError } from './compress-error.ts';
 import { exportOnnxWithReport } from './onnx-export.ts';
 import { fineTunePruned } from './prune/fine-tune-pruned.ts';
 import { magnitudePrune } from './prune/magnitude-prune.ts';
 import { sparsityReport } from './prune/sparsity-report.ts';
 import { quantizedTfjsArtifactFiles, type QuantRecipe } from './quantize/quantized-tfjs-artifact.ts';
 
-/** Runs an artifact's files on `x` and returns the logits (`count × classes`). */
-export type RunArtifact = (artifact: { engine: 'tfjs' | 'onnx'; files: Map<string, Uint8Array>; paths: string[] }, x: Float32Array, inputShape: number[]) => Promise<Float32Array>;
+export type { RunArtifact } from './artifact-io.ts';
 
 /** Input of {@link compressPackage}. */
 export interface CompressPackageInput {
@@ -73,14 +73,25 @@ export interface CompressedPackage {
   report: { format: 'edgeloop-compress-report/1'; package: string; createdAt: string; entries: CompressReportEntry[] };
 }
 
+/**
+ * Builds one artifact per target recipe (and per fallback recipe), evaluates each
+ * against `model`, and re-builds the package with them (see the file header). Each new
+ * artifact carries `device`, `requires` and `fallbackWhen` as {@link targetArtifactFields}
+ * derives them from its target.
+ *
+ * @throws CompressError `BUDGET_EXCEEDED` (nothing built) when a target's size budget
+ *   cannot be met; `PACKAGE_INVALID` when the package has no fp32 tfjs artifact;
+ *   `UNSUPPORTED_LAYER` (and friends) when an ONNX recipe meets a layer the exporter
+ *   cannot convert; `RECIPE_INVALID` / `TRAINING_DATA_MISSING` for a pruning recipe it cannot run.
+ */
 export async function compressPackage(input: CompressPackageInput): Promise<CompressedPackage> {
   const { manifest, model, test, onProgress = () => undefined } = input;
   const tfjsArtifact = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
-  if (!tfjsArtifact) throw new TrainerError('CONFIG_INVALID', `${manifest.name}@${manifest.version} has no fp32 tfjs artifact to compress from`, { details: { field: 'artifacts' } });
+  if (!tfjsArtifact) throw new CompressError('PACKAGE_INVALID', `${manifest.name}@${manifest.version} has no fp32 tfjs artifact to compress from`, { details: { field: 'artifacts' } });
   const inputShape = manifest.input.shape.slice(1);
   const classes = manifest.output.shape[manifest.output.shape.length - 1]!;
   const fp32Bytes = tfjsArtifact.files.reduce((sum, f) => sum + f.bytes, 0);
-  const reference = predictRows(model, test.x, inputShape);
+  const reference = await predictRows(model, test.x, inputShape);
 
   const newArtifacts: Array<{ artifact: Omit<Artifact, 'files'> & { files: Array<{ path: string; data: Uint8Array }> }; entry: CompressReportEntry }> = [];
   const failures: string[] = [];
@@ -122,14 +133,14 @@ export async function compressPackage(input: CompressPackageInput): Promise<Comp
           notes,
         };
         onProgress(`${id}: ${bytes} bytes (${entry.bytesRatio.toFixed(3)}× fp32), accuracy ${(entry.accuracy * 100).toFixed(2)} % (${entry.accuracyDropPt > 0 ? '−' : '+'}${Math.abs(entry.accuracyDropPt).toFixed(2)} pt vs fp32), top-1 agreement ${(entry.top1Agreement * 100).toFixed(1)} %`);
-        newArtifacts.push({ artifact: { id, engine: recipe.engine, precision, target: target.id, files }, entry });
+        newArtifacts.push({ artifact: { id, engine: recipe.engine, precision, target: target.id, ...targetArtifactFields(target, recipe, when), files }, entry });
       } finally {
         if (candidate !== model) candidate.dispose();
       }
     }
   }
   if (failures.length > 0) {
-    throw new TrainerError('BUDGET_EXCEEDED', `size budget not met, nothing written: ${failures.join('; ')}; choose a smaller recipe or a larger budget`, { details: { failures } });
+    throw new CompressError('BUDGET_EXCEEDED', `size budget not met, nothing written: ${failures.join('; ')}; choose a smaller recipe or a larger budget`, { details: { failures } });
   }
 
   // Keep what the package had (minus artifacts this run rebuilds), add the new ones.
@@ -159,12 +170,12 @@ export async function compressPackage(input: CompressPackageInput): Promise<Comp
 async function prepareModel(model: LayersModel, recipe: CompressionRecipe, train: TrainingData | undefined, onProgress: (m: string) => void, id: string): Promise<{ candidate: LayersModel; sparsity?: number }> {
   if (recipe.pruning === 'none') return { candidate: model };
   if (recipe.pruning.structured) {
-    throw new TrainerError('CONFIG_INVALID', `${id}: structured pruning is not wired into the compressor pipeline yet; use unstructured pruning`, { details: { field: 'recipe.pruning.structured' } });
+    throw new CompressError('RECIPE_INVALID', `${id}: structured pruning is not wired into the compressor pipeline yet; use unstructured pruning`, { details: { field: 'recipe.pruning.structured' } });
   }
   const candidate = await cloneModel(model);
   const masks = await magnitudePrune(candidate, { sparsity: recipe.pruning.sparsity });
   if (recipe.pruning.fineTuneEpochs > 0) {
-    if (!train) throw new TrainerError('CONFIG_INVALID', `${id}: the recipe fine-tunes after pruning, which needs training data`, { details: { field: 'train' } });
+    if (!train) throw new CompressError('TRAINING_DATA_MISSING', `${id}: the recipe fine-tunes after pruning, which needs training data; pass the job's train set`, { details: { field: 'train' } });
     onProgress(`${id}: fine-tuning ${recipe.pruning.fineTuneEpochs} epoch(s) at ${(recipe.pruning.sparsity * 100).toFixed(0)} % sparsity`);
     await fineTunePruned(candidate, masks, train, { epochs: recipe.pruning.fineTuneEpochs, learningRate: 0.0005, batchSize: 64, seed: 1 });
   }

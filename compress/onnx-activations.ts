@@ -27,7 +27,7 @@ export const SUPPORTED_ACTIVATIONS = [
  * Applies the tfjs activation `activation` (a serialised name such as `relu` or
  * `hardSigmoid`) to `input`, which holds the output of `layer`.
  *
- * @throws OnnxExportError `UNSUPPORTED_CONFIG` for other activations.
+ * @throws CompressError `UNSUPPORTED_CONFIG` for other activations.
  */
 export function applyActivation(
   ctx: ConvertContext,

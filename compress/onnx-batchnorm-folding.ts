@@ -5,19 +5,9 @@
  * and, for quantized exports, lets the quantizer see the weights that really run.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { configError, findWeight, layerConfig, requireWeight, type TfLayer, type WeightValues } from './onnx-convert-context.ts';
+import { configError, findWeight, layerConfig, requireWeight, type BatchNormFold, type ChannelAffine, type TfLayer, type WeightValues } from './onnx-convert-context.ts';
 
-/** y = x·scale + shift per channel: a BatchNormalization layer at inference time. */
-export interface ChannelAffine {
-  scale: Float32Array;
-  shift: Float32Array;
-}
-
-/** A BatchNormalization folded into the layer that feeds it. */
-export interface BatchNormFold extends ChannelAffine {
-  /** The folded BatchNormalization layer (converted as the identity). */
-  batchNorm: TfLayer;
-}
+export type { BatchNormFold, ChannelAffine } from './onnx-convert-context.ts';
 
 /** Layer classes whose kernel and bias can absorb a following BatchNormalization. */
 const FOLDABLE = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense']);
@@ -26,7 +16,7 @@ const FOLDABLE = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense
  * The inference affine map of a BatchNormalization layer over the last axis of a
  * rank-`rank` input: s = γ/√(σ²+ε), t = β − μ·s.
  *
- * @throws OnnxExportError `UNSUPPORTED_CONFIG` when it normalises another axis.
+ * @throws CompressError `UNSUPPORTED_CONFIG` when it normalises another axis.
  */
 export function batchNormAffine(layer: TfLayer, rank: number): ChannelAffine {
   const config = layerConfig(layer);

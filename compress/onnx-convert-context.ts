@@ -4,10 +4,21 @@
  * weights, and small helpers to read a tfjs layer's config and weights.
  */
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { BatchNormFold } from './onnx-batchnorm-folding.ts';
-import { OnnxExportError } from './onnx-export-error.ts';
+import { CompressError } from './compress-error.ts';
 import type { OnnxGraphBuilder } from './onnx-graph-builder.ts';
 import type { KernelLayout } from './onnx-quantized-weights.ts';
+
+/** y = x·scale + shift per channel: a BatchNormalization layer at inference time. */
+export interface ChannelAffine {
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+/** A BatchNormalization folded into the layer that feeds it. */
+export interface BatchNormFold extends ChannelAffine {
+  /** The folded BatchNormalization layer (converted as the identity). */
+  batchNorm: TfLayer;
+}
 
 /** A tfjs layer (tfjs-layers does not export the class type by name). */
 export type TfLayer = SymbolicTensor['sourceLayer'];
@@ -95,7 +106,7 @@ export function findWeight(layer: TfLayer, key: string): WeightValues | undefine
 export function requireWeight(layer: TfLayer, key: string): WeightValues {
   const weight = findWeight(layer, key);
   if (weight === undefined) {
-    throw new OnnxExportError('UNSUPPORTED_CONFIG', `layer '${layer.name}' (${layer.getClassName()}) has no '${key}' weight`, {
+    throw new CompressError('UNSUPPORTED_CONFIG', `layer '${layer.name}' (${layer.getClassName()}) has no '${key}' weight`, {
       details: { layerName: layer.name, layerClass: layer.getClassName() },
     });
   }
@@ -103,8 +114,8 @@ export function requireWeight(layer: TfLayer, key: string): WeightValues {
 }
 
 /** An export error about a layer setting. */
-export function configError(layer: TfLayer, what: string): OnnxExportError {
-  return new OnnxExportError(
+export function configError(layer: TfLayer, what: string): CompressError {
+  return new CompressError(
     'UNSUPPORTED_CONFIG',
     `cannot export layer '${layer.name}' (${layer.getClassName()}) to ONNX: ${what}`,
     { details: { layerName: layer.name, layerClass: layer.getClassName() } },

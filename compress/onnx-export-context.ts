@@ -5,7 +5,7 @@
  */
 import type { BatchNormFold } from './onnx-batchnorm-folding.ts';
 import type { ConvertContext, Layout, OnnxTensor, TfLayer, WeightValues } from './onnx-convert-context.ts';
-import { OnnxExportError } from './onnx-export-error.ts';
+import { CompressError } from './compress-error.ts';
 import type { OnnxGraphBuilder } from './onnx-graph-builder.ts';
 import {
   checkQuantizedKernel,
@@ -18,7 +18,7 @@ import {
   type MatMulNBitsWeights,
 } from './onnx-quantized-weights.ts';
 import type { OnnxWeightQuantizer } from './onnx-weight-quantizer.ts';
-import type { QuantScheme } from './quantize/quantized-tensor.ts';
+import type { QuantScheme } from '../format/index.ts';
 
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
@@ -73,7 +73,7 @@ export class ExportContext implements ConvertContext {
   inLayout(tensor: OnnxTensor, layout: Layout): string {
     if (tensor.layout === layout) return tensor.name;
     if (tensor.shape.length !== 4) {
-      throw new OnnxExportError('UNSUPPORTED_MODEL', `cannot change the layout of rank-${tensor.shape.length} value '${tensor.name}'`);
+      throw new CompressError('UNSUPPORTED_MODEL', `cannot change the layout of rank-${tensor.shape.length} value '${tensor.name}'`);
     }
     const key = `${tensor.name}->${layout}`;
     let name = this.transposed.get(key);

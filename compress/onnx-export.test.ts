@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../trainer/data/seeded-random.ts';
 import { buildCnn, buildMlp, buildMobileNetV2 } from '../trainer/train/model-builders.ts';
 import { exportOnnx, exportOnnxWithReport, ONNX_EXPORTABLE_LAYERS } from './onnx-export.ts';
-import { OnnxExportError } from './onnx-export-error.ts';
+import { CompressError } from './compress-error.ts';
 
 /** Runs `onnxBytes` and `model.predict` on the same seeded random batch; returns the worst difference. */
 async function decodeOnnx(bytes: Uint8Array) {
@@ -206,9 +206,9 @@ describe('exportOnnx', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(OnnxExportError);
-    expect((error as OnnxExportError).code).toBe('UNSUPPORTED_LAYER');
-    expect((error as OnnxExportError).details).toMatchObject({ layerName: 'my_lstm', layerClass: 'LSTM' });
+    expect(error).toBeInstanceOf(CompressError);
+    expect((error as CompressError).code).toBe('UNSUPPORTED_LAYER');
+    expect((error as CompressError).details).toMatchObject({ layerName: 'my_lstm', layerClass: 'LSTM' });
     expect((error as Error).message).toMatch(/my_lstm.*LSTM/);
   });
 

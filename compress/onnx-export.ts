@@ -11,7 +11,7 @@ import { calibrateActivations, type ActivationRange } from './onnx-activation-ca
 import { planBatchNormFolds } from './onnx-batchnorm-folding.ts';
 import type { ConvertContext, OnnxTensor } from './onnx-convert-context.ts';
 import { ExportContext, type OnnxWeightReport } from './onnx-export-context.ts';
-import { OnnxExportError } from './onnx-export-error.ts';
+import { CompressError } from './compress-error.ts';
 import { ONNX_DATA_TYPE, OnnxGraphBuilder, type OnnxDim } from './onnx-graph-builder.ts';
 import { LAYER_CONVERTERS } from './onnx-layer-converters.ts';
 import { recipeQuantizer, type OnnxQuantizationOptions } from './onnx-weight-quantizer.ts';
@@ -64,7 +64,7 @@ export const ONNX_EXPORTABLE_LAYERS: readonly string[] = Object.freeze(Object.ke
  *
  * @throws {RangeError} when `opset` is outside {@link ONNX_OPSET_RANGE} or too low
  *   for the quantized weights asked for.
- * @throws OnnxExportError see {@link exportOnnxWithReport}.
+ * @throws CompressError see {@link exportOnnxWithReport}.
  */
 export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}): Uint8Array {
   return exportOnnxWithReport(model, options).bytes;
@@ -80,7 +80,7 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
  * @throws {RangeError} when `opset` is outside {@link ONNX_OPSET_RANGE} or too low
  *   for the quantized weights asked for.
  * @throws {TypeError} when a quantizer returns a tensor that does not fit its kernel.
- * @throws OnnxExportError `UNSUPPORTED_LAYER` naming the first layer class with no
+ * @throws CompressError `UNSUPPORTED_LAYER` naming the first layer class with no
  *   conversion (see {@link ONNX_EXPORTABLE_LAYERS}), `UNSUPPORTED_CONFIG` for a
  *   setting that cannot be expressed, `UNSUPPORTED_MODEL` for several inputs or
  *   outputs.
@@ -99,7 +99,7 @@ export function exportOnnxWithReport(model: LayersModel, options: ExportOnnxOpti
     throw new RangeError(`opset must be an integer in ${ONNX_OPSET_RANGE.min}..${ONNX_OPSET_RANGE.max}, got ${opset}`);
   }
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new OnnxExportError(
+    throw new CompressError(
       'UNSUPPORTED_MODEL',
       `exportOnnx supports models with one input and one output; '${model.name}' has ${model.inputs.length} and ${model.outputs.length}`,
     );
@@ -157,7 +157,7 @@ function convertTensor(
     const layer = tensor.sourceLayer;
     const className = layer.getClassName();
     if (className === 'InputLayer') {
-      throw new OnnxExportError('UNSUPPORTED_MODEL', `input '${layer.name}' is not the model's input`, {
+      throw new CompressError('UNSUPPORTED_MODEL', `input '${layer.name}' is not the model's input`, {
         details: { layerName: layer.name, layerClass: className },
       });
     }
@@ -170,14 +170,14 @@ function convertTensor(
     stack.pop();
     const convert = LAYER_CONVERTERS[className];
     if (convert === undefined) {
-      throw new OnnxExportError(
+      throw new CompressError(
         'UNSUPPORTED_LAYER',
         `cannot export layer '${layer.name}' of class ${className} to ONNX; supported layers: InputLayer, ${ONNX_EXPORTABLE_LAYERS.join(', ')}`,
         { details: { layerName: layer.name, layerClass: className } },
       );
     }
     if (node.outputTensors.length !== 1) {
-      throw new OnnxExportError('UNSUPPORTED_MODEL', `layer '${layer.name}' (${className}) has several outputs`, {
+      throw new CompressError('UNSUPPORTED_MODEL', `layer '${layer.name}' (${className}) has several outputs`, {
         details: { layerName: layer.name, layerClass: className },
       });
     }

@@ -5,15 +5,14 @@ import * as ort from 'onnxruntime-web';
 import * as onnxProtoModule from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../trainer/data/seeded-random.ts';
-import { mnistSample } from '../trainer/train/mnist-sample.ts';
+import { mnistSample } from '../test-support/mnist-sample.ts';
 import { buildCnn, buildMlp, buildMobileNetV2 } from '../trainer/train/model-builders.ts';
 import { trainBriefly } from '../trainer/train/train-briefly.ts';
 import { exportOnnxWithReport, type ExportOnnxOptions } from './onnx-export.ts';
 import { ONNX_DATA_TYPE } from './onnx-graph-builder.ts';
 import { floatToOnnxLayout } from './onnx-quantized-weights.ts';
 import { recipeQuantizer, type OnnxWeightQuantizer } from './onnx-weight-quantizer.ts';
-import { dequantizeTensor, quantizeTensor } from './quantize/quantize-tensor.ts';
-import type { QuantizedTensor, QuantScheme } from './quantize/quantized-tensor.ts';
+import { dequantizeTensor, quantizeTensor, type QuantizedTensor, type QuantScheme } from '../format/index.ts';
 
 const onnx = onnxProtoModule.onnx ?? (onnxProtoModule as unknown as { default: typeof onnxProtoModule }).default.onnx;
 

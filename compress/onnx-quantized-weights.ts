@@ -7,9 +7,7 @@
  * DequantizeLinear, which the WebGPU EP does not register (it would fall back to
  * the CPU): that one is written only on request (`int4Storage: 'int4-blocked'`).
  */
-import { packInt4, unpackInt4 } from './quantize/quantize-int4.ts';
-import { dequantizeTensor, quantizeTensor } from './quantize/quantize-tensor.ts';
-import type { QuantizedTensor } from './quantize/quantized-tensor.ts';
+import { dequantizeTensor, packInt4, quantizeTensor, unpackInt4, type QuantizedTensor } from '../format/index.ts';
 import { ONNX_DATA_TYPE, type OnnxAttribute, type OnnxGraphBuilder } from './onnx-graph-builder.ts';
 
 /**

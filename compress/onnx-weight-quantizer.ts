@@ -5,8 +5,7 @@
  */
 import { defaultBlockAxis, defaultQuantAxis } from './quantize/default-quant-axis.ts';
 import type { QuantRecipe } from './quantize/quantized-tfjs-artifact.ts';
-import { quantizeTensor } from './quantize/quantize-tensor.ts';
-import type { QuantizedTensor } from './quantize/quantized-tensor.ts';
+import { quantizeTensor, type QuantizedTensor } from '../format/index.ts';
 import type { ActivationQuantizationOptions } from './onnx-activation-calibration.ts';
 import type { Int4Storage } from './onnx-quantized-weights.ts';
 

@@ -20,6 +20,4 @@ export class EdgeTargetError extends CodedError<EdgeTargetErrorCode> {
 registerCodedError('EdgeTargetError', EdgeTargetError);
 
 /** True when `value` is an {@link EdgeTargetError}, optionally with the given code. */
-export function isEdgeTargetError(value: unknown, code?: EdgeTargetErrorCode): value is EdgeTargetError {
-  return isCodedError<EdgeTargetError>(value, 'EdgeTargetError', code);
-}
+export const isEdgeTargetError = (value: unknown, code?: EdgeTargetErrorCode): value is EdgeTargetError => isCodedError<EdgeTargetError>(value, 'EdgeTargetError', code);

@@ -16,7 +16,7 @@ export type RecipeLayerKind = (typeof RECIPE_LAYER_KINDS)[number];
 
 /**
  * The weight encodings a recipe can ask for: `'fp32'` (leave as is) or one of the
- * compressor's quantization schemes (`QuantScheme` of the trainer's quantizers; the
+ * format's weight-quantization schemes (`QuantScheme` of the weight codec; the
  * devices test checks the two lists agree).
  */
 export const RECIPE_SCHEMES = ['fp32', 'fp16', 'int8-per-channel', 'int8-per-tensor', 'uint8-per-tensor', 'int4-block'] as const;

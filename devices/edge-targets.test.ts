@@ -1,6 +1,6 @@
 import { devices } from '@playwright/test';
 import { describe, expect, it } from 'vitest';
-import type { QuantScheme } from '../compress/quantize/quantized-tensor.ts';
+import type { QuantScheme } from '../format/index.ts';
 import { deviceLabSettings } from './device-lab-settings.ts';
 import { RECIPE_SCHEMES, type RecipeScheme } from './edge-target.ts';
 import { isEdgeTargetError } from './edge-target-error.ts';

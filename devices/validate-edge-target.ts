@@ -4,7 +4,7 @@
  * names the field by its path (`targets[2].recipe.precision.Dense`).
  */
 import { ARTIFACT_ENGINES, type ArtifactEngine } from '../format/index.ts';
-import { BACKEND_IDS, type BackendId } from '../runtime/index.ts';
+import { BACKEND_IDS, backendRow, type BackendId } from '../runtime/index.ts';
 import {
   FALLBACK_CONDITIONS,
   RECIPE_LAYER_KINDS,
@@ -80,14 +80,6 @@ function list<T extends string>(value: unknown, field: string, allowed: readonly
   return items;
 }
 
-function engineOf(backend: BackendId): ArtifactEngine {
-  return backend.startsWith('ort-') ? 'onnx' : 'tfjs';
-}
-
-function isWebGpu(backend: BackendId): boolean {
-  return backend.endsWith('-webgpu');
-}
-
 function validatePruning(value: unknown, field: string): CompressionRecipe['pruning'] {
   if (value === 'none') return 'none';
   if (typeof value !== 'object') throw invalid(field, `must be "none" or { sparsity, structured?, fineTuneEpochs }, got ${show(value)}`, value);
@@ -104,7 +96,7 @@ function validateRecipe(value: unknown, field: string, engines: readonly Artifac
   const json = object(value, field, ['engine', 'precision', 'pruning']);
   const engine = oneOf(json.engine, `${field}.engine`, ARTIFACT_ENGINES);
   if (!engines.includes(engine)) throw invalid(`${field}.engine`, `is ${engine}, which is not among the target's engines (${engines.join(', ')})`, engine);
-  if (!backends.some((b) => engineOf(b) === engine)) {
+  if (!backends.some((b) => backendRow(b).engine === engine)) {
     throw invalid(`${field}.engine`, `is ${engine}, but none of the target's backends (${backends.join(', ')}) runs it`, engine);
   }
   const precisionJson = object(json.precision, `${field}.precision`, RECIPE_LAYER_KINDS);
@@ -169,14 +161,14 @@ export function validateEdgeTarget(value: unknown, field = 'target'): EdgeTarget
   const engines = list(json.engines, `${at}.engines`, ARTIFACT_ENGINES);
   const backends = list(json.backends, `${at}.backends`, BACKEND_IDS);
   backends.forEach((backend, i) => {
-    if (!engines.includes(engineOf(backend))) {
-      throw invalid(`${at}.backends[${i}]`, `is ${backend}, an ${engineOf(backend)} backend, but engines are ${engines.join(', ')}`, backend);
+    if (!engines.includes(backendRow(backend).engine)) {
+      throw invalid(`${at}.backends[${i}]`, `is ${backend}, an ${backendRow(backend).engine} backend, but engines are ${engines.join(', ')}`, backend);
     }
   });
   const webgpu = boolean(json.webgpu, `${at}.webgpu`);
   const shaderF16 = boolean(json.shaderF16, `${at}.shaderF16`);
-  if (webgpu && !backends.some(isWebGpu)) throw invalid(`${at}.backends`, 'lists no WebGPU backend although webgpu is true', backends);
-  if (!webgpu && isWebGpu(backends[0])) {
+  if (webgpu && !backends.some((b) => backendRow(b).needsWebGpu)) throw invalid(`${at}.backends`, 'lists no WebGPU backend although webgpu is true', backends);
+  if (!webgpu && backendRow(backends[0]!).needsWebGpu) {
     throw invalid(`${at}.backends`, `starts with ${backends[0]} although webgpu is false; put a wasm/cpu backend first`, backends);
   }
   if (shaderF16 && !webgpu) throw invalid(`${at}.shaderF16`, 'is true although webgpu is false (shader-f16 is a WebGPU feature)', shaderF16);

@@ -9,7 +9,8 @@ import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { getEdgeTarget } from '../devices/index.ts';
-import type { Manifest } from '../format/index.ts';
+import type { Artifact, Manifest } from '../format/index.ts';
+import { backendRow } from '../runtime/index.ts';
 import { FIXTURES, openLab } from './lab.ts';
 
 const DIR = join(FIXTURES, 'e2e', 'compressed', 'mnist-cnn', '1.0.0');
@@ -28,9 +29,24 @@ test('every edge target artifact of the MNIST CNN runs in the runtime on each ba
   const report = JSON.parse(await readFile(join(DIR, 'compress-report.json'), 'utf8')) as {
     entries: Array<{ artifact: string; target: string; engine: string; bytesRatio: number; top1Agreement: number; latencyP50Ms?: Record<string, number> }>;
   };
+  await openLab(page);
+  const caps = await page.evaluate(async () => {
+    const runtime = await window.edgeloop.createRuntime();
+    const detected = await runtime.capabilities();
+    await runtime.dispose();
+    return detected;
+  });
+  // The backends of an artifact's target that run its engine and, on WebGPU, have what it
+  // requires (shader-f16 weights stay off an adapter without the feature).
+  const backendsFor = (artifact: Artifact) =>
+    getEdgeTarget(artifact.target).backends.filter((b) => {
+      const row = backendRow(b);
+      return row.engine === artifact.engine && !(row.needsWebGpu && artifact.requires?.includes('shader-f16') && !caps.webgpu.shaderF16);
+    });
+  const byId = new Map(manifest.artifacts.map((a) => [a.id, a]));
   // p50 latency measured in Chromium on every backend the target allows, in the report and the manifest.
   for (const entry of report.entries) {
-    const backends = getEdgeTarget(entry.target).backends.filter((b) => b.startsWith(entry.engine === 'onnx' ? 'ort-' : 'tfjs-'));
+    const backends = backendsFor(byId.get(entry.artifact)!);
     expect(Object.keys(entry.latencyP50Ms ?? {}).sort(), entry.artifact).toEqual([...backends].sort());
     for (const backend of backends) expect(manifest.metrics[`${entry.artifact}.p50_ms.${backend}`], `${entry.artifact} ${backend}`).toBeGreaterThan(0);
   }
@@ -42,12 +58,7 @@ test('every edge target artifact of the MNIST CNN runs in the runtime on each ba
   expect(ratios['onnx-int4-tiny']).toBeLessThan(ratios['onnx-int8-phone-wasm']!);
 
   // Each artifact on each backend of its target that runs its engine.
-  const runs = compressed.flatMap((artifact) =>
-    getEdgeTarget(artifact.target)
-      .backends.filter((backend) => backend.startsWith(artifact.engine === 'onnx' ? 'ort-' : 'tfjs-'))
-      .map((backend) => ({ artifact: artifact.id, backend })),
-  );
-  await openLab(page);
+  const runs = compressed.flatMap((artifact) => backendsFor(artifact).map((backend) => ({ artifact: artifact.id, backend })));
   const results = await page.evaluate(
     async ({ url, runs }) => {
       const { createRuntime, trustedKeys, loadTestDigits } = window.edgeloop;
@@ -57,6 +68,10 @@ test('every edge target artifact of the MNIST CNN runs in the runtime on each ba
       const reference = await runtime.load(url, { backend: 'tfjs-cpu', failover: false });
       const fp32 = (await reference.predictBatch(inputs, { batchSize: 100 })).map((p) => p.topK[0]!.index);
       await reference.dispose();
+      // auto: the artifact compressed for this kind of device.
+      const auto = await runtime.load(url);
+      const autoReport = await auto.backendReport();
+      await auto.dispose();
       const out = [];
       for (const run of runs) {
         const model = await runtime.load(url, { artifact: run.artifact, backend: run.backend as never, failover: false });
@@ -71,11 +86,16 @@ test('every edge target artifact of the MNIST CNN runs in the runtime on each ba
         await model.dispose();
       }
       await runtime.dispose();
-      return { fp32Accuracy: fp32.filter((y, i) => y === labels[i]).length / labels.length, out };
+      return { fp32Accuracy: fp32.filter((y, i) => y === labels[i]).length / labels.length, out, autoReport };
     },
     { url: URL_PATH, runs },
   );
   expect(results.out.length).toBe(runs.length);
+  // backendReport names the artifact auto chose for this device class, and why.
+  const hardware = caps.webgpu.adapter && !caps.webgpu.fallback;
+  const expected = !hardware ? ['onnx-int8-phone-wasm'] : caps.webgpu.shaderF16 ? ['onnx-fp16-desktop-webgpu'] : ['onnx-int8-phone-webgpu', 'tfjs-fp32-desktop-webgpu-no-shader-f16'];
+  expect(expected).toContain(results.autoReport.artifact);
+  expect(results.autoReport.artifactReason).toMatch(hardware ? /^(compressed for|fallback of) desktop-webgpu|^compressed for phone-webgpu/ : /^compressed for phone-wasm: (no WebGPU adapter|only a software WebGPU adapter) here/);
   for (const r of results.out) {
     expect(r.ranOn, `${r.artifact} on ${r.backend}`).toBe(r.backend);
     expect(r.accuracy, `${r.artifact} on ${r.backend}: accuracy`).toBeGreaterThan(0.85);

@@ -36,7 +36,7 @@ async function install(page: Page, options: Record<string, unknown>): Promise<{ 
       const { createRuntime, trustedKeys, isEdgeloopError } = window.edgeloop;
       const runtime = await createRuntime({ trustedKeys });
       try {
-        return { ok: true as const, result: (await runtime.install('mnist-mlp', { from, ...options })) as unknown as Record<string, unknown> };
+        return { ok: true as const, result: (await runtime.store.install('mnist-mlp', { from, ...options })) as unknown as Record<string, unknown> };
       } catch (error) {
         return { ok: false as const, code: isEdgeloopError(error) ? error.code : `untyped: ${String(error)}`, message: (error as Error).message };
       } finally {
@@ -81,14 +81,14 @@ test('install → reload → offline → load and predict from IndexedDB', async
     const runtime = await createRuntime({ trustedKeys });
     const phases: string[] = [];
     let last = { loadedBytes: 0, totalBytes: 0 };
-    const result = await runtime.install('mnist-mlp', {
+    const result = await runtime.store.install('mnist-mlp', {
       from,
       onProgress: (p) => {
         if (phases[phases.length - 1] !== p.phase) phases.push(p.phase);
         last = p;
       },
     });
-    const versions = await runtime.versions('mnist-mlp');
+    const versions = await runtime.store.versions('mnist-mlp');
     await runtime.dispose();
     return { result, phases, last, versions };
   }, registry.url);
@@ -118,7 +118,7 @@ async function versions(page: Page): Promise<string[]> {
     const { createRuntime, trustedKeys } = window.edgeloop;
     const runtime = await createRuntime({ trustedKeys });
     try {
-      return (await runtime.versions('mnist-mlp')).map((v) => `${v.version}:${v.state}${v.active ? ':active' : ''}`);
+      return (await runtime.store.versions('mnist-mlp')).map((v) => `${v.version}:${v.state}${v.active ? ':active' : ''}`);
     } finally {
       await runtime.dispose();
     }
@@ -187,7 +187,7 @@ test('a connection dropped mid-shard and a reload mid-install keep the old versi
   void page.evaluate(async (from) => {
     const { createRuntime, trustedKeys } = window.edgeloop;
     const runtime = await createRuntime({ trustedKeys });
-    await runtime.install('mnist-mlp', { from });
+    await runtime.store.install('mnist-mlp', { from });
   }, registry.url).catch(() => undefined); // the reload ends it
   await expect.poll(() => registry.count('1.1.0/onnx/model.onnx')).toBe(2);
   await expect.poll(() => registry.count('1.1.0/tfjs/group1-shard1of1.bin')).toBeGreaterThanOrEqual(1);
@@ -236,7 +236,7 @@ test('a tiny quota: an old version is evicted to make room, or QUOTA_EXCEEDED wi
     // Pinned 1.1.0 may not go, 2.0.0 is active: 3.0.0 cannot fit, and nothing is touched.
     await page.evaluate(async () => {
       const runtime = await window.edgeloop.createRuntime();
-      await runtime.pin('mnist-mlp', '1.1.0');
+      await runtime.store.pin('mnist-mlp', '1.1.0');
       await runtime.dispose();
     });
     const refused = await install(page, { version: '3.0.0' });
@@ -273,18 +273,18 @@ test('versions: list, rollback, activate, pin; the active or a loaded version ca
     const { createRuntime, trustedKeys, isEdgeloopError } = window.edgeloop;
     const runtime = await createRuntime({ trustedKeys });
     const code = async (work: () => Promise<unknown>) => work().then(() => 'ok', (e: unknown) => (isEdgeloopError(e) ? e.code : String(e)));
-    const list = await runtime.versions('mnist-mlp');
-    const rolledBackTo = await runtime.rollback('mnist-mlp');
+    const list = await runtime.store.versions('mnist-mlp');
+    const rolledBackTo = await runtime.store.rollback('mnist-mlp');
     const afterRollback = (await runtime.load('mnist-mlp', { backend: 'tfjs-cpu' })).manifest.version;
-    const removeActive = await code(() => runtime.remove('mnist-mlp', '1.0.0'));
-    await runtime.activate('mnist-mlp', '1.1.0');
+    const removeActive = await code(() => runtime.store.remove('mnist-mlp', '1.0.0'));
+    await runtime.store.activate('mnist-mlp', '1.1.0');
     const loaded = await runtime.load('mnist-mlp', { backend: 'tfjs-cpu' }); // 1.1.0, stays loaded
-    await runtime.activate('mnist-mlp', '1.0.0');
-    const removeLoaded = await code(() => runtime.remove('mnist-mlp', '1.1.0'));
+    await runtime.store.activate('mnist-mlp', '1.0.0');
+    const removeLoaded = await code(() => runtime.store.remove('mnist-mlp', '1.1.0'));
     await loaded.dispose();
-    const removeUnloaded = await code(() => runtime.remove('mnist-mlp', '1.1.0'));
-    const activateMissing = await code(() => runtime.activate('mnist-mlp', '1.1.0'));
-    const after = await runtime.versions('mnist-mlp');
+    const removeUnloaded = await code(() => runtime.store.remove('mnist-mlp', '1.1.0'));
+    const activateMissing = await code(() => runtime.store.activate('mnist-mlp', '1.1.0'));
+    const after = await runtime.store.versions('mnist-mlp');
     await runtime.dispose();
     return { list, rolledBackTo, afterRollback, removeActive, removeLoaded, removeUnloaded, activateMissing, after, from };
   }, registry.url);
@@ -314,7 +314,7 @@ test('checkForUpdate uses the ETag; on-load and background update policies pick 
     page.evaluate(async () => {
       const runtime = await window.edgeloop.createRuntime({ trustedKeys: window.edgeloop.trustedKeys });
       try {
-        return await runtime.checkForUpdate('mnist-mlp');
+        return await runtime.store.checkForUpdate('mnist-mlp');
       } finally {
         await runtime.dispose();
       }
@@ -334,7 +334,7 @@ test('checkForUpdate uses the ETag; on-load and background update policies pick 
       } finally {
         // Give a background update time to finish before the worker goes.
         if (updatePolicy === 'background') {
-          for (let i = 0; i < 100 && (await runtime.versions('mnist-mlp')).find((v) => v.active)?.version !== '1.2.0'; i++) await new Promise((r) => setTimeout(r, 100));
+          for (let i = 0; i < 100 && (await runtime.store.versions('mnist-mlp')).find((v) => v.active)?.version !== '1.2.0'; i++) await new Promise((r) => setTimeout(r, 100));
         }
         await runtime.dispose();
       }

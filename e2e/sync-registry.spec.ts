@@ -68,7 +68,7 @@ test('a version published to the sync endpoint installs into the browser store, 
     const installed = await page.evaluate(async (from) => {
       const { createRuntime, trustedKeys } = window.edgeloop;
       const runtime = await createRuntime({ trustedKeys });
-      const result = await runtime.install('mnist-cnn', { from });
+      const result = await runtime.store.install('mnist-cnn', { from });
       await runtime.dispose();
       return result;
     }, `${url}/registry/`);
@@ -103,7 +103,7 @@ test('a version published to the sync endpoint installs into the browser store, 
     await setAlias('1.1.0');
     const check = await page.evaluate(async () => {
       const runtime = await window.edgeloop.createRuntime({ trustedKeys: window.edgeloop.trustedKeys });
-      const result = await runtime.checkForUpdate('mnist-cnn');
+      const result = await runtime.store.checkForUpdate('mnist-cnn');
       await runtime.dispose();
       return result;
     });

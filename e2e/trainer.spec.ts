@@ -66,7 +66,7 @@ test('trains an MLP on MNIST in the worker (wasm) to ≥ 93 %, resumes after a r
     const o = w.trainOutcome;
     // Install the trained package into the model store and predict with it.
     const runtime = await window.edgeloop.createRuntime();
-    await runtime.installPackage(o.package!);
+    await runtime.store.installPackage(o.package!);
     const model = await runtime.load('mnist-mlp-browser', { backend: 'tfjs-wasm' });
     const { images, labels } = await window.edgeloop.loadTestDigits(200);
     const predictions = await model.predictBatch(images.map((image) => ({ data: image.map((v) => v * 255), shape: [28, 28, 1] })));

@@ -53,6 +53,4 @@ export class EdgeloopError extends CodedError<EdgeloopErrorCode> {
 registerCodedError('EdgeloopError', EdgeloopError);
 
 /** True when `value` is an {@link EdgeloopError}, optionally with the given code. */
-export function isEdgeloopError(value: unknown, code?: EdgeloopErrorCode): value is EdgeloopError {
-  return isCodedError<EdgeloopError>(value, 'EdgeloopError', code);
-}
+export const isEdgeloopError = (value: unknown, code?: EdgeloopErrorCode): value is EdgeloopError => isCodedError<EdgeloopError>(value, 'EdgeloopError', code);

@@ -1,9 +1,11 @@
 /**
  * The shared core of edgeloop: the `edgeloop/1` package format (manifest and
  * registry-index schemas and validation, naming and version rules, SHA-256 integrity
- * checks, Ed25519 signatures, base64url, the package writer) and the coded-error base
- * class with its worker transfer. Every other component may import this file; it
- * imports none of them. Runs unchanged on the browser main thread, in Web Workers and in
+ * checks, Ed25519 signatures, base64url, the package writer), the weight-quantization
+ * codec (fp16 / int8 / int4 and the `edgeloopQuantization` field of quantized tfjs
+ * artifacts) and the coded-error base class with its worker transfer. Node-only
+ * helpers (atomic file writes) are in `format/node.ts`. Every other component may
+ * import this file; it imports none of them. Runs unchanged on the browser main thread, in Web Workers and in
  * Node 20 (WebCrypto; comlink only for the error transfer).
  */
 
@@ -41,8 +43,46 @@ export {
 export { MANIFEST_LIMITS } from './manifest-limits.ts';
 export { MAX_SHARD_BYTES, PACKAGE_FILES } from './create-package.ts';
 
+// ### Naming and versions
+export {
+  ALIAS_PATTERN,
+  ALIAS_PATTERN_SOURCE,
+  MAX_NAME_LENGTH,
+  MAX_VERSION_LENGTH,
+  PACKAGE_NAME_EXPECTED,
+  PACKAGE_NAME_PATTERN,
+  PACKAGE_NAME_PATTERN_SOURCE,
+  VERSION_EXPECTED,
+  VERSION_PATTERN,
+  VERSION_PATTERN_SOURCE,
+  compareVersions,
+  highestVersion,
+  isAliasName,
+  isPackageName,
+  isVersion,
+} from './naming.ts';
+
 // ### Validation
 export { MAX_MANIFEST_BYTES, parseManifest, validateManifest, type ManifestIssueReason } from './validate-manifest.ts';
+
+// ### Weight-quantization codec (docs/PACKAGE-FORMAT.md, "Weight quantization")
+export { QUANT_SCHEMES, dequantizeTensor, quantizeTensor, type QuantizeTensorOptions } from './weight-codec/quantize-tensor.ts';
+export type { QuantScheme, QuantizedTensor } from './weight-codec/quantized-tensor.ts';
+export { FLOAT16_MAX, dequantizeFp16, float16BitsToFloat32, float32ToFloat16Bits, quantizeFp16 } from './weight-codec/quantize-fp16.ts';
+export { dequantizeInt8, dequantizeUint8, quantizeInt8PerChannel, quantizeInt8PerTensor, quantizeUint8PerTensor } from './weight-codec/quantize-int8.ts';
+export { blockScaleIndex, dequantizeInt4Block, packInt4, quantizeInt4Block, unpackInt4 } from './weight-codec/quantize-int4.ts';
+export { roundHalfEven } from './weight-codec/round-half-even.ts';
+export { axisLayout, resolveAxis, type AxisLayout } from './weight-codec/axis-layout.ts';
+export {
+  EDGELOOP_QUANT_SCHEMES,
+  decodeEdgeloopWeight,
+  edgeloopEntryLayout,
+  encodeEdgeloopWeight,
+  type EdgeloopEntryLayout,
+  type EdgeloopQuantScheme,
+  type EdgeloopWeightQuantization,
+  type EncodeEdgeloopWeightOptions,
+} from './weight-codec/edgeloop-quantization.ts';
 
 // ### Hashing
 export { sha256Hex, verifyFileBytes, type VerifyFileContext } from './sha256.ts';
@@ -59,6 +99,7 @@ export {
   type VerifiedSignature,
 } from './signature.ts';
 export { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+export { concatBytes } from './concat-bytes.ts';
 
 // ### Writing
 export {
@@ -74,9 +115,7 @@ export {
   INDEX_FILES,
   INDEX_FORMAT,
   MAX_INDEX_BYTES,
-  compareVersions,
   createRegistryIndex,
-  isVersion,
   newestVersion,
   parseRegistryIndex,
   validateRegistryIndex,

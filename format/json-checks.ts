@@ -197,3 +197,8 @@ export function jsonValue(value: unknown, field: string, maxDepth: number, depth
   }
   return fail(field, 'type', `must be a JSON value: null, a boolean, a number, a string, an array or an object (got ${describe(value)})`);
 }
+
+/** An array of `min`..`max` finite numbers. */
+export function numbers(value: unknown, field: string, min: number, max: number): number[] {
+  return array(value, field, min, max, 'finite numbers').map((item, i) => finite(item, indexPath(field, i)));
+}

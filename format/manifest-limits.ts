@@ -2,11 +2,12 @@
  * The bounds `validateManifest` enforces, in one place, so writers (the trainer, the
  * compressor) can stay inside them instead of finding out at publish time.
  */
+import { MAX_NAME_LENGTH } from './naming.ts';
 
 /** The bounds the validator enforces, for writers that want to stay inside them. */
 export const MANIFEST_LIMITS = Object.freeze({
   /** Longest `name`, artifact `id`, `target`: 64 characters. */
-  maxIdLength: 64,
+  maxIdLength: MAX_NAME_LENGTH,
   /** Most dimensions of an input or output shape. */
   maxDims: 8,
   /** Largest single dimension. */

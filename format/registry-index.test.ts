@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isEdgeloopError } from './edgeloop-error.ts';
-import { compareVersions, createRegistryIndex, newestVersion, parseRegistryIndex, validateRegistryIndex } from './registry-index.ts';
+import { compareVersions } from './naming.ts';
+import { createRegistryIndex, newestVersion, parseRegistryIndex, validateRegistryIndex } from './registry-index.ts';
 import { generateSigningKeyPair, verifyManifestSignature } from './signature.ts';
 
 const good = {

@@ -8,6 +8,7 @@
  * store's "never go below what is installed" rule defeats a rollback attack.
  */
 import { EdgeloopError } from './edgeloop-error.ts';
+import { compareVersions, highestVersion, isAliasName, isPackageName, isVersion, PACKAGE_NAME_EXPECTED } from './naming.ts';
 import { signManifest } from './signature.ts';
 
 export const INDEX_FORMAT = 'edgeloop-index/1' as const;
@@ -33,47 +34,11 @@ export interface RegistryIndex {
   aliases: Record<string, string>;
 }
 
-const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-const SEMVER_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-const ALIAS_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 const MAX_VERSIONS = 10_000;
-
-/** True when `value` is a semver 2.0 version string. */
-export function isVersion(value: string): boolean {
-  return value.length <= 128 && SEMVER_PATTERN.test(value);
-}
-
-/** Semver precedence: negative when `a` < `b`, 0 when equal (build metadata ignored), positive when `a` > `b`. */
-export function compareVersions(a: string, b: string): number {
-  const pa = SEMVER_PATTERN.exec(a);
-  const pb = SEMVER_PATTERN.exec(b);
-  if (!pa || !pb) throw new TypeError(`not a semantic version: ${!pa ? a : b}`);
-  for (let i = 1; i <= 3; i++) {
-    const d = Number(pa[i]) - Number(pb[i]);
-    if (d !== 0) return Math.sign(d);
-  }
-  const ra = pa[4];
-  const rb = pb[4];
-  if (ra === undefined || rb === undefined) return ra === rb ? 0 : ra === undefined ? 1 : -1;
-  const xa = ra.split('.');
-  const xb = rb.split('.');
-  for (let i = 0; i < Math.max(xa.length, xb.length); i++) {
-    if (xa[i] === undefined) return -1;
-    if (xb[i] === undefined) return 1;
-    const na = /^\d+$/.test(xa[i]!);
-    const nb = /^\d+$/.test(xb[i]!);
-    if (na && nb) {
-      const d = Number(xa[i]) - Number(xb[i]);
-      if (d !== 0) return Math.sign(d);
-    } else if (na !== nb) return na ? -1 : 1;
-    else if (xa[i] !== xb[i]) return xa[i]! < xb[i]! ? -1 : 1;
-  }
-  return 0;
-}
 
 /** The highest version of the index (semver precedence), or undefined for an empty index. */
 export function newestVersion(index: RegistryIndex): string | undefined {
-  return index.versions.map((v) => v.version).reduce<string | undefined>((best, v) => (best === undefined || compareVersions(v, best) > 0 ? v : best), undefined);
+  return highestVersion(index.versions.map((v) => v.version));
 }
 
 function invalid(field: string, message: string): never {
@@ -93,7 +58,7 @@ export function validateRegistryIndex(value: unknown, expectedName?: string): Re
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('(root)', 'must be a JSON object');
   const o = value as Record<string, unknown>;
   if (o.format !== INDEX_FORMAT) invalid('format', `must be "${INDEX_FORMAT}"`);
-  if (typeof o.name !== 'string' || !NAME_PATTERN.test(o.name)) invalid('name', 'must be a package name (lower-case letters, digits, . _ -)');
+  if (!isPackageName(o.name)) invalid('name', `must be a package name: ${PACKAGE_NAME_EXPECTED}`);
   if (expectedName !== undefined && o.name !== expectedName) invalid('name', `is "${o.name}" but the index was fetched for "${expectedName}"`);
   const expires = isoTime(o.expires, 'expires');
   const updatedAt = isoTime(o.updatedAt, 'updatedAt');
@@ -103,7 +68,7 @@ export function validateRegistryIndex(value: unknown, expectedName?: string): Re
     const field = `versions[${i}]`;
     if (typeof entry !== 'object' || entry === null) invalid(field, 'must be an object');
     const e = entry as Record<string, unknown>;
-    if (typeof e.version !== 'string' || !isVersion(e.version)) invalid(`${field}.version`, 'must be a semantic version such as "1.2.3"');
+    if (!isVersion(e.version)) invalid(`${field}.version`, 'must be a semantic version such as "1.2.3"');
     if (seen.has(e.version)) invalid(`${field}.version`, `repeats ${e.version}`);
     seen.add(e.version);
     return { version: e.version, publishedAt: isoTime(e.publishedAt, `${field}.publishedAt`) };
@@ -111,7 +76,7 @@ export function validateRegistryIndex(value: unknown, expectedName?: string): Re
   if (typeof o.aliases !== 'object' || o.aliases === null || Array.isArray(o.aliases)) invalid('aliases', 'must be an object of alias → version');
   const aliases: Record<string, string> = {};
   for (const [alias, target] of Object.entries(o.aliases as Record<string, unknown>)) {
-    if (!ALIAS_PATTERN.test(alias)) invalid(`aliases.${alias}`, 'is not a valid alias name (a-z, 0-9, -)');
+    if (!isAliasName(alias)) invalid(`aliases.${alias}`, 'is not a valid alias name (a-z, 0-9, -)');
     if (typeof target !== 'string' || !seen.has(target)) invalid(`aliases.${alias}`, 'must name a version listed in versions');
     aliases[alias] = target;
   }

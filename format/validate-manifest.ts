@@ -15,6 +15,7 @@ import {
   jsonValue,
   keyPath,
   matching,
+  numbers,
   oneOf,
   plainObject,
   strictObject,
@@ -22,17 +23,9 @@ import {
   type JsonObject,
 } from './json-checks.ts';
 import {
-  ARTIFACT_ENGINES,
-  ARTIFACT_FEATURES,
-  FALLBACK_CONDITIONS,
   INPUT_DTYPES,
   MANIFEST_FORMAT,
-  PRECISIONS,
   TASKS,
-  type Artifact,
-  type ArtifactFile,
-  type Baseline,
-  type BaselineSignal,
   type Lineage,
   type Manifest,
   type ManifestInput,
@@ -40,6 +33,9 @@ import {
   type Preprocessing,
 } from './manifest.ts';
 import { MANIFEST_LIMITS } from './manifest-limits.ts';
+import { MAX_NAME_LENGTH, MAX_VERSION_LENGTH, PACKAGE_NAME_EXPECTED, PACKAGE_NAME_PATTERN, VERSION_EXPECTED, VERSION_PATTERN } from './naming.ts';
+import { artifacts, sha256Digest } from './validate-artifacts.ts';
+import { baseline } from './validate-baseline.ts';
 
 export type { ManifestIssueReason } from './json-checks.ts';
 
@@ -48,19 +44,8 @@ export const MAX_MANIFEST_BYTES = 1 << 20;
 
 const L = MANIFEST_LIMITS;
 
-const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const ID_EXPECTED = 'a lower-case id: 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit';
-// https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string
-const SEMVER_PATTERN =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-const SEMVER_EXPECTED = 'a semantic version such as "1.2.3" or "1.2.3-rc.1+build.5" (semver 2.0)';
-const SHA256_PATTERN = /^[0-9a-f]{64}$/;
-const SHA256_EXPECTED = 'a SHA-256 digest: 64 lower-case hex characters';
 const DATE_TIME_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
-const PATH_CHARS = /^[A-Za-z0-9._\-/]+$/;
-/** Files the package itself holds next to the artifact files (see `PACKAGE_FILES`). */
-const RESERVED_PATHS = ['manifest.json', 'manifest.sig'];
 
 const SHAPE = {
   manifest: {
@@ -71,11 +56,6 @@ const SHAPE = {
   preprocessing: { required: [], optional: ['resize', 'colorSpace', 'invert', 'scale', 'mean', 'std'] },
   resize: { required: ['width', 'height'] },
   output: { required: ['name', 'shape', 'activation'], optional: ['labels'] },
-  artifact: { required: ['id', 'engine', 'precision', 'target', 'files'], optional: ['requires', 'device', 'fallbackWhen'] },
-  artifactDevice: { required: ['webgpu', 'shaderF16'] },
-  file: { required: ['path', 'bytes', 'sha256'] },
-  baseline: { required: ['signals'] },
-  signal: { required: ['name', 'edges', 'counts'] },
   lineage: { required: [], optional: ['parent', 'teacher', 'datasetSha256', 'trainerConfig'] },
 } as const;
 
@@ -102,7 +82,7 @@ export function validateManifest(value: unknown): Manifest {
 
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
-    name: matching(m.name, 'name', ID_PATTERN, ID_EXPECTED),
+    name: matching(m.name, 'name', PACKAGE_NAME_PATTERN, PACKAGE_NAME_EXPECTED, MAX_NAME_LENGTH),
     version: semver(m.version, 'version'),
     createdAt: dateTime(m.createdAt, 'createdAt'),
     task: oneOf(m.task, 'task', TASKS),
@@ -179,7 +159,7 @@ function utf8Length(text: string): number {
 }
 
 function semver(value: unknown, field: string): string {
-  return matching(value, field, SEMVER_PATTERN, SEMVER_EXPECTED, 128);
+  return matching(value, field, VERSION_PATTERN, VERSION_EXPECTED, MAX_VERSION_LENGTH);
 }
 
 function dateTime(value: unknown, field: string): string {
@@ -207,10 +187,6 @@ function shape(value: unknown, field: string): number[] {
     }
     return dim as number;
   });
-}
-
-function numbers(value: unknown, field: string, min: number, max: number): number[] {
-  return array(value, field, min, max, 'finite numbers').map((item, i) => finite(item, indexPath(field, i)));
 }
 
 function input(value: unknown, field: string): ManifestInput {
@@ -278,95 +254,6 @@ function output(value: unknown, field: string): ManifestOutput {
   return result;
 }
 
-function artifacts(value: unknown, field: string): Artifact[] {
-  const list = array(value, field, 1, L.maxArtifacts, 'artifacts');
-  const ids = new Map<string, string>();
-  // Lower-cased path → field, across the whole manifest: every file lands in the same
-  // version folder, and some file systems (macOS, Windows) ignore case.
-  const paths = new Map<string, string>();
-  let totalBytes = 0;
-  const result = list.map((item, i) => {
-    const at = indexPath(field, i);
-    const o = strictObject(item, at, SHAPE.artifact);
-    const id = matching(o.id, keyPath(at, 'id'), ID_PATTERN, ID_EXPECTED);
-    const firstId = ids.get(id);
-    if (firstId !== undefined) fail(keyPath(at, 'id'), 'duplicate', `repeats id "${id}" of ${firstId}; artifact ids must be unique`);
-    ids.set(id, keyPath(at, 'id'));
-    const engine = oneOf(o.engine, keyPath(at, 'engine'), ARTIFACT_ENGINES);
-    const precision = oneOf(o.precision, keyPath(at, 'precision'), PRECISIONS);
-    const target = matching(o.target, keyPath(at, 'target'), ID_PATTERN, `${ID_EXPECTED} (a device profile id, or "generic")`);
-    const filesAt = keyPath(at, 'files');
-    const files = array(o.files, filesAt, 1, L.maxFilesPerArtifact, 'files').map((fileValue, j) => {
-      const file = artifactFile(fileValue, indexPath(filesAt, j), paths);
-      totalBytes += file.bytes;
-      return file;
-    });
-    const artifact: Artifact = { id, engine, precision, target, files };
-    if (o.requires !== undefined) {
-      const requiresAt = keyPath(at, 'requires');
-      artifact.requires = array(o.requires, requiresAt, 0, ARTIFACT_FEATURES.length, 'features').map((f, j) => oneOf(f, indexPath(requiresAt, j), ARTIFACT_FEATURES));
-      if (new Set(artifact.requires).size !== artifact.requires.length) fail(requiresAt, 'duplicate', 'names a feature twice');
-    }
-    if (o.device !== undefined) {
-      const deviceAt = keyPath(at, 'device');
-      const d = strictObject(o.device, deviceAt, SHAPE.artifactDevice);
-      artifact.device = { webgpu: boolean(d.webgpu, keyPath(deviceAt, 'webgpu')), shaderF16: boolean(d.shaderF16, keyPath(deviceAt, 'shaderF16')) };
-    }
-    if (o.fallbackWhen !== undefined) artifact.fallbackWhen = oneOf(o.fallbackWhen, keyPath(at, 'fallbackWhen'), FALLBACK_CONDITIONS);
-    return artifact;
-  });
-  if (totalBytes > L.maxTotalBytes) {
-    fail(field, 'too-large', `files add up to ${totalBytes} bytes; a package may hold at most ${L.maxTotalBytes} bytes (4 GiB)`);
-  }
-  // A file cannot also be a folder: "a" and "a/b" cannot both be written.
-  for (const [key, at] of paths) {
-    for (let slash = key.indexOf('/'); slash !== -1; slash = key.indexOf('/', slash + 1)) {
-      const folder = paths.get(key.slice(0, slash));
-      if (folder !== undefined) fail(at, 'path', `lies inside the path of ${folder}, which is a file, not a folder`);
-    }
-  }
-  return result;
-}
-
-function artifactFile(value: unknown, field: string, paths: Map<string, string>): ArtifactFile {
-  const o = strictObject(value, field, SHAPE.file);
-  const pathAt = keyPath(field, 'path');
-  const path = filePath(o.path, pathAt);
-  const key = path.toLowerCase();
-  const first = paths.get(key);
-  if (first !== undefined) {
-    fail(pathAt, 'duplicate', `repeats the path ${describe(path)} of ${first}; every file path in the manifest must be unique (ignoring case)`);
-  }
-  paths.set(key, pathAt);
-  return {
-    path,
-    bytes: integer(o.bytes, keyPath(field, 'bytes'), 0, L.maxFileBytes, 'a size in bytes: an integer'),
-    sha256: matching(o.sha256, keyPath(field, 'sha256'), SHA256_PATTERN, SHA256_EXPECTED, 64),
-  };
-}
-
-/**
- * A file path must stay inside the package's version folder wherever it is joined:
- * a URL (`new URL(path, base)` resolves `..`), a file system path on the endpoint,
- * or an IndexedDB key.
- */
-function filePath(value: unknown, field: string): string {
-  const path = string(value, field, 1, L.maxPathLength);
-  const got = `(got ${describe(path)})`;
-  const segments = path.split('/');
-  if (path.includes('\\')) fail(field, 'path', `must use forward slashes only, no backslashes ${got}`);
-  if (path.startsWith('/')) fail(field, 'path', `must be a relative path, not start with '/' ${got}`);
-  if (/^[A-Za-z]:/.test(path)) fail(field, 'path', `must be a relative path without a drive letter ${got}`);
-  if (!PATH_CHARS.test(path)) fail(field, 'path', `may only use the characters A-Z a-z 0-9 . _ - / ${got}`);
-  if (segments.includes('..')) fail(field, 'path', `must be a relative path without '..' segments ${got}`);
-  if (segments.includes('.')) fail(field, 'path', `must not have '.' segments ${got}`);
-  if (segments.includes('')) fail(field, 'path', `must not have empty segments ('//' or a trailing '/') ${got}`);
-  if (RESERVED_PATHS.includes(path.toLowerCase())) {
-    fail(field, 'path', `must not be ${RESERVED_PATHS.join(' or ')}: the package itself uses those names ${got}`);
-  }
-  return path;
-}
-
 function metrics(value: unknown, field: string): Record<string, number> {
   const o = plainObject(value, field);
   const entries = Object.entries(o).filter(([, metric]) => metric !== undefined);
@@ -380,45 +267,13 @@ function metrics(value: unknown, field: string): Record<string, number> {
   return result;
 }
 
-function baseline(value: unknown, field: string): Baseline {
-  const o = strictObject(value, field, SHAPE.baseline);
-  const at = keyPath(field, 'signals');
-  const names = new Map<string, string>();
-  const signals = array(o.signals, at, 0, L.maxSignals, 'signals').map((item, i): BaselineSignal => {
-    const signalAt = indexPath(at, i);
-    const s = strictObject(item, signalAt, SHAPE.signal);
-    const nameAt = keyPath(signalAt, 'name');
-    const name = string(s.name, nameAt, 1, 128);
-    const first = names.get(name);
-    if (first !== undefined) fail(nameAt, 'duplicate', `repeats signal name ${describe(name)} of ${first}; signal names must be unique`);
-    names.set(name, nameAt);
-    const edgesAt = keyPath(signalAt, 'edges');
-    const edges = numbers(s.edges, edgesAt, 2, L.maxBins + 1);
-    for (let k = 1; k < edges.length; k++) {
-      if (!(edges[k] > edges[k - 1])) {
-        fail(indexPath(edgesAt, k), 'value', `must be greater than ${indexPath(edgesAt, k - 1)} (${edges[k - 1]}): edges must increase strictly (got ${edges[k]})`);
-      }
-    }
-    const countsAt = keyPath(signalAt, 'counts');
-    const rawCounts = array(s.counts, countsAt, 1, L.maxBins, 'counts');
-    if (rawCounts.length !== edges.length - 1) {
-      fail(countsAt, 'length', `must have one count per bin: edges.length - 1 = ${edges.length - 1} entries (got ${rawCounts.length})`);
-    }
-    const counts = rawCounts.map((count, k) =>
-      integer(count, indexPath(countsAt, k), 0, Number.MAX_SAFE_INTEGER, 'a count: a non-negative integer'),
-    );
-    return { name, edges, counts };
-  });
-  return { signals };
-}
-
 function lineage(value: unknown, field: string): Lineage {
   const o = strictObject(value, field, SHAPE.lineage);
   const result: Lineage = {};
   if (o.parent !== undefined) result.parent = semver(o.parent, keyPath(field, 'parent'));
   if (o.teacher !== undefined) result.teacher = string(o.teacher, keyPath(field, 'teacher'), 1, 256);
   if (o.datasetSha256 !== undefined) {
-    result.datasetSha256 = matching(o.datasetSha256, keyPath(field, 'datasetSha256'), SHA256_PATTERN, SHA256_EXPECTED, 64);
+    result.datasetSha256 = sha256Digest(o.datasetSha256, keyPath(field, 'datasetSha256'));
   }
   if (o.trainerConfig !== undefined) {
     const at = keyPath(field, 'trainerConfig');

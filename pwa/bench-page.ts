@@ -9,8 +9,9 @@
  * This logic lives in the bundled page, not in Playwright `evaluate` callbacks: tsx
  * compiles those with esbuild's `__name` helper, which does not exist in the page.
  */
-import { createRuntime, resolveRuntimeSettings, type BackendId, type BackendReport, type Capabilities, type Manifest } from '../runtime/index.ts';
-import type { RawReply, RawRequest, RawSettings } from './bench-raw-worker.ts';
+import { backendRow, createRuntime, resolveRuntimeSettings, type BackendId, type BackendReport, type Capabilities, type Manifest } from '../runtime/index.ts';
+import type { RawSettings } from './bench-raw-worker.ts';
+import { RawClient } from './raw-client.ts';
 
 /** What to measure: one model on one backend. */
 export interface MeasureConfig {
@@ -81,61 +82,14 @@ const log = (message: string) => console.log(`[bench] ${message}`);
 /** Thrown inside a measurement to record the backend as skipped. */
 class Skip extends Error {}
 
-interface Pending {
-  resolve: (reply: RawReply) => void;
-  reject: (error: Error) => void;
-}
-
-/** The raw worker's main-thread side: one outstanding call at a time. */
-class RawClient {
-  readonly #worker = new Worker(new URL('./bench-raw-worker.ts', import.meta.url), { type: 'module', name: 'bench-raw' });
-  #pending?: Pending;
-
-  constructor() {
-    this.#worker.addEventListener('message', (event: MessageEvent<RawReply>) => this.#settle((p) => p.resolve(event.data)));
-    this.#worker.addEventListener('error', (event) => this.#settle((p) => p.reject(new Error(`raw worker error: ${event.message}`))));
-  }
-
-  async load(backend: BackendId, url: string, settings: RawSettings): Promise<number> {
-    const reply = await this.#call({ type: 'load', backend, url, settings });
-    if (reply.type !== 'loaded') throw new Error(reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
-    return reply.ms;
-  }
-
-  async run(id: number, data: Float32Array, shape: number[]): Promise<{ output: Float32Array; shape: number[]; ms: number }> {
-    const reply = await this.#call({ type: 'run', id, data, shape });
-    if (reply.type === 'error') throw new Error(reply.message);
-    if (reply.type !== 'result' || reply.id !== id) throw new Error(`unexpected reply to run ${id}`);
-    return reply;
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
-    this.#settle((p) => p.reject(new Error('raw worker terminated')));
-  }
-
-  #call(request: RawRequest): Promise<RawReply> {
-    if (this.#pending) return Promise.reject(new Error('the raw worker is busy'));
-    return new Promise<RawReply>((resolve, reject) => {
-      this.#pending = { resolve, reject };
-      this.#worker.postMessage(request);
-    });
-  }
-
-  #settle(action: (pending: Pending) => void): void {
-    const pending = this.#pending;
-    this.#pending = undefined;
-    if (pending) action(pending);
-  }
-}
-
 async function measure(config: MeasureConfig): Promise<MeasureResult> {
   const { model: modelId, backend } = config;
-  const engine = backend.startsWith('ort-') ? 'onnx' : 'tfjs';
+  const { engine } = backendRow(backend);
   const result: MeasureResult = { model: modelId, engine, backend };
   const manifestUrl = new URL(config.url, location.href);
   // The raw side reads the manifest unverified, only to find the same file edgeloop runs:
-  // edgeloop takes the first artifact of an engine (runtime/worker/runtime-service.ts).
+  // the bench packages carry generic artifacts only, so edgeloop runs the engine's first
+  // one (runtime/engine/artifact-choice.ts).
   const manifest = (await (await fetch(manifestUrl)).json()) as Manifest;
   const artifact = manifest.artifacts.find((a) => a.engine === engine);
   const file = artifact?.files.find((f) => (engine === 'onnx' ? f.path.endsWith('.onnx') : true));
@@ -293,7 +247,7 @@ async function timeLoad(config: StoreConfig, source: string): Promise<StoreTimin
 async function storeInstall(config: StoreConfig): Promise<{ version: string; bytes: number }> {
   const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__ });
   try {
-    const result = await runtime.install(config.name, { from: new URL(config.registry, location.href).href });
+    const result = await runtime.store.install(config.name, { from: new URL(config.registry, location.href).href });
     log(`${config.model}: installed ${config.name}@${result.version} (${result.bytes} bytes)`);
     return { version: result.version, bytes: result.bytes };
   } finally {

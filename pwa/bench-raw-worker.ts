@@ -17,7 +17,7 @@ import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?
 import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import type { BackendId } from '../runtime/index.ts';
+import type { BackendRow } from '../runtime/index.ts';
 
 /** Engine settings, matching what edgeloop's worker gets from `resolveRuntimeSettings`. */
 export interface RawSettings {
@@ -27,9 +27,12 @@ export interface RawSettings {
   tfjsFlags: Readonly<Record<string, number | boolean>>;
 }
 
+/** The backend to run on: its row of the runtime's backend table. */
+export type RawBackend = Pick<BackendRow, 'id' | 'engine' | 'device'>;
+
 /** Main thread → raw worker. */
 export type RawRequest =
-  | { type: 'load'; backend: BackendId; /** model.json (tfjs) or model.onnx URL */ url: string; settings: RawSettings }
+  | { type: 'load'; backend: RawBackend; /** model.json (tfjs) or model.onnx URL */ url: string; settings: RawSettings }
   | { type: 'run'; id: number; data: Float32Array; shape: number[] };
 
 /** Raw worker → main thread. */
@@ -53,7 +56,7 @@ self.addEventListener('message', (event: MessageEvent<RawRequest>) => {
         session = loaded;
         reply({ type: 'loaded', ms: performance.now() - started });
       },
-      (error: unknown) => reply({ type: 'error', message: `load failed on ${request.backend}: ${text(error)}` }),
+      (error: unknown) => reply({ type: 'error', message: `load failed on ${request.backend.id}: ${text(error)}` }),
     );
     return;
   }
@@ -72,27 +75,18 @@ function reply(message: RawReply, transfer: Transferable[] = []): void {
   self.postMessage(message, { transfer });
 }
 
-function load(backend: BackendId, url: string, settings: RawSettings): Promise<RawSession> {
-  switch (backend) {
-    case 'tfjs-webgpu':
-    case 'tfjs-wasm':
-    case 'tfjs-cpu':
-      return loadTfjs(backend, url, settings);
-    case 'ort-webgpu':
-    case 'ort-wasm':
-      return loadOrt(backend, url, settings);
-  }
+function load(backend: RawBackend, url: string, settings: RawSettings): Promise<RawSession> {
+  return backend.engine === 'onnx' ? loadOrt(backend.device, url, settings) : loadTfjs(backend.device, url, settings);
 }
 
-async function loadTfjs(backend: 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-cpu', url: string, settings: RawSettings): Promise<RawSession> {
+async function loadTfjs(name: BackendRow['device'], url: string, settings: RawSettings): Promise<RawSession> {
   const [tf, tfl]: [typeof TfCore, typeof TfLayers] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
   for (const [flag, value] of Object.entries(settings.tfjsFlags)) tf.env().set(flag, value);
-  const name = backend === 'tfjs-webgpu' ? 'webgpu' : backend === 'tfjs-wasm' ? 'wasm' : 'cpu';
   if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    // As edgeloop does: tfjs-wasm threads hang in a minified bundle (DESIGN.md).
+    // As edgeloop does: tfjs-wasm threads hang in a minified bundle (docs/ARCHITECTURE.md, "Known facts").
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     wasm.setWasmPaths({
       'tfjs-backend-wasm.wasm': tfjsWasm,
@@ -119,7 +113,7 @@ async function loadTfjs(backend: 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-cpu', url: 
   };
 }
 
-async function loadOrt(backend: 'ort-webgpu' | 'ort-wasm', url: string, settings: RawSettings): Promise<RawSession> {
+async function loadOrt(device: BackendRow['device'], url: string, settings: RawSettings): Promise<RawSession> {
   const ort: typeof Ort = await import('onnxruntime-web/webgpu');
   // The same environment as edgeloop's OrtEngine.
   ort.env.wasm.wasmPaths = { wasm: ortWasm };
@@ -129,7 +123,7 @@ async function loadOrt(backend: 'ort-webgpu' | 'ort-wasm', url: string, settings
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
   const session = await ort.InferenceSession.create(new Uint8Array(await response.arrayBuffer()), {
-    executionProviders: [backend === 'ort-webgpu' ? 'webgpu' : 'wasm'],
+    executionProviders: [device],
     graphOptimizationLevel: 'all',
     // As edgeloop's engine (runtime/engine/ort-engine.ts).
     extra: { session: { intra_op: { allow_spinning: '0' } } },

@@ -4,6 +4,7 @@
  * main-thread long tasks from the moment the page starts.
  */
 import * as edgeloop from '../runtime/index.ts';
+import { createCompressor } from '../compress/browser.ts';
 import { createTrainer, loadImageFiles } from '../trainer/browser.ts';
 import { loadMnistSplit, loadTestDigits } from './test-digits.ts';
 
@@ -12,7 +13,7 @@ new PerformanceObserver((list) => {
   for (const { startTime, duration } of list.getEntries()) longTasks.push({ startTime, duration });
 }).observe({ type: 'longtask', buffered: true });
 
-const lab = { ...edgeloop, trustedKeys: __EDGELOOP_TRUSTED_KEYS__, loadTestDigits, loadMnistSplit, createTrainer, loadImageFiles, longTasks };
+const lab = { ...edgeloop, trustedKeys: __EDGELOOP_TRUSTED_KEYS__, loadTestDigits, loadMnistSplit, createTrainer, createCompressor, loadImageFiles, longTasks };
 declare global {
   interface Window {
     edgeloop: typeof lab;

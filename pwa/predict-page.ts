@@ -68,7 +68,7 @@ function renderBackend(): void {
   if (!model) return;
   $('backend-info').hidden = false;
   $('backend-name').textContent = model.backend.backend;
-  $('backend-reason').textContent = model.backend.reason;
+  $('backend-reason').textContent = `${model.backend.reason}; artifact ${model.backend.artifact} (${model.backend.artifactReason})`;
   const body = document.querySelector('#candidates tbody')!;
   body.replaceChildren(
     ...model.backend.candidates.map((c) => {

@@ -1,32 +1,16 @@
 /**
  * The main-thread side of the runtime: `createRuntime()` starts the module worker and
- * gives a typed client over comlink. Nothing heavy runs here: inputs are handed to
- * the worker (canvases become ImageBitmaps, which transfer), outputs come back by
- * transfer.
+ * gives a typed client over comlink: `load`, `capabilities`, `store.*`, `dispose`.
+ * Nothing heavy runs here (see `client/model-client.ts` for how inputs cross).
  */
-import { proxy, transfer, wrap, type Remote } from 'comlink';
-import type { BackendReport } from './engine/backend-choice.ts';
+import { proxy, wrap, type Remote } from 'comlink';
+import type { PrecisionOption } from './engine/artifact-choice.ts';
 import type { BackendId, Capabilities } from './engine/types.ts';
-import { EdgeloopError, installErrorTransfer } from '../format/index.ts';
+import { EdgeloopError, installErrorTransfer, isPackageName } from '../format/index.ts';
 import type { Manifest } from '../format/index.ts';
-import type {
-  BatchOptions,
-  BatchProgress,
-  InstallProgress,
-  InstallResult,
-  InstalledVersion,
-  LoadProgress,
-  LoadSource,
-  PredictOptions,
-  Prediction,
-  RuntimeSettings,
-  StorageEstimate,
-  UpdateCheck,
-  UpdatePolicy,
-  WireInput,
-  WorkerApi,
-} from './worker/api.ts';
-import type { TensorInput } from './worker/preprocess.ts';
+import type { LoadProgress, LoadSource, RuntimeSettings, UpdatePolicy, WorkerApi, WorkerStoreApi } from './worker/api.ts';
+import { ModelClient, type Model } from './client/model-client.ts';
+import { StoreClient, type RuntimeStore } from './client/store-client.ts';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -57,25 +41,6 @@ export interface RuntimeOptions {
   storeName?: string;
 }
 
-/** Options of {@link Runtime.install}. */
-export interface InstallOptions {
-  /** Registry base URL: the folder holding `<name>/index.json` and `<name>/<version>/`. */
-  from: string;
-  /** An exact version (also the only way to install one older than what is installed). */
-  version?: string;
-  /** An alias of the registry index. @defaultValue 'latest' */
-  alias?: string;
-  onProgress?: (progress: InstallProgress) => void;
-  /** Aborts the install; files already verified stay stored, so the next install resumes. */
-  signal?: AbortSignal;
-}
-
-/** Storage figures for the page's origin. */
-export interface StorageInfo extends StorageEstimate {
-  /** The browser promised not to evict this origin's storage under pressure. */
-  persisted: boolean;
-}
-
 /** Options of {@link Runtime.load}. */
 export interface LoadOptions {
   /** Force a backend, or `auto` to measure the candidates and keep the fastest. @defaultValue 'auto' */
@@ -87,44 +52,22 @@ export interface LoadOptions {
   /** Base URL of the package files when `load` gets a manifest object. */
   baseUrl?: string;
   /**
-   * The artifact to run, by id (e.g. `onnx-int8-phone-wasm`, one the compressor made for a
-   * device class). @defaultValue the first artifact of each engine (the fp32 ones)
+   * The weights' precision (like transformers.js's `dtype`): `auto` runs the artifact
+   * compressed for this kind of device (WebGPU or not, shader-f16 or not), generic fp32
+   * where nothing targets it; `fp32`, `fp16`, `int8`, `int4` pick that precision among
+   * the artifacts this device can run, else fail with `PRECISION_UNAVAILABLE`.
+   * `model.backend.artifactReason` says what was chosen and why. @defaultValue 'auto'
+   */
+  precision?: PrecisionOption;
+  /**
+   * The artifact to run, by id (e.g. `onnx-int8-phone-wasm`); wins over `precision`.
+   * @defaultValue chosen by `precision`
    */
   artifact?: string;
   onProgress?: (progress: LoadProgress) => void;
 }
 
-/** What {@link Model.predict} accepts. */
-export type ModelInput = TensorInput | ImageData | ImageBitmap | HTMLCanvasElement | OffscreenCanvas;
-
-/** Options of {@link Model.predict}. */
-export interface ModelPredictOptions extends PredictOptions {
-  /** Hand the input's buffer to the worker instead of copying it (the caller's array becomes empty). @defaultValue false */
-  transfer?: boolean;
-}
-
-/** Options of {@link Model.predictBatch}. */
-export interface ModelBatchOptions extends BatchOptions {
-  onProgress?: (progress: BatchProgress) => void;
-}
-
-/** A loaded model. */
-export interface Model {
-  readonly manifest: Manifest;
-  /** The backend chosen at load, and why. After a failover, see {@link Model.backendReport}. */
-  readonly backend: BackendReport;
-  /** Wall time of the load, download to warm-up, in ms. */
-  readonly loadMs: number;
-  predict(input: ModelInput, options?: ModelPredictOptions): Promise<Prediction>;
-  predictBatch(inputs: readonly ModelInput[], options?: ModelBatchOptions): Promise<Prediction[]>;
-  /** The backend running now (it changes after a failover). */
-  backendReport(): Promise<BackendReport>;
-  /** Destroys the GPU device under this model, as a real device loss would, to test failover (cf. WEBGL_lose_context). */
-  simulateDeviceLoss(): Promise<void>;
-  dispose(): Promise<void>;
-}
-
-/** The runtime. */
+/** The runtime: the same small face whether the work runs in its worker or (tests) in-thread. */
 export interface Runtime {
   /** What the worker detected: WebGPU adapter, fallback adapter, f16, wasm SIMD and threads. */
   capabilities(): Promise<Capabilities>;
@@ -134,29 +77,8 @@ export interface Runtime {
    * manifest object plus `baseUrl`.
    */
   load(source: string | URL | Manifest, options?: LoadOptions): Promise<Model>;
-  /** Downloads a version into the model store, verifying everything, then makes it active in one step. */
-  install(name: string, options: InstallOptions): Promise<InstallResult>;
-  /**
-   * Installs a package held in memory — e.g. what the trainer just built — with the
-   * same checks as a download (signature policy, every SHA-256), and activates it.
-   */
-  installPackage(pkg: { name: string; manifestBytes: Uint8Array; signature?: Uint8Array | null; files: ReadonlyMap<string, Uint8Array> }): Promise<InstallResult>;
-  /** The versions of `name` in the store, newest first. */
-  versions(name: string): Promise<InstalledVersion[]>;
-  /** Makes an installed version the active one. */
-  activate(name: string, version: string): Promise<void>;
-  /** Goes back to the previously active version; resolves to it. */
-  rollback(name: string): Promise<string>;
-  /** A pinned version is never evicted to make room. */
-  pin(name: string, version: string, pinned?: boolean): Promise<void>;
-  /** Deletes a version (not the active one, nor one loaded in any tab). */
-  remove(name: string, version: string): Promise<void>;
-  /** Asks the registry (with the stored ETag) whether a newer version is out. */
-  checkForUpdate(name: string): Promise<UpdateCheck>;
-  /** Usage and quota of the origin's storage, and whether it is persistent. */
-  storage(): Promise<StorageInfo>;
-  /** Asks the browser to make the origin's storage persistent; resolves to the answer. */
-  persist(): Promise<boolean>;
+  /** The model store: install, versions, checkForUpdate, rollback, activate, pin, remove, storage, persist. */
+  readonly store: RuntimeStore;
   /** Unloads every model and stops the worker. */
   dispose(): Promise<void>;
 }
@@ -188,9 +110,8 @@ function checkedPolicy(policy: UpdatePolicy): UpdatePolicy {
 }
 
 /** A bare package name (as opposed to a URL): loads from the model store. */
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-function isPackageName(source: unknown): source is string {
-  return typeof source === 'string' && PACKAGE_NAME.test(source) && !source.endsWith('.json');
+function isStoreName(source: unknown): source is string {
+  return isPackageName(source) && !source.endsWith('.json');
 }
 
 /** Starts the runtime worker and returns its client. */
@@ -207,12 +128,17 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 class RuntimeClient implements Runtime {
   #disposed = false;
   readonly #models = new Set<ModelClient>();
+  readonly store: RuntimeStore;
 
   constructor(
     private readonly api: Remote<WorkerApi>,
     private readonly worker: Worker,
     private readonly port: MessagePort,
-  ) {}
+  ) {
+    // comlink proxies every property path, so \`api.store.install(…)\` calls the worker's
+    // \`store.install\`; its types only see a plain property, hence the cast.
+    this.store = new StoreClient(api.store as unknown as Remote<WorkerStoreApi>, () => this.#assertAlive());
+  }
 
   capabilities(): Promise<Capabilities> {
     this.#assertAlive();
@@ -221,82 +147,18 @@ class RuntimeClient implements Runtime {
 
   async load(source: string | URL | Manifest, options: LoadOptions = {}): Promise<Model> {
     this.#assertAlive();
-    const { onProgress, baseUrl, backend = 'auto', allow, failover = true, artifact } = options;
+    const { onProgress, baseUrl, backend = 'auto', allow, failover = true, artifact, precision = 'auto' } = options;
     const wireSource: LoadSource =
-      typeof source === 'string' && isPackageName(source)
+      typeof source === 'string' && isStoreName(source)
         ? { name: source }
         : typeof source === 'string' || source instanceof URL
           ? { url: new URL(source, globalThis.location?.href).href }
           : { manifest: source, baseUrl: new URL(requireBaseUrl(baseUrl), globalThis.location?.href).href };
     const callback = onProgress ? proxy(onProgress) : undefined;
-    const info = await this.api.load(wireSource, { backend, allow, failover, artifact }, callback);
+    const info = await this.api.load(wireSource, { backend, allow, failover, artifact, precision }, callback);
     const model = new ModelClient(this.api, info.id, info.manifest, info.backend, info.loadMs, (m) => this.#models.delete(m));
     this.#models.add(model);
     return model;
-  }
-
-  async install(name: string, options: InstallOptions): Promise<InstallResult> {
-    this.#assertAlive();
-    if (!isPackageName(name)) throw new TypeError(`install needs a package name (lower-case letters, digits, . _ -), got ${JSON.stringify(name)}`);
-    if (!options || typeof options.from !== 'string') throw new TypeError('install needs options.from: the registry base URL');
-    const { onProgress, signal, from, version, alias } = options;
-    if (signal?.aborted) throw new EdgeloopError('ABORTED', 'the install was aborted before it started', { cause: signal.reason });
-    const installId = crypto.randomUUID();
-    const abort = () => void this.api.abortInstall(installId);
-    signal?.addEventListener('abort', abort, { once: true });
-    try {
-      const url = new URL(from, globalThis.location?.href).href;
-      return await this.api.install(name, { from: url, version, alias }, installId, onProgress ? proxy(onProgress) : undefined);
-    } finally {
-      signal?.removeEventListener('abort', abort);
-    }
-  }
-
-  installPackage(pkg: { name: string; manifestBytes: Uint8Array; signature?: Uint8Array | null; files: ReadonlyMap<string, Uint8Array> }): Promise<InstallResult> {
-    this.#assertAlive();
-    if (!isPackageName(pkg?.name)) throw new TypeError(`installPackage needs a package name, got ${JSON.stringify(pkg?.name)}`);
-    return this.api.installPackage({ name: pkg.name, manifestBytes: pkg.manifestBytes, signature: pkg.signature ?? null, files: new Map(pkg.files) });
-  }
-
-  versions(name: string): Promise<InstalledVersion[]> {
-    this.#assertAlive();
-    return this.api.versions(name);
-  }
-
-  activate(name: string, version: string): Promise<void> {
-    this.#assertAlive();
-    return this.api.activate(name, version);
-  }
-
-  rollback(name: string): Promise<string> {
-    this.#assertAlive();
-    return this.api.rollback(name);
-  }
-
-  pin(name: string, version: string, pinned = true): Promise<void> {
-    this.#assertAlive();
-    return this.api.pin(name, version, pinned);
-  }
-
-  remove(name: string, version: string): Promise<void> {
-    this.#assertAlive();
-    return this.api.remove(name, version);
-  }
-
-  checkForUpdate(name: string): Promise<UpdateCheck> {
-    this.#assertAlive();
-    return this.api.checkForUpdate(name);
-  }
-
-  async storage(): Promise<StorageInfo> {
-    this.#assertAlive();
-    const [estimate, persisted] = await Promise.all([this.api.storageEstimate(), navigator.storage?.persisted?.() ?? Promise.resolve(false)]);
-    return { ...estimate, persisted };
-  }
-
-  async persist(): Promise<boolean> {
-    // StorageManager.persist() exists on the main thread only.
-    return (await navigator.storage?.persist?.()) ?? false;
   }
 
   async dispose(): Promise<void> {
@@ -315,78 +177,7 @@ class RuntimeClient implements Runtime {
   }
 }
 
-class ModelClient implements Model {
-  #disposed = false;
-
-  constructor(
-    private readonly api: Remote<WorkerApi>,
-    private readonly id: string,
-    readonly manifest: Manifest,
-    readonly backend: BackendReport,
-    readonly loadMs: number,
-    private readonly onDispose: (model: ModelClient) => void,
-  ) {}
-
-  async predict(input: ModelInput, options: ModelPredictOptions = {}): Promise<Prediction> {
-    this.#assertAlive();
-    const { transfer: handOver = false, ...rest } = options;
-    const [wire, transferables] = await toWire(input, handOver);
-    return this.api.predict(this.id, transfer(wire, transferables), rest);
-  }
-
-  async predictBatch(inputs: readonly ModelInput[], options: ModelBatchOptions = {}): Promise<Prediction[]> {
-    this.#assertAlive();
-    if (!Array.isArray(inputs)) throw new TypeError('predictBatch takes an array of inputs');
-    const { onProgress, ...rest } = options;
-    const wires = await Promise.all(inputs.map((input) => toWire(input, false)));
-    const callback = onProgress ? proxy(onProgress) : undefined;
-    return this.api.predictBatch(this.id, transfer(wires.map(([w]) => w), wires.flatMap(([, t]) => t)), rest, callback);
-  }
-
-  backendReport(): Promise<BackendReport> {
-    this.#assertAlive();
-    return this.api.backendReport(this.id);
-  }
-
-  simulateDeviceLoss(): Promise<void> {
-    this.#assertAlive();
-    return this.api.simulateDeviceLoss(this.id);
-  }
-
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    this.onDispose(this);
-    await this.api.unload(this.id);
-  }
-
-  #assertAlive(): void {
-    if (this.#disposed) throw new EdgeloopError('MODEL_DISPOSED', 'this model was disposed; load it again');
-  }
-}
-
 function requireBaseUrl(baseUrl: string | undefined): string {
   if (!baseUrl) throw new TypeError('load(manifest) needs options.baseUrl: the URL of the folder holding the package files');
   return baseUrl;
-}
-
-/** Converts an input for the wire; canvases become ImageBitmaps (made here, so ours to transfer). */
-async function toWire(input: ModelInput, handOver: boolean): Promise<[WireInput, Transferable[]]> {
-  if (typeof HTMLCanvasElement !== 'undefined' && input instanceof HTMLCanvasElement) {
-    const bitmap = await createImageBitmap(input);
-    return [{ image: bitmap }, [bitmap]];
-  }
-  if (typeof OffscreenCanvas !== 'undefined' && input instanceof OffscreenCanvas) {
-    const bitmap = await createImageBitmap(input);
-    return [{ image: bitmap }, [bitmap]];
-  }
-  if (typeof ImageData !== 'undefined' && input instanceof ImageData) return [{ image: input }, []];
-  if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) return [{ image: input }, []];
-  if (input && typeof input === 'object' && 'data' in input && 'shape' in input) {
-    if (!ArrayBuffer.isView(input.data)) throw new EdgeloopError('INPUT_INVALID', 'input.data must be a typed array (Float32Array, Int32Array or Uint8Array)');
-    if (!Array.isArray(input.shape)) throw new EdgeloopError('INPUT_INVALID', 'input.shape must be an array of integers');
-    const tensor = { data: input.data, shape: [...input.shape] };
-    return [{ tensor }, handOver && input.data.buffer instanceof ArrayBuffer ? [input.data.buffer] : []];
-  }
-  throw new EdgeloopError('INPUT_INVALID', 'input must be { data, shape }, an ImageData, an ImageBitmap, an HTMLCanvasElement or an OffscreenCanvas');
 }

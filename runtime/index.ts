@@ -1,18 +1,57 @@
 /**
  * edgeloop — the on-device runtime. Public names by section.
+ *
+ * The face is small and the same whether the work runs in the runtime's worker or
+ * in-thread: `createRuntime()` → `runtime.load`, `runtime.capabilities`,
+ * `runtime.store.*`, `runtime.dispose`.
  */
 
 // ### Runtime (main thread)
-export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Model, type ModelBatchOptions, type ModelInput, type ModelPredictOptions, type Runtime, type RuntimeOptions, type InstallOptions, type StorageInfo } from './client.ts';
-export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, InstallProgress, InstallResult, InstalledVersion, UpdateCheck, UpdatePolicy, StorageEstimate } from './worker/api.ts';
+/** Starts the runtime worker; {@link resolveRuntimeSettings} is what it does with the options. */
+export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Runtime, type RuntimeOptions } from './client.ts';
+/** A loaded model: `predict`, `predictBatch`, `backendReport`, `dispose`. */
+export type { Model, ModelBatchOptions, ModelInput, ModelPredictOptions } from './client/model-client.ts';
+export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, PrecisionOption } from './worker/api.ts';
 export type { TensorInput, TopK } from './worker/preprocess.ts';
 
+// ### Model store (`runtime.store`)
+export type { InstallOptions, PackageInMemory, RuntimeStore, StorageInfo } from './client/store-client.ts';
+export type { InstallProgress, InstallResult, InstalledVersion, UpdateCheck, UpdatePolicy, StorageEstimate } from './worker/api.ts';
+
 // ### Backends
-export { BACKEND_IDS, type BackendCandidate, type BackendId, type BackendReport, type Capabilities } from './engine/index.ts';
+/** The backend table (one row per backend) and what a load reports about its backend and artifact choice. */
+export { BACKEND_IDS, BACKEND_TABLE, backendRow, isBackendId, type BackendCandidate, type BackendDevice, type BackendId, type BackendReport, type BackendRow, type Capabilities } from './engine/index.ts';
+
+// ### Engines (for tools: the compressor, benchmarks)
+/**
+ * Load and run an artifact in memory as the runtime does, in Node or a worker:
+ * `createEngineSession(backend, { files, paths })` (tfjs-cpu, tfjs-wasm and ort-wasm run
+ * in Node), `predictInBatches((x) => session.run(x), input, { batchSize })` (the one batched
+ * predict loop), `readTfjsArtifact` (model.json + shards → `tf.io.fromMemory` input).
+ */
+export {
+  concatRows,
+  createEngineSession,
+  DEFAULT_ENGINE_SETTINGS,
+  dequantizeTfjsWeights,
+  EnginePool,
+  predictInBatches,
+  readTfjsArtifact,
+  type ArtifactBytes,
+  type BatchResult,
+  type CreateEngineSessionOptions,
+  type DequantizedTfjsWeights,
+  type EdgeloopWeightQuantization,
+  type EdgeloopWeightSpec,
+  type EngineSession,
+  type EngineSettings,
+  type PredictInBatchesOptions,
+  type SessionRequest,
+  type TensorData,
+} from './engine/index.ts';
 
 // ### Errors
 export { EdgeloopError, isEdgeloopError, type EdgeloopErrorCode, type EdgeloopErrorOptions } from '../format/index.ts';
 
 // ### Package format (types; the format's functions are `edgeloop/format`)
 export type { Artifact, ArtifactEngine, Manifest, Precision, Task } from '../format/index.ts';
-

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 
 const DEBIAN_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
-/** Flags every edgeloop Chromium starts with (see DESIGN.md, "Real things the tests use"). */
+/** Flags every edgeloop Chromium starts with (see docs/ARCHITECTURE.md, "Known facts of this stack"). */
 export const CHROMIUM_BASE_ARGS: readonly string[] = [
   '--no-sandbox',
   '--disable-background-networking',

@@ -9,22 +9,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as ort from 'onnxruntime-web';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { getEdgeTarget, loadEdgeTargets } from '../devices/index.ts';
-import { createPackage, parseManifest, verifyFileBytes, PACKAGE_FILES } from '../format/index.ts';
-import { writePackageDir } from '../trainer/package/write-package-dir.ts';
-import { loadTfjsArtifact, predictRows, runOnnxRows } from '../compress/artifact-io.ts';
-import { compressPackage, type RunArtifact } from '../compress/compress-package.ts';
-import { TrainerError } from '../trainer/errors.ts';
-import { CLI_DATASETS, loadCliDataset } from '../trainer/train/cli-dataset.ts';
-import { choiceFlag, intFlag, readSigningKey, requiredFlag } from '../trainer/train/cli-flags.ts';
-import { runCli } from '../trainer/train/cli-run.ts';
-import { registerFastCpuKernels } from '../trainer/train/register-fast-cpu-kernels.ts';
+import { join } from 'node:path';
+import { createArtifactRunner, runCompressJob, type CompressedPackage } from '../compress/index.ts';
+import { getEdgeTarget, loadEdgeTargets, type EdgeTarget } from '../devices/index.ts';
+import { createPackage, parseManifest, PACKAGE_FILES, type SigningKeyPair } from '../format/index.ts';
+import { writeFileAtomic } from '../format/node.ts';
+import { registerFastCpuKernels, TrainerError } from '../trainer/index.ts';
+import { writePackageDir } from '../trainer/node.ts';
+import { CLI_DATASETS, loadCliDataset } from './cli/cli-dataset.ts';
+import { choiceFlag, intFlag, readSigningKey, requiredFlag } from './cli/cli-flags.ts';
+import { parseFlags, runCli } from './cli/cli-run.ts';
 
 const USAGE = `usage: npm run compress -- --package <version dir> --target <id[,id…]|all> [options]
 
@@ -38,24 +35,15 @@ const USAGE = `usage: npm run compress -- --package <version dir> --target <id[,
                        target allows; written into compress-report.json and the manifest's metrics`;
 
 async function main(): Promise<void> {
-  const { values: f } = parseArgs({
-    options: {
-      package: { type: 'string' },
-      target: { type: 'string' },
-      key: { type: 'string' },
-      dataset: { type: 'string' },
-      'train-limit': { type: 'string' },
-      latency: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (f.help) {
-    console.log(USAGE);
-    return;
-  }
+  const f = parseFlags(
+    { package: { type: 'string' }, target: { type: 'string' }, key: { type: 'string' }, dataset: { type: 'string' }, 'train-limit': { type: 'string' }, latency: { type: 'boolean' } },
+    USAGE,
+  );
+  if (!f) return;
   const dir = requiredFlag('package', f.package, 'fixtures/registry/mnist-cnn/1.0.0');
   const targetFlag = requiredFlag('target', f.target, 'phone-wasm');
   const targets = targetFlag === 'all' ? loadEdgeTargets() : targetFlag.split(',').map((id) => getEdgeTarget(id.trim()));
+  const targetIds = targets.map((t) => t.id);
   const dataset = choiceFlag('dataset', f.dataset, CLI_DATASETS, 'mnist');
   const trainLimit = f['train-limit'] === undefined ? undefined : intFlag('train-limit', f['train-limit'], 1);
   const signingKey = f.key === undefined ? undefined : await readSigningKey(f.key);
@@ -63,8 +51,6 @@ async function main(): Promise<void> {
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   registerFastCpuKernels();
-  ort.env.wasm.numThreads = 1;
-  ort.env.logLevel = 'error';
 
   const manifestBytes = await readFile(join(dir, PACKAGE_FILES.manifest)).catch((cause: unknown) => {
     throw new TrainerError('CONFIG_INVALID', `--package ${dir} has no readable manifest.json`, { details: { field: 'package' }, cause });
@@ -72,35 +58,25 @@ async function main(): Promise<void> {
   const manifest = parseManifest(manifestBytes);
   const files = new Map<string, Uint8Array>();
   for (const file of manifest.artifacts.flatMap((a) => a.files)) {
-    const data = new Uint8Array(await readFile(join(dir, file.path)));
-    await verifyFileBytes(file, data, { url: join(dir, file.path) });
-    files.set(file.path, data);
+    const data = await readFile(join(dir, file.path)).catch(() => undefined);
+    if (data) files.set(file.path, new Uint8Array(data));
   }
-  const fp32 = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
-  if (!fp32) throw new TrainerError('CONFIG_INVALID', `${dir} has no fp32 tfjs artifact to compress from`, { details: { field: 'package' } });
-  const model = await loadTfjsArtifact(files, fp32.files.map((file) => file.path));
   const data = await loadCliDataset(dataset, { trainLimit });
-  console.log(`${manifest.name}@${manifest.version}: ${targets.length} target(s), ${data.info.testExamples} test examples`);
+  console.log(`${manifest.name}@${manifest.version}: ${targetIds.length} target(s), ${data.info.testExamples} test examples`);
 
-  let { built, report } = await compressPackage({
-    manifest,
-    files,
-    model,
-    targets,
-    test: data.test,
-    train: data.train,
-    runArtifact,
-    signingKey,
-    onProgress: (message) => console.log(message),
-  });
+  let { built, report } = await runCompressJob(
+    { manifestBytes, files, targets: targetIds, test: data.test, train: data.train },
+    { runArtifact: createArtifactRunner(), signingKey, source: dir, onProgress: (message) => console.log(message) },
+  );
 
   if (f.latency) ({ built, report } = await withLatency(built, report, targets, signingKey));
 
-  // Artifact files first, the manifest (what makes them part of the package) last.
-  for (const [path, bytes] of built.files) if (!files.has(path)) await writeAtomically(join(dir, path), bytes);
-  await writeAtomically(join(dir, 'compress-report.json'), new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
-  if (built.signature) await writeAtomically(join(dir, PACKAGE_FILES.signature), built.signature);
-  await writeAtomically(join(dir, PACKAGE_FILES.manifest), built.manifestBytes);
+  // Artifact files first, the manifest (what makes them part of the package) last. A kept
+  // file is the very array read from disk; a rebuilt artifact's files are new ones.
+  for (const [path, bytes] of built.files) if (files.get(path) !== bytes) await writeFileAtomic(join(dir, path), bytes);
+  await writeFileAtomic(join(dir, 'compress-report.json'), new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
+  if (built.signature) await writeFileAtomic(join(dir, PACKAGE_FILES.signature), built.signature);
+  await writeFileAtomic(join(dir, PACKAGE_FILES.manifest), built.manifestBytes);
   if (!built.signature) console.log('note: the manifest is unsigned now (pass --key to sign it); a runtime with trustedKeys will refuse it');
   console.log(`wrote ${report.entries.length} artifact(s), ${PACKAGE_FILES.manifest} and compress-report.json to ${dir}`);
 }
@@ -111,11 +87,11 @@ async function main(): Promise<void> {
  * the p50s in its metrics.
  */
 async function withLatency(
-  built: Awaited<ReturnType<typeof compressPackage>>['built'],
-  report: Awaited<ReturnType<typeof compressPackage>>['report'],
-  targets: ReturnType<typeof loadEdgeTargets>,
-  signingKey: Awaited<ReturnType<typeof readSigningKey>> | undefined,
-): Promise<Awaited<ReturnType<typeof compressPackage>>> {
+  built: CompressedPackage['built'],
+  report: CompressedPackage['report'],
+  targets: readonly EdgeTarget[],
+  signingKey: SigningKeyPair | undefined,
+): Promise<CompressedPackage> {
   const staging = await mkdtemp(join(tmpdir(), 'edgeloop-compress-'));
   const bench = await (async () => {
     await writePackageDir(staging, built, { overwrite: true });
@@ -149,24 +125,6 @@ async function withLatency(
     await bench.close();
     await rm(staging, { recursive: true, force: true });
   }
-}
-
-/** Runs a tfjs (dequantized on load, as the runtime does) or ONNX (onnxruntime-web wasm) artifact on `x`. */
-const runArtifact: RunArtifact = async (artifact, x, inputShape) => {
-  if (artifact.engine === 'onnx') return runOnnxRows(ort, artifact.files.get(artifact.paths[0]!)!, x, inputShape);
-  const model = await loadTfjsArtifact(artifact.files, artifact.paths);
-  try {
-    return predictRows(model, x, inputShape);
-  } finally {
-    model.dispose();
-  }
-};
-
-async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.partial-${process.pid}`;
-  await writeFile(temp, data);
-  await rename(temp, path);
 }
 
 await runCli(main, USAGE);

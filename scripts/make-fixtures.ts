@@ -19,17 +19,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-web';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createPackage, createRegistryIndex, generateSigningKeyPair, isVersion, type RegistryIndexVersion, sha256Hex, type Manifest, type SigningKeyPair } from '../format/index.ts';
+import { concatBytes, createPackage, createRegistryIndex, generateSigningKeyPair, isVersion, type RegistryIndexVersion, sha256Hex, type Manifest, type SigningKeyPair } from '../format/index.ts';
+import { writeFileAtomic } from '../format/node.ts';
+import { exportOnnx } from '../compress/index.ts';
 import {
   buildCnn,
   buildMlp,
   buildMobileNetV2,
   evaluateAccuracy,
-  exportOnnx,
   gatherExamples,
   registerFastCpuKernels,
   stratifiedSplit,
@@ -87,13 +88,13 @@ async function main(): Promise<void> {
   log(`publisher key ${key.keyId}`);
 
   const mnist = loadMnist();
-  const datasetSha256 = await sha256Hex(concatBytes(bytesOf(mnist.images), mnist.labels));
+  const datasetSha256 = await sha256Hex(concatBytes([bytesOf(mnist.images), mnist.labels]));
   const split = stratifiedSplit(mnist.labels, SPLIT);
   log(`MNIST: ${mnist.count} digits, split ${split.train.length}/${split.validation.length}/${split.test.length} (seed ${SPLIT.seed})`);
   await writeSplits(mnist, split);
 
   for (const spec of MNIST_SPECS) {
-    await buildIfStale(spec.name, { spec, datasetSha256, split: SPLIT }, key, force, () => buildMnistPackage(spec, mnist, split, datasetSha256, key));
+    await buildIfStale(spec.name, { spec, datasetSha256, split: SPLIT }, key, force, () => trainMnistFixture(spec, mnist, split, datasetSha256, key));
   }
   if (flags.mobilenet === true) {
     await buildIfStale(MOBILENET_SPEC.name, { spec: MOBILENET_SPEC }, key, force, () => buildMobileNetPackage(key));
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
 
 /**
  * Writes a signed `index.json` for every package folder in the registry (docs/REGISTRY.md),
- * so `runtime.install(name, { from: '/fixtures/registry/' })` works. Rewritten on every
+ * so `runtime.store.install(name, { from: '/fixtures/registry/' })` works. Rewritten on every
  * run: an index expires (30 days), a package does not.
  */
 async function writeIndexes(key: SigningKeyPair): Promise<void> {
@@ -118,8 +119,8 @@ async function writeIndexes(key: SigningKeyPair): Promise<void> {
       versions.push({ version: entry.name, publishedAt: (JSON.parse(manifest) as Manifest).createdAt });
     }
     const { indexBytes, signature } = await createRegistryIndex({ name, versions, signingKey: key });
-    await writeAtomically(join(REGISTRY, name, 'index.json'), indexBytes);
-    await writeAtomically(join(REGISTRY, name, 'index.sig'), signature!);
+    await writeFileAtomic(join(REGISTRY, name, 'index.json'), indexBytes);
+    await writeFileAtomic(join(REGISTRY, name, 'index.sig'), signature!);
   }
   log(`registry indexes written for ${names.join(', ')} (valid 30 days)`);
 }
@@ -143,7 +144,8 @@ async function buildIfStale(
   log(`${name} ${VERSION}: written to ${dir}`);
 }
 
-async function buildMnistPackage(
+/** Trains one MNIST fixture model (MLP or CNN) on the split and writes its signed package; returns the version folder. */
+async function trainMnistFixture(
   spec: MnistSpec,
   mnist: MnistData,
   split: ReturnType<typeof stratifiedSplit>,
@@ -269,7 +271,7 @@ async function checkArtifacts(
   const expected = tf.tidy(() => (model.predict(tf.tensor(probe, shape)) as tf.Tensor).dataSync() as Float32Array);
 
   const json = JSON.parse(new TextDecoder().decode(tfjsFiles[0].data)) as TfjsModelJson;
-  const weightData = concatBytes(...tfjsFiles.slice(1).map((f) => f.data));
+  const weightData = concatBytes(tfjsFiles.slice(1).map((f) => f.data));
   const reloaded = await tfl.loadLayersModel(
     tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weightData.buffer as ArrayBuffer }),
   );
@@ -312,7 +314,7 @@ async function publisherKey(): Promise<SigningKeyPair> {
     return key as SigningKeyPair;
   }
   const key = await generateSigningKeyPair();
-  await writeAtomically(path, new TextEncoder().encode(`${JSON.stringify(key, null, 2)}\n`), 0o600);
+  await writeFileAtomic(path, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
   log(`made a new publisher key: ${path}`);
   return key;
 }
@@ -340,7 +342,7 @@ async function writeSplits(mnist: MnistData, split: ReturnType<typeof stratified
     const path = join(dir, name);
     const existing = await readFile(path).catch(() => undefined);
     if (existing !== undefined && Buffer.compare(existing, data) === 0) continue;
-    await writeAtomically(path, data);
+    await writeFileAtomic(path, data);
     changed++;
   }
   log(`MNIST splits (${counts.join(', ')}): ${changed === 0 ? 'up to date' : `wrote ${changed} file(s) to ${dir}`}`);
@@ -352,16 +354,6 @@ function bytesOf(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
-function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -369,13 +361,6 @@ async function readText(path: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-async function writeAtomically(path: string, data: Uint8Array, mode?: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const partial = `${path}.partial-${process.pid}`;
-  await writeFile(partial, data, mode === undefined ? undefined : { mode });
-  await rename(partial, path);
 }
 
 main().catch((error: unknown) => {

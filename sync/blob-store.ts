@@ -4,10 +4,10 @@
  * sees a partial blob; identical bytes are stored once. A file name is only ever made
  * from a 64-hex digest, so no request can name a path outside the folder.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../format/node.ts';
 
 const DIGEST = /^[0-9a-f]{64}$/;
 
@@ -42,26 +42,7 @@ export class BlobStore {
   async put(sha256: string, data: Uint8Array): Promise<void> {
     const target = this.pathOf(sha256);
     if (await this.has(sha256, data.byteLength)) return;
-    const temp = join(this.dir, `.tmp-${randomUUID()}`);
-    try {
-      const file = await open(temp, 'wx');
-      try {
-        await file.writeFile(data);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, target);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await writeFileAtomic(target, data, { mkdir: false });
   }
 
   /** How many blobs are stored (temporary files not counted). */

@@ -4,13 +4,13 @@
  * publishes (built deterministically, so every replica serves the same bytes and ETag).
  */
 import { createHash } from 'node:crypto';
-import { compareVersions, createRegistryIndex, sha256Hex } from '../format/index.ts';
+import { createRegistryIndex, highestVersion as highestOf, sha256Hex } from '../format/index.ts';
 import type { IndexKey } from './config.ts';
 import type { AliasRecord, ModelRecord } from './store/store.ts';
 
 /** The highest version of a model (semver precedence). */
 export function highestVersion(model: ModelRecord): string | undefined {
-  return model.versions.map((v) => v.version).reduce<string | undefined>((best, v) => (best === undefined || compareVersions(v, best) > 0 ? v : best), undefined);
+  return highestOf(model.versions.map((v) => v.version));
 }
 
 /** What `latest` resolves to: the `latest` alias, else the `production` alias, else the highest version. */

@@ -4,19 +4,30 @@
  * nesting is fixed by construction, so no body can make validation expensive.
  */
 
-/** Package names: the manifest's id rule (`validateManifest`'s `name`). */
-export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
-/** Semver 2.0, the manifest's `version` rule (https://semver.org, suggested regex). */
-export const VERSION_PATTERN =
-  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$';
-/** Alias names: the registry index's rule. */
-export const ALIAS_PATTERN = '^[a-z][a-z0-9-]{0,31}$';
+import {
+  ALIAS_PATTERN_SOURCE,
+  MAX_NAME_LENGTH,
+  MAX_VERSION_LENGTH,
+  PACKAGE_NAME_PATTERN_SOURCE,
+  VERSION_PATTERN_SOURCE,
+} from '../format/index.ts';
 
-const name = { type: 'string', pattern: NAME_PATTERN, maxLength: 64 } as const;
-const version = { type: 'string', pattern: VERSION_PATTERN, maxLength: 128 } as const;
+/** Package names: the format's rule (`PACKAGE_NAME_PATTERN`), the one the manifest validator and the registry index use. */
+export const NAME_PATTERN = PACKAGE_NAME_PATTERN_SOURCE;
+/** Semver 2.0, the format's `version` rule (`VERSION_PATTERN`). */
+export const VERSION_PATTERN = VERSION_PATTERN_SOURCE;
+/** Alias names: the registry index's rule. */
+export const ALIAS_PATTERN = ALIAS_PATTERN_SOURCE;
+
+const name = { type: 'string', pattern: NAME_PATTERN, maxLength: MAX_NAME_LENGTH } as const;
+const version = { type: 'string', pattern: VERSION_PATTERN, maxLength: MAX_VERSION_LENGTH } as const;
 const alias = { type: 'string', pattern: ALIAS_PATTERN, maxLength: 32 } as const;
 const dateTime = { type: 'string', format: 'date-time', maxLength: 64 } as const;
 const count = { type: 'integer', minimum: 0, maximum: 1_000_000_000 } as const;
+/** A response object whose every listed property is always present. */
+const responseOf = <P extends Record<string, object>>(properties: P) => ({ type: 'object', required: Object.keys(properties), properties }) as const;
+/** Route parameters: exactly the listed ones, all required. */
+const paramsOf = <P extends Record<string, object>>(properties: P) => ({ type: 'object', required: Object.keys(properties), additionalProperties: false, properties }) as const;
 const counts = (maxItems: number) => ({ type: 'array', maxItems, items: count }) as const;
 const countMap = (keyPattern: string, maxProperties: number) =>
   ({ type: 'object', maxProperties, propertyNames: { pattern: keyPattern, maxLength: 256 }, additionalProperties: count }) as const;
@@ -27,9 +38,9 @@ export const errorSchema = {
   properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
 } as const;
 
-export const nameParams = { type: 'object', required: ['name'], additionalProperties: false, properties: { name } } as const;
-export const versionParams = { type: 'object', required: ['name', 'version'], additionalProperties: false, properties: { name, version } } as const;
-export const aliasParams = { type: 'object', required: ['name', 'alias'], additionalProperties: false, properties: { name, alias } } as const;
+export const nameParams = paramsOf({ name });
+export const versionParams = paramsOf({ name, version });
+export const aliasParams = paramsOf({ name, alias });
 export const fileParams = {
   type: 'object',
   required: ['name', 'version', '*'],
@@ -55,11 +66,7 @@ export const publishBody = {
   },
 } as const;
 
-export const publishResponse = {
-  type: 'object',
-  required: ['name', 'version', 'bytes'],
-  properties: { name: { type: 'string' }, version: { type: 'string' }, bytes: { type: 'integer' } },
-} as const;
+export const publishResponse = responseOf({ name: { type: 'string' }, version: { type: 'string' }, bytes: { type: 'integer' } });
 
 const canary = {
   type: 'object',
@@ -75,15 +82,11 @@ export const aliasBody = {
   properties: { version, canary: { anyOf: [canary, { type: 'null' }] } },
 } as const;
 
-export const aliasResponse = {
-  type: 'object',
-  required: ['alias', 'version', 'canary'],
-  properties: {
-    alias: { type: 'string' },
-    version: { type: 'string' },
-    canary: { anyOf: [{ type: 'object', properties: { version: { type: 'string' }, percent: { type: 'integer' } } }, { type: 'null' }] },
-  },
-} as const;
+export const aliasResponse = responseOf({
+  alias: { type: 'string' },
+  version: { type: 'string' },
+  canary: { anyOf: [{ type: 'object', properties: { version: { type: 'string' }, percent: { type: 'integer' } } }, { type: 'null' }] },
+});
 
 export const resolveQuery = {
   type: 'object',
@@ -91,7 +94,7 @@ export const resolveQuery = {
   properties: { device: { type: 'string', minLength: 1, maxLength: 256 } },
 } as const;
 
-export const resolveResponse = { type: 'object', required: ['version'], properties: { version: { type: 'string' } } } as const;
+export const resolveResponse = responseOf({ version: { type: 'string' } });
 
 /** One drift event of a telemetry batch (see docs/SYNC-API.md, "Telemetry"). */
 const driftEvent = {
@@ -133,11 +136,7 @@ export const telemetryBody = {
   },
 } as const;
 
-export const telemetryResponse = {
-  type: 'object',
-  required: ['batchId', 'accepted', 'duplicate'],
-  properties: { batchId: { type: 'string' }, accepted: { type: 'integer' }, duplicate: { type: 'boolean' } },
-} as const;
+export const telemetryResponse = responseOf({ batchId: { type: 'string' }, accepted: { type: 'integer' }, duplicate: { type: 'boolean' } });
 
 export const summaryQuery = {
   type: 'object',

@@ -19,8 +19,6 @@ export type TrainerErrorCode =
   | 'NON_NUMERIC'
   // configuration
   | 'CONFIG_INVALID'
-  // compression
-  | 'BUDGET_EXCEEDED'
   // checkpoints
   | 'CHECKPOINT_MISSING'
   | 'CHECKPOINT_INVALID'
@@ -38,6 +36,4 @@ export class TrainerError extends CodedError<TrainerErrorCode> {
 registerCodedError('TrainerError', TrainerError);
 
 /** True when `value` is a {@link TrainerError}, optionally with the given code. */
-export function isTrainerError(value: unknown, code?: TrainerErrorCode): value is TrainerError {
-  return isCodedError<TrainerError>(value, 'TrainerError', code);
-}
+export const isTrainerError = (value: unknown, code?: TrainerErrorCode): value is TrainerError => isCodedError<TrainerError>(value, 'TrainerError', code);

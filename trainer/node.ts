@@ -10,9 +10,8 @@ export { loadMnist, MNIST_PIXELS, type MnistData } from './data/mnist-node.ts';
 // ### Packages on disk
 export { writePackageDir, type WritePackageDirOptions } from './package/write-package-dir.ts';
 
-// ### Training from the command line
+// ### Training output on disk
 export { CHECKPOINT_FILE, createDirCheckpointStore, type DirCheckpointStore } from './train/checkpoint-dir.ts';
 export { MODEL_DIR, TRAINING_RECORD_FILE, withoutResume, writeTrainingOutput, type TrainingOutputPaths, type TrainingRecord } from './train/write-training-output.ts';
 export { loadModelDir } from './train/load-model-dir.ts';
 export { TRAINING_BACKENDS, selectTrainingBackend, type SelectedBackend } from './train/select-training-backend.ts';
-export { CLI_DATASETS, loadCliDataset } from './train/cli-dataset.ts';

@@ -5,8 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { train } from '../../trainer/train/training-loop.ts';
-import type { TrainingData, TrainOptions, TrainResult } from '../../trainer/train/train-options.ts';
+import { train, type TrainingData, type TrainOptions, type TrainResult } from '../../trainer/index.ts';
 import { applyPruningMasks, maskTensorsOf, type PruningMask } from './magnitude-prune.ts';
 
 /**

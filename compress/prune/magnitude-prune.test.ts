@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mnistSample } from '../../trainer/train/mnist-sample.ts';
+import { mnistSample } from '../../test-support/mnist-sample.ts';
 import { buildCnn, buildMlp } from '../../trainer/train/model-builders.ts';
 import { evaluateLoss, train } from '../../trainer/train/training-loop.ts';
 import type { TrainingData } from '../../trainer/train/train-options.ts';

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mnistSample } from '../../trainer/train/mnist-sample.ts';
+import { mnistSample } from '../../test-support/mnist-sample.ts';
 import { buildCnn, buildMlp } from '../../trainer/train/model-builders.ts';
 import type { TrainingData } from '../../trainer/train/train-options.ts';
 import { shrinkableLayers, structuredChannelPrune } from './structured-channel-prune.ts';

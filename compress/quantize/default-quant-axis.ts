@@ -33,7 +33,7 @@
  * widely — at the cost of `in·mult·ceil(kh·kw / blockSize)` scales, the fewest any
  * layout that keeps channels apart can have (one per channel for a 3×3 window).
  */
-import { resolveAxis } from './axis-layout.ts';
+import { resolveAxis } from '../../format/index.ts';
 
 /** The layer classes whose kernels the compressor quantizes. */
 export type QuantLayerClass = 'Dense' | 'Conv2D' | 'DepthwiseConv2D' | 'SeparableConv2D';

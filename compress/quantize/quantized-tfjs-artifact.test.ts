@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TfjsModelJson } from '../tfjs-artifact.ts';
+import { dequantizeTensor, float16BitsToFloat32, float32ToFloat16Bits, type EdgeloopWeightQuantization } from '../../format/index.ts';
+import type { TfjsModelJson } from '../../trainer/index.ts';
 import type { QuantLayerClass } from './default-quant-axis.ts';
-import { float16BitsToFloat32, float32ToFloat16Bits } from './quantize-fp16.ts';
-import { dequantizeTensor } from './quantize-tensor.ts';
-import { quantizedTfjsArtifactFiles, quantizeTfjsKernel, recipePrecision, type EdgeloopWeightQuantization, type QuantRecipe } from './quantized-tfjs-artifact.ts';
+import { quantizedTfjsArtifactFiles, quantizeTfjsKernel, recipePrecision, type QuantRecipe } from './quantized-tfjs-artifact.ts';
 
 type Spec = tf.io.WeightsManifestEntry & { edgeloopQuantization?: EdgeloopWeightQuantization };
 

@@ -12,7 +12,8 @@
  *   The spec keeps `dtype: 'float32'` and gains `edgeloopQuantization: { scheme,
  *   byteLength, scaleCount, axis?, blockSize?, viewShape?, scaleDtype? }`; its bytes
  *   in the shard are the scales (little-endian) followed by the codes. Such a
- *   `model.json` must go through the runtime's `dequantizeTfjsWeights` before
+ *   `model.json` must go through the runtime's `dequantizeTfjsWeights` (format's
+ *   `decodeEdgeloopWeight`) before
  *   `tf.io.fromMemory`; plain tfjs cannot read it.
  *
  * int4-block kernels are blocked along their whole reduction dimension, in the 2-D view
@@ -27,22 +28,28 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { MAX_SHARD_BYTES, type PackageFileInput } from '../../format/index.ts';
-import { tfjsArtifactFiles, type TfjsArtifactOptions, type TfjsModelJson } from '../tfjs-artifact.ts';
-import { axisLayout } from './axis-layout.ts';
+import {
+  axisLayout,
+  concatBytes,
+  encodeEdgeloopWeight,
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  FLOAT16_MAX,
+  MAX_SHARD_BYTES,
+  packInt4,
+  QUANT_SCHEMES,
+  quantizeTensor,
+  roundHalfEven,
+  type PackageFileInput,
+  type QuantizedTensor,
+  type QuantScheme,
+} from '../../format/index.ts';
+import { tfjsArtifactFiles, type TfjsArtifactOptions, type TfjsModelJson } from '../../trainer/index.ts';
 import { defaultBlockAxis, defaultBlockView, defaultQuantAxis, QUANT_LAYER_CLASSES, type QuantLayerClass } from './default-quant-axis.ts';
-import { float16BitsToFloat32, float32ToFloat16Bits, FLOAT16_MAX } from './quantize-fp16.ts';
-import { packInt4 } from './quantize-int4.ts';
-import { QUANT_SCHEMES, quantizeTensor } from './quantize-tensor.ts';
-import type { QuantizedTensor, QuantScheme } from './quantized-tensor.ts';
-import { roundHalfEven } from './round-half-even.ts';
 
 /** Which scheme each layer class's kernels use; classes left out stay float32. */
 export type QuantRecipe = Partial<Record<QuantLayerClass, QuantScheme>>;
 
-// The format is defined where it is read: the runtime's decoder (the device must not pull in the trainer).
-export type { EdgeloopWeightQuantization } from '../../runtime/engine/index.ts';
-import type { EdgeloopWeightQuantization } from '../../runtime/engine/index.ts';
 
 /** One kernel quantized the way {@link quantizedTfjsArtifactFiles} stores it. */
 export interface TfjsKernelQuantization {
@@ -125,7 +132,7 @@ export async function quantizedTfjsArtifactFiles(model: LayersModel, options: Qu
     parts.push(encoded.bytes);
   }
 
-  const data = concat(parts);
+  const data = concatBytes(parts);
   const shardCount = Math.ceil(data.byteLength / shardBytes);
   const shards: PackageFileInput[] = [];
   for (let i = 0; i < shardCount; i++) {
@@ -233,21 +240,8 @@ function encodeWeight(spec: tf.io.WeightsManifestEntry, kernel: TfjsKernelQuanti
       return { spec: { ...spec, quantization: { dtype: 'uint8', scale, min } }, bytes: q.data };
     }
     default: {
-      const half = kernel.scaleDtype === 'float16';
-      const scaleBytes = q.scales.length * (half ? 2 : 4);
-      const bytes = new Uint8Array(scaleBytes + q.data.byteLength);
-      const view = new DataView(bytes.buffer);
-      q.scales.forEach((s, i) => (half ? view.setUint16(i * 2, float32ToFloat16Bits(s), true) : view.setFloat32(i * 4, s, true)));
-      bytes.set(q.data, scaleBytes);
-      const edgeloopQuantization: EdgeloopWeightQuantization = {
-        scheme: q.scheme,
-        byteLength: bytes.byteLength,
-        scaleCount: q.scales.length,
-        ...(q.axis === undefined || q.scheme === 'int8-per-tensor' ? {} : { axis: q.axis }),
-        ...(q.blockSize === undefined ? {} : { blockSize: q.blockSize }),
-        ...(kernel.viewShape === undefined ? {} : { viewShape: kernel.viewShape }),
-        ...(half ? { scaleDtype: 'float16' as const } : {}),
-      };
+      // The format's encoder: scales (float16 ones exactly), then codes; `viewShape` when the kernel was blocked in a 2-D view.
+      const { quantization: edgeloopQuantization, bytes } = encodeEdgeloopWeight(q, { scaleDtype: kernel.scaleDtype, weightShape: spec.shape });
       return { spec: { ...spec, edgeloopQuantization } as tf.io.WeightsManifestEntry, bytes };
     }
   }
@@ -286,14 +280,4 @@ function checkRecipe(recipe: QuantRecipe): void {
       throw new TypeError(`recipe.${layerClass} is '${String(scheme)}'; expected one of ${QUANT_SCHEMES.join(', ')}`);
     }
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isEdgeloopError } from '../../format/index.ts';
-import type { Manifest } from '../../format/index.ts';
-import { allowedBackends, chooseBackend, failoverOrder } from './backend-choice.ts';
+import { chooseBackend, failoverOrder } from './backend-choice.ts';
 import type { BackendId, Capabilities, EngineSession, TensorData } from './types.ts';
-
-const withGpu: Capabilities = { webgpu: { api: true, adapter: true, fallback: true }, wasm: { simd: true, threads: false }, hardwareConcurrency: 2 };
-const noGpu: Capabilities = { webgpu: { api: true, adapter: false, reason: 'requestAdapter() returned null' }, wasm: { simd: true, threads: false }, hardwareConcurrency: 2 };
-
-function manifest(engines: Array<'tfjs' | 'onnx'>): Manifest {
-  return {
-    artifacts: engines.map((engine, i) => ({ id: `a${i}`, engine, precision: 'fp32', target: 'generic', files: [] })),
-  } as unknown as Manifest;
-}
 
 /** A session whose run takes `ms` of real time (busy-wait), or throws. */
 function session(backend: BackendId, ms: number | Error, log: string[]): EngineSession {
@@ -30,29 +20,6 @@ function session(backend: BackendId, ms: number | Error, log: string[]): EngineS
 }
 
 const probe = { data: new Float32Array(1), shape: [1] };
-
-describe('allowedBackends', () => {
-  it('keeps only the engines the package has and drops WebGPU without an adapter, saying why', () => {
-    const { allowed, excluded } = allowedBackends(manifest(['onnx']), noGpu);
-    expect(allowed).toEqual(['ort-wasm']);
-    expect(excluded.find((c) => c.backend === 'ort-webgpu')?.skipped).toMatch(/requestAdapter/);
-    expect(excluded.find((c) => c.backend === 'tfjs-wasm')?.skipped).toMatch(/no tfjs artifact/);
-  });
-
-  it('honours allow and a forced backend', () => {
-    expect(allowedBackends(manifest(['tfjs', 'onnx']), withGpu, { allow: ['tfjs-cpu', 'ort-wasm'] }).allowed).toEqual(['ort-wasm', 'tfjs-cpu']);
-    expect(allowedBackends(manifest(['tfjs', 'onnx']), withGpu, { backend: 'tfjs-webgpu' }).allowed).toEqual(['tfjs-webgpu']);
-  });
-});
-
-describe('allowedBackends order', () => {
-  it('times WebGPU last on a software (fallback) adapter, first on a real one', () => {
-    const both = manifest(['tfjs', 'onnx']);
-    expect(allowedBackends(both, withGpu).allowed).toEqual(['ort-wasm', 'tfjs-wasm', 'tfjs-cpu', 'ort-webgpu', 'tfjs-webgpu']);
-    const hardware: Capabilities = { ...withGpu, webgpu: { api: true, adapter: true, fallback: false } };
-    expect(allowedBackends(both, hardware).allowed).toEqual(['ort-webgpu', 'tfjs-webgpu', 'ort-wasm', 'tfjs-wasm', 'tfjs-cpu']);
-  });
-});
 
 describe('chooseBackend', () => {
   it('stops timing a backend once a warm run is 3× slower than the best so far', async () => {

@@ -1,11 +1,11 @@
 /**
- * Which backends a package can run on here, and the `auto` choice: time a short
- * warm-up on each candidate and keep the fastest. Measured, never assumed: a software
+ * The `auto` backend choice: time a short warm-up on each candidate (the backends
+ * `chooseArtifacts` kept) and keep the fastest. Measured, never assumed: a software
  * WebGPU adapter (SwiftShader) is usually slower than wasm, and `auto` sees that.
  */
 import { EdgeloopError } from '../../format/index.ts';
-import type { Manifest } from '../../format/index.ts';
-import { BACKEND_IDS, engineOf, isWebGpuBackend, type BackendId, type Capabilities, type EngineSession, type TensorData } from './types.ts';
+import { backendRow } from './backend-table.ts';
+import type { BackendId, EngineSession, TensorData } from './types.ts';
 
 /** One backend `auto` considered. */
 export interface BackendCandidate {
@@ -14,12 +14,18 @@ export interface BackendCandidate {
   warmupMs?: number;
   /** Why it was not measured or could not run. */
   skipped?: string;
+  /** The artifact it would run (absent when it can run none). */
+  artifact?: string;
 }
 
-/** Which backend a model runs on, and why. */
+/** Which backend and artifact a model runs on, and why. */
 export interface BackendReport {
   backend: BackendId;
   reason: string;
+  /** The artifact id it runs, e.g. `onnx-int8-phone-wasm`. */
+  artifact: string;
+  /** Why that artifact, e.g. `compressed for phone-wasm: no WebGPU adapter here`. */
+  artifactReason: string;
   candidates: BackendCandidate[];
 }
 
@@ -27,28 +33,8 @@ export interface BackendReport {
 export interface ChooseOptions {
   /** A backend to force, or `auto`. @defaultValue 'auto' */
   backend?: BackendId | 'auto';
-  /** Restrict `auto` to these backends. @defaultValue every backend */
-  allow?: readonly BackendId[];
   /** Timed warm-up runs per candidate. @defaultValue 3 */
   warmupRuns?: number;
-}
-
-/** Backends this package's artifacts and this device's capabilities allow, in tie-break order. */
-export function allowedBackends(manifest: Manifest, caps: Capabilities, options: ChooseOptions = {}): { allowed: BackendId[]; excluded: BackendCandidate[] } {
-  const engines = new Set(manifest.artifacts.map((a) => a.engine));
-  const allowed: BackendId[] = [];
-  const excluded: BackendCandidate[] = [];
-  const wanted = options.backend && options.backend !== 'auto' ? [options.backend] : (options.allow ?? BACKEND_IDS);
-  for (const backend of BACKEND_IDS) {
-    if (!wanted.includes(backend)) continue;
-    if (!engines.has(engineOf(backend))) excluded.push({ backend, skipped: `the package has no ${engineOf(backend)} artifact` });
-    else if (isWebGpuBackend(backend) && !caps.webgpu.adapter) excluded.push({ backend, skipped: caps.webgpu.reason ?? 'no WebGPU adapter' });
-    else allowed.push(backend);
-  }
-  // On a software (fallback) adapter, WebGPU is the least likely to win: time it last, so the
-  // early stop above spares the user most of its slow warm-up.
-  if (caps.webgpu.fallback) allowed.sort((a, b) => Number(isWebGpuBackend(a)) - Number(isWebGpuBackend(b)));
-  return { allowed, excluded };
 }
 
 /**
@@ -57,15 +43,19 @@ export function allowedBackends(manifest: Manifest, caps: Capabilities, options:
  * engine off the GPU, then the other WebGPU backend (its own device); wasm before cpu.
  */
 export function failoverOrder(failed: BackendId, candidates: readonly BackendId[]): BackendId[] {
-  const rank = (b: BackendId) =>
-    (isWebGpuBackend(b) ? 4 : 0) + (engineOf(b) === engineOf(failed) ? 0 : 2) + (b.endsWith('-cpu') ? 1 : 0);
+  const engine = backendRow(failed).engine;
+  const rank = (b: BackendId) => {
+    const row = backendRow(b);
+    return (row.needsWebGpu ? 4 : 0) + (row.engine === engine ? 0 : 2) + (row.device === 'cpu' ? 1 : 0);
+  };
   return candidates.filter((b) => b !== failed).sort((a, b) => rank(a) - rank(b));
 }
 
 /** The result of {@link chooseBackend}. */
 export interface Choice {
   session: EngineSession;
-  report: BackendReport;
+  /** The report, less the artifact (the loader adds it). */
+  report: Omit<BackendReport, 'artifact' | 'artifactReason'>;
   /** The other usable backends, best first: where a failing session goes next. */
   fallbacks: BackendId[];
 }

@@ -4,10 +4,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultBlockAxis, type QuantLayerClass } from '../../compress/quantize/default-quant-axis.ts';
 import { quantizedTfjsArtifactFiles, quantizeTfjsKernel } from '../../compress/quantize/quantized-tfjs-artifact.ts';
-import type { QuantScheme } from '../../compress/quantize/quantized-tensor.ts';
-import { dequantizeTensor, quantizeTensor } from '../../compress/quantize/quantize-tensor.ts';
-import { tfjsArtifactFiles, type TfjsModelJson } from '../../compress/tfjs-artifact.ts';
-import { isEdgeloopError } from '../../format/index.ts';
+import { tfjsArtifactFiles, type TfjsModelJson } from '../../trainer/package/tfjs-artifact.ts';
+import { dequantizeTensor, isEdgeloopError, quantizeTensor, type QuantScheme } from '../../format/index.ts';
 import { dequantizeTfjsWeights, type EdgeloopWeightSpec } from './dequantize-tfjs-weights.ts';
 
 /** A small MNIST-shaped CNN: Conv2D [3, 3, 1, 16] → pool → Dense [400, 64] → Dense [64, 10]. */

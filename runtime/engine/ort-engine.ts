@@ -1,12 +1,11 @@
 /**
  * The onnxruntime-web engine, imported as `onnxruntime-web/webgpu` (the native WebGPU
- * EP; the default import's JSEP path is wrong for quantised ops on WebGPU — DESIGN.md).
+ * EP; the default import's JSEP path is wrong for quantised ops on WebGPU — docs/ARCHITECTURE.md, "Known facts").
  * The same build runs the wasm EP. Imported on first use.
  */
 import type * as Ort from 'onnxruntime-web/webgpu';
 import { EdgeloopError } from '../../format/index.ts';
-import type { Manifest } from '../../format/index.ts';
-import type { ArtifactBytes, BackendId, Engine, EngineSession, EngineSettings, TensorData } from './types.ts';
+import type { BackendId, BackendRow, Engine, EngineSession, EngineSettings, SessionRequest, TensorData } from './types.ts';
 
 type OrtModule = typeof Ort;
 
@@ -20,16 +19,17 @@ export class OrtEngine implements Engine {
     this.#settings = settings;
   }
 
-  async createSession(backend: BackendId, manifest: Manifest, files: ArtifactBytes, artifactPaths: readonly string[]): Promise<EngineSession> {
-    if (backend !== 'ort-webgpu' && backend !== 'ort-wasm') throw new TypeError(`OrtEngine cannot run backend ${backend}`);
-    const path = artifactPaths.find((p) => p.endsWith('.onnx'));
-    const bytes = path === undefined ? undefined : files.get(path);
-    if (!path || !bytes) throw new EdgeloopError('MODEL_LOAD_FAILED', 'onnx artifact has no .onnx file', { details: { files: artifactPaths } });
+  async createSession(row: BackendRow, request: SessionRequest): Promise<EngineSession> {
+    const backend = row.id;
+    if (row.engine !== 'onnx' || row.device === 'cpu') throw new TypeError(`OrtEngine cannot run backend ${backend}`);
+    const path = request.paths.find((p) => p.endsWith('.onnx'));
+    const bytes = path === undefined ? undefined : request.files.get(path);
+    if (!path || !bytes) throw new EdgeloopError('MODEL_LOAD_FAILED', 'onnx artifact has no .onnx file', { details: { files: request.paths } });
     const ort = await this.#load();
     let session: Ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
-        executionProviders: [backend === 'ort-webgpu' ? 'webgpu' : 'wasm'],
+        executionProviders: [row.device],
         graphOptimizationLevel: 'all',
         // Idle intra-op threads must not spin: on a phone-class CPU they would take the cores
         // the page and the other engine need (and the battery).
@@ -41,14 +41,16 @@ export class OrtEngine implements Engine {
         cause,
       });
     }
-    const device = backend === 'ort-webgpu' ? await ort.env.webgpu.device : undefined;
-    return new OrtSession(ort, session, backend, manifest, device);
+    const device = row.needsWebGpu ? await ort.env.webgpu.device : undefined;
+    return new OrtSession(ort, session, backend, { input: request.inputName, output: request.outputName }, device);
   }
 
   #load(): Promise<OrtModule> {
     this.#module ??= (async () => {
       const ort = await import('onnxruntime-web/webgpu');
-      ort.env.wasm.wasmPaths = { wasm: this.#settings.wasmPaths.wasm };
+      // Without a URL (Node, tools), onnxruntime-web finds its wasm next to its own module.
+      const wasm = this.#settings.wasmPaths.wasm;
+      if (wasm !== undefined) ort.env.wasm.wasmPaths = { wasm };
       ort.env.wasm.numThreads = this.#settings.numThreads;
       // We are already in a worker; ORT's own proxy worker would add a second hop.
       ort.env.wasm.proxy = false;
@@ -70,7 +72,7 @@ class OrtSession implements EngineSession {
     private readonly ort: OrtModule,
     private readonly session: Ort.InferenceSession,
     readonly backend: BackendId,
-    private readonly manifest: Manifest,
+    private readonly names: { input?: string; output?: string },
     private readonly device: GPUDevice | undefined,
   ) {
     void device?.lost.then(() => {
@@ -85,8 +87,8 @@ class OrtSession implements EngineSession {
   async run(input: TensorData): Promise<TensorData> {
     if (this.#disposed) throw new EdgeloopError('MODEL_DISPOSED', 'this onnx session was disposed');
     if (this.#lost) throw new EdgeloopError('INFERENCE_FAILED', `the ${this.backend} device was lost`, { details: { backend: this.backend } });
-    const inputName = this.session.inputNames.includes(this.manifest.input.name) ? this.manifest.input.name : this.session.inputNames[0]!;
-    const outputName = this.session.outputNames.includes(this.manifest.output.name) ? this.manifest.output.name : this.session.outputNames[0]!;
+    const inputName = pick(this.session.inputNames, this.names.input);
+    const outputName = pick(this.session.outputNames, this.names.output);
     const feeds = { [inputName]: new this.ort.Tensor('float32', input.data, input.shape) };
     const results = await this.session.run(feeds);
     const output = results[outputName]!;
@@ -114,4 +116,9 @@ class OrtSession implements EngineSession {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `wanted` when the graph has it, else the graph's first name. */
+function pick(names: readonly string[], wanted: string | undefined): string {
+  return wanted !== undefined && names.includes(wanted) ? wanted : names[0]!;
 }

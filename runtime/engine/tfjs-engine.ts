@@ -9,9 +9,8 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import { EdgeloopError } from '../../format/index.ts';
-import { dequantizeTfjsWeights } from './dequantize-tfjs-weights.ts';
-import type { Manifest } from '../../format/index.ts';
-import type { ArtifactBytes, BackendId, Engine, EngineSession, EngineSettings, TensorData } from './types.ts';
+import { readTfjsArtifact } from './read-tfjs-artifact.ts';
+import type { BackendId, BackendRow, Engine, EngineSession, EngineSettings, SessionRequest, TensorData } from './types.ts';
 
 type TfjsBackendName = 'webgpu' | 'wasm' | 'cpu';
 
@@ -20,16 +19,6 @@ interface TfjsModules {
   tfl: typeof TfLayers;
 }
 
-interface WeightsManifestGroup {
-  paths: string[];
-  weights: TfCore.io.WeightsManifestEntry[];
-}
-
-const BACKEND_NAMES: Partial<Record<BackendId, TfjsBackendName>> = {
-  'tfjs-webgpu': 'webgpu',
-  'tfjs-wasm': 'wasm',
-  'tfjs-cpu': 'cpu',
-};
 
 /** Creates tfjs sessions. One instance per worker (it owns the tfjs lock). */
 export class TfjsEngine implements Engine {
@@ -43,14 +32,15 @@ export class TfjsEngine implements Engine {
     this.#settings = settings;
   }
 
-  async createSession(backend: BackendId, manifest: Manifest, files: ArtifactBytes, artifactPaths: readonly string[]): Promise<EngineSession> {
-    const name = BACKEND_NAMES[backend];
-    if (!name) throw new TypeError(`TfjsEngine cannot run backend ${backend}`);
+  async createSession(row: BackendRow, request: SessionRequest): Promise<EngineSession> {
+    const backend = row.id;
+    if (row.engine !== 'tfjs') throw new TypeError(`TfjsEngine cannot run backend ${backend}`);
+    const name: TfjsBackendName = row.device;
     const { tf, tfl } = await this.#load();
     await this.#initBackend(tf, name);
     const model = await this.exclusive(async () => {
       await this.#activate(tf, name);
-      return tfl.loadLayersModel(tf.io.fromMemory(readArtifact(files, artifactPaths)));
+      return tfl.loadLayersModel(tf.io.fromMemory(readTfjsArtifact(request.files, request.paths)));
     });
     return new TfjsSession(this, tf, model, backend, name);
   }
@@ -113,14 +103,17 @@ export class TfjsEngine implements Engine {
     if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
     if (name === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      // Threads in tfjs-wasm hang once the bundle is minified (DESIGN.md); run single-threaded.
+      // Threads in tfjs-wasm hang once the bundle is minified (docs/ARCHITECTURE.md, "Known facts"); run single-threaded.
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       const paths = this.#settings.wasmPaths;
-      wasm.setWasmPaths({
-        'tfjs-backend-wasm.wasm': paths['tfjs-backend-wasm.wasm']!,
-        'tfjs-backend-wasm-simd.wasm': paths['tfjs-backend-wasm-simd.wasm']!,
-        'tfjs-backend-wasm-threaded-simd.wasm': paths['tfjs-backend-wasm-threaded-simd.wasm']!,
-      });
+      // Without URLs (Node, tools), tfjs-wasm finds its binaries next to its own module.
+      if (paths['tfjs-backend-wasm.wasm'] !== undefined) {
+        wasm.setWasmPaths({
+          'tfjs-backend-wasm.wasm': paths['tfjs-backend-wasm.wasm'],
+          'tfjs-backend-wasm-simd.wasm': paths['tfjs-backend-wasm-simd.wasm']!,
+          'tfjs-backend-wasm-threaded-simd.wasm': paths['tfjs-backend-wasm-threaded-simd.wasm']!,
+        });
+      }
     }
     this.#applyFlags(tf, name);
     // Initialise under the lock: setBackend switches the global active backend.
@@ -130,51 +123,6 @@ export class TfjsEngine implements Engine {
       if (previous && previous !== name) await tf.setBackend(previous);
     });
   }
-}
-
-/** Builds tfjs's in-memory model artifacts from the verified files of a `tfjs` artifact. */
-function readArtifact(files: ArtifactBytes, artifactPaths: readonly string[]): TfCore.io.ModelArtifacts {
-  const modelJsonPath = artifactPaths[0];
-  const modelJsonBytes = modelJsonPath === undefined ? undefined : files.get(modelJsonPath);
-  if (!modelJsonPath || !modelJsonBytes) {
-    throw new EdgeloopError('MODEL_LOAD_FAILED', 'tfjs artifact has no model.json as its first file', { details: { files: artifactPaths } });
-  }
-  let modelJson: { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[] };
-  try {
-    modelJson = JSON.parse(new TextDecoder().decode(modelJsonBytes));
-  } catch (cause) {
-    throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} is not valid JSON`, { details: { path: modelJsonPath }, cause });
-  }
-  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
-    throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} lacks modelTopology or weightsManifest (not a tfjs layers model)`, {
-      details: { path: modelJsonPath },
-    });
-  }
-  const dir = modelJsonPath.includes('/') ? modelJsonPath.slice(0, modelJsonPath.lastIndexOf('/') + 1) : '';
-  const shards: Uint8Array[] = [];
-  const weightSpecs: TfCore.io.WeightsManifestEntry[] = [];
-  for (const group of modelJson.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const shardPath of group.paths) {
-      const shard = files.get(dir + shardPath);
-      if (!shard) {
-        throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} names weight shard ${shardPath}, which the manifest does not list`, {
-          details: { path: dir + shardPath },
-        });
-      }
-      shards.push(shard);
-    }
-  }
-  const weightData = new Uint8Array(shards.reduce((sum, s) => sum + s.byteLength, 0));
-  let offset = 0;
-  for (const shard of shards) {
-    weightData.set(shard, offset);
-    offset += shard.byteLength;
-  }
-  // Weights the compressor stored in schemes tfjs lacks (int8 per channel, int4 blocks)
-  // become float32 here; tfjs decodes its own (float16, uint8) itself.
-  const decoded = dequantizeTfjsWeights(weightSpecs, weightData);
-  return { modelTopology: modelJson.modelTopology as object, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData };
 }
 
 class TfjsSession implements EngineSession {

@@ -2,22 +2,27 @@
  * Shared types of the engines: which backends exist, what a device can do, and the
  * small interface every engine session implements.
  */
-import type { ArtifactEngine, Manifest } from '../../format/index.ts';
+import type { ArtifactEngine } from '../../format/index.ts';
 
-/** An engine × backend pair the runtime can run a model on. */
+/** An engine × backend pair the runtime can run a model on (the rows of `BACKEND_TABLE`). */
 export type BackendId = 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-cpu' | 'ort-webgpu' | 'ort-wasm';
 
-/** Every backend, in the default preference order used to break ties. */
-export const BACKEND_IDS: readonly BackendId[] = ['ort-webgpu', 'tfjs-webgpu', 'ort-wasm', 'tfjs-wasm', 'tfjs-cpu'];
+/** Where a backend computes: the GPU through WebGPU, wasm on the CPU, or plain JavaScript. */
+export type BackendDevice = 'webgpu' | 'wasm' | 'cpu';
 
-/** The artifact engine a backend runs. */
-export function engineOf(backend: BackendId): ArtifactEngine {
-  return backend.startsWith('ort-') ? 'onnx' : 'tfjs';
-}
-
-/** True for the backends that need a WebGPU adapter. */
-export function isWebGpuBackend(backend: BackendId): boolean {
-  return backend.endsWith('-webgpu');
+/** One row of `BACKEND_TABLE`. */
+export interface BackendRow {
+  readonly id: BackendId;
+  /** The artifact engine this backend runs. */
+  readonly engine: ArtifactEngine;
+  /** Where it computes. */
+  readonly device: BackendDevice;
+  /** True when it cannot run without a WebGPU adapter. */
+  readonly needsWebGpu: boolean;
+  /** Tie-break order: lower runs first when nothing else decides. */
+  readonly priority: number;
+  /** Loads the engine module on first use (a page that never runs an engine never downloads it). */
+  readonly createEngine: (settings: EngineSettings) => Promise<Engine>;
 }
 
 /** What the device offers, as detected in the worker. */
@@ -75,8 +80,21 @@ export interface EngineSettings {
   tfjsFlags: Readonly<Record<string, number | boolean>>;
 }
 
+/** What an engine needs to open a session on one artifact. */
+export interface SessionRequest {
+  /** The artifact's verified bytes, by path (other artifacts' files may be there too). */
+  files: ArtifactBytes;
+  /** The artifact's file paths, in manifest order (tfjs: `model.json` first). */
+  paths: readonly string[];
+  /** The model input to feed, when the graph has several. @defaultValue the graph's first input */
+  inputName?: string;
+  /** The model output to read, when the graph has several. @defaultValue the graph's first output */
+  outputName?: string;
+}
+
 /** Creates sessions for the backends of one engine. */
 export interface Engine {
   readonly engine: ArtifactEngine;
-  createSession(backend: BackendId, manifest: Manifest, files: ArtifactBytes, artifactPaths: readonly string[]): Promise<EngineSession>;
+  /** Opens a session on `backend` (one of this engine's rows of the backend table). */
+  createSession(backend: BackendRow, request: SessionRequest): Promise<EngineSession>;
 }

@@ -10,8 +10,10 @@
  * `<base>/<name>/<version>/` package folders.
  */
 import { EdgeloopError, isEdgeloopError, INDEX_FILES, compareVersions, isVersion, newestVersion, parseManifest, parseRegistryIndex, verifyFileBytes, type Manifest, type RegistryIndex } from '../../format/index.ts';
-import { checkSignature, fetchArtifacts, fetchBytes, fetchOptional, fetchSignedManifest, type TrustPolicy } from '../worker/package-fetch.ts';
+import { checkSignature, fetchArtifacts, fetchBytes, fetchOptional, fetchSignedManifest, type TrustPolicy } from '../internal/package-fetch.ts';
+import { evictionCandidates, planEviction, QuotaRetry, type EvictableVersion } from './eviction-policy.ts';
 import type { ModelRecord, ModelStore, VersionRecord } from './model-store.ts';
+import type { StoreLocks } from './store-locks.ts';
 
 /** What to install. */
 export interface InstallRequest {
@@ -73,16 +75,16 @@ export interface StorageEstimate {
   quota: number;
 }
 
+/** What an {@link Installer} works with. */
 export interface InstallerDeps {
   store: ModelStore;
   trust: TrustPolicy;
-  /** True when some page has `name@version` loaded (Web Locks). */
-  inUse(name: string, version: string): Promise<boolean>;
+  /** The install lock (one install per model across tabs) and the "loaded" locks. */
+  locks: StoreLocks;
   estimate(): Promise<StorageEstimate>;
-  /** Runs `work` holding the install lock of `name` (one install per model across tabs). */
-  withLock<T>(name: string, work: () => Promise<T>): Promise<T>;
 }
 
+/** Installs versions into the store: from a registry, or from memory. */
 export class Installer {
   readonly #deps: InstallerDeps;
 
@@ -91,7 +93,7 @@ export class Installer {
   }
 
   install(name: string, request: InstallRequest, onProgress: (p: InstallProgress) => void = () => undefined, signal?: AbortSignal): Promise<InstallResult> {
-    return this.#deps.withLock(name, () => this.#install(name, request, onProgress, signal));
+    return this.#deps.locks.withInstallLock(name, () => this.#install(name, request, onProgress, signal));
   }
 
   async #install(name: string, request: InstallRequest, onProgress: (p: InstallProgress) => void, signal?: AbortSignal): Promise<InstallResult> {
@@ -149,9 +151,7 @@ export class Installer {
     const byPath = new Map(files.map((f) => [f.path, f]));
     let storedBytes = 0;
     let evicting = Promise.resolve();
-    // The browser frees an evicted version's space a little later: after an eviction,
-    // retry a few times (waiting longer each time) before evicting another.
-    let settleWaits = 0;
+    const retry = new QuotaRetry();
     const put = async (path: string, data: Uint8Array): Promise<void> => {
       for (;;) {
         try {
@@ -162,9 +162,9 @@ export class Installer {
           if (!isEdgeloopError(error, 'QUOTA_EXCEEDED')) throw error;
           // One step at a time: parallel writes failing together must not each evict.
           const turn = evicting.then(async () => {
-            if (settleWaits > 0) {
-              await new Promise((resolve) => setTimeout(resolve, 250 * (5 - settleWaits)));
-              settleWaits--;
+            const step = retry.next();
+            if (step.action === 'wait') {
+              await new Promise((resolve) => setTimeout(resolve, step.ms));
               await this.#deps.estimate(); // also makes Chromium recount the origin's usage
               return true;
             }
@@ -173,7 +173,7 @@ export class Installer {
             await store.deleteVersion(next.name, next.version);
             evicted.push(`${next.name}@${next.version}`);
             await this.#deps.estimate();
-            settleWaits = 4;
+            retry.evicted();
             return true;
           });
           evicting = turn.then(() => undefined, () => undefined);
@@ -217,7 +217,7 @@ export class Installer {
    * same atomic activation. Its source is recorded as `local:`.
    */
   installLocal(pkg: LocalPackage): Promise<InstallResult> {
-    return this.#deps.withLock(pkg.name, async () => {
+    return this.#deps.locks.withInstallLock(pkg.name, async () => {
       const { store } = this.#deps;
       await checkSignature(pkg.manifestBytes, pkg.signature ?? null, this.#deps.trust);
       const manifest = parseManifest(pkg.manifestBytes);
@@ -301,14 +301,9 @@ export class Installer {
     let available = Math.max(0, quota - usage);
     if (neededBytes <= available) return [];
     const candidates = await this.#evictionCandidates(name, version);
-    const plan: VersionRecord[] = [];
-    let freeable = available;
-    for (const v of candidates) {
-      if (freeable >= neededBytes) break;
-      plan.push(v);
-      freeable += v.bytes;
-    }
-    if (freeable < neededBytes) {
+    const plan = planEviction(neededBytes, available, candidates);
+    if (!plan.fits) {
+      const freeable = plan.freeableBytes;
       throw new EdgeloopError(
         'QUOTA_EXCEEDED',
         `${name}@${version} needs ${neededBytes} bytes but only ${available} are available` +
@@ -318,7 +313,7 @@ export class Installer {
       );
     }
     const evicted: string[] = [];
-    for (const v of plan) {
+    for (const v of plan.evict) {
       available += await store.deleteVersion(v.name, v.version);
       evicted.push(`${v.name}@${v.version}`);
     }
@@ -328,15 +323,15 @@ export class Installer {
   /** Versions that may be evicted, least recently used first: not active, pinned, loaded anywhere or `name@version`. */
   async #evictionCandidates(name: string, version: string): Promise<VersionRecord[]> {
     const { store } = this.#deps;
-    const candidates: VersionRecord[] = [];
     const actives = new Map<string, string | undefined>();
-    for (const v of (await store.allVersions()).sort((a, b) => a.lastUsedAt - b.lastUsedAt)) {
-      if (v.name === name && v.version === version) continue;
+    const versions: Array<VersionRecord & EvictableVersion> = [];
+    for (const v of await store.allVersions()) {
       if (!actives.has(v.name)) actives.set(v.name, (await store.model(v.name))?.active);
-      if (actives.get(v.name) === v.version || v.pinned || (await this.#deps.inUse(v.name, v.version))) continue;
-      candidates.push(v);
+      const active = actives.get(v.name) === v.version;
+      const loaded = !active && !v.pinned && (await this.#deps.locks.isLoaded(v.name, v.version));
+      versions.push({ ...v, active, loaded });
     }
-    return candidates;
+    return evictionCandidates(versions, { name, version });
   }
 }
 

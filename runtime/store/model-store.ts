@@ -63,7 +63,7 @@ interface StoreSchema extends DBSchema {
   models: { key: string; value: ModelRecord };
 }
 
-/** What `runtime.versions(name)` lists. */
+/** What `runtime.store.versions(name)` lists. */
 export interface InstalledVersion {
   name: string;
   version: string;

@@ -3,17 +3,16 @@
  * `RuntimeService` implements it (in the worker, or in-thread for tests); the main
  * thread's `createRuntime` wraps it.
  */
+import type { PrecisionOption } from '../engine/artifact-choice.ts';
 import type { BackendReport } from '../engine/backend-choice.ts';
 import type { BackendId, Capabilities } from '../engine/types.ts';
 import type { Manifest } from '../../format/index.ts';
 import type { ImageSource, TensorInput, TopK } from './preprocess.ts';
 import type { InstallProgress, InstallRequest, InstallResult, LocalPackage, StorageEstimate, UpdateCheck } from '../store/installer.ts';
 import type { InstalledVersion } from '../store/model-store.ts';
+import type { UpdatePolicy } from '../store/store-service.ts';
 
-export type { InstallProgress, InstallRequest, InstallResult, InstalledVersion, LocalPackage, StorageEstimate, UpdateCheck };
-
-/** When a model loaded by name looks for a newer version. */
-export type UpdatePolicy = 'manual' | 'on-load' | 'background';
+export type { InstallProgress, InstallRequest, InstallResult, InstalledVersion, LocalPackage, PrecisionOption, StorageEstimate, UpdateCheck, UpdatePolicy };
 
 /** Fully-resolved runtime settings, fixed when the worker starts. */
 export interface RuntimeSettings {
@@ -44,8 +43,10 @@ export interface WorkerLoadOptions {
   allow?: readonly BackendId[];
   /** Move to the next backend when the current one fails mid-session. */
   failover: boolean;
-  /** Load this artifact (by `id`) instead of the first artifact of each engine. */
+  /** Load this artifact (by `id`), whatever the device. */
   artifact?: string;
+  /** The weights' precision, or `auto` (the artifact compressed for this device). */
+  precision?: PrecisionOption;
 }
 
 /** Progress of a load. */
@@ -101,18 +102,8 @@ export interface BatchProgress {
   total: number;
 }
 
-/** The interface the worker exposes. */
-export interface WorkerApi {
-  capabilities(): Promise<Capabilities>;
-  load(source: LoadSource, options: WorkerLoadOptions, onProgress?: (progress: LoadProgress) => void): Promise<ModelInfo>;
-  predict(modelId: string, input: WireInput, options: PredictOptions): Promise<Prediction>;
-  predictBatch(modelId: string, inputs: WireInput[], options: BatchOptions, onProgress?: (progress: BatchProgress) => void): Promise<Prediction[]>;
-  backendReport(modelId: string): Promise<BackendReport>;
-  simulateDeviceLoss(modelId: string): Promise<void>;
-  unload(modelId: string): Promise<void>;
-  dispose(): Promise<void>;
-
-  // ### Model store
+/** The model store, as the worker exposes it (`api.store.*`). */
+export interface WorkerStoreApi {
   install(name: string, request: InstallRequest, installId: string, onProgress?: (progress: InstallProgress) => void): Promise<InstallResult>;
   /** Installs a package held in memory (verified like a download) and activates it. */
   installPackage(pkg: LocalPackage): Promise<InstallResult>;
@@ -125,4 +116,18 @@ export interface WorkerApi {
   remove(name: string, version: string): Promise<void>;
   checkForUpdate(name: string): Promise<UpdateCheck>;
   storageEstimate(): Promise<StorageEstimate>;
+}
+
+/** The interface the worker exposes. */
+export interface WorkerApi {
+  capabilities(): Promise<Capabilities>;
+  load(source: LoadSource, options: WorkerLoadOptions, onProgress?: (progress: LoadProgress) => void): Promise<ModelInfo>;
+  predict(modelId: string, input: WireInput, options: PredictOptions): Promise<Prediction>;
+  predictBatch(modelId: string, inputs: WireInput[], options: BatchOptions, onProgress?: (progress: BatchProgress) => void): Promise<Prediction[]>;
+  backendReport(modelId: string): Promise<BackendReport>;
+  simulateDeviceLoss(modelId: string): Promise<void>;
+  unload(modelId: string): Promise<void>;
+  dispose(): Promise<void>;
+  /** The model store. */
+  readonly store: WorkerStoreApi;
 }

@@ -13,17 +13,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { cloneModel, loadTfjsArtifact, predictRows } from '../../compress/artifact-io.ts';
-import { compareOutputs } from '../../compress/compare-outputs.ts';
-import { exportOnnx } from '../../compress/onnx-export.ts';
-import { fineTunePruned } from '../../compress/prune/fine-tune-pruned.ts';
-import { magnitudePrune } from '../../compress/prune/magnitude-prune.ts';
-import { quantizedTfjsArtifactFiles, type QuantRecipe } from '../../compress/quantize/quantized-tfjs-artifact.ts';
-import type { QuantScheme } from '../../compress/quantize/quantized-tensor.ts';
-import { loadCliDataset } from '../../trainer/train/cli-dataset.ts';
-import { buildModel, type ModelConfig } from '../../trainer/train/model-config.ts';
-import { registerFastCpuKernels } from '../../trainer/train/register-fast-cpu-kernels.ts';
-import { train } from '../../trainer/train/training-loop.ts';
+import {
+  cloneModel,
+  compareOutputs,
+  exportOnnx,
+  fineTunePruned,
+  loadTfjsArtifact,
+  magnitudePrune,
+  predictRows,
+  quantizedTfjsArtifactFiles,
+  type QuantRecipe,
+  type QuantScheme,
+} from '../../compress/index.ts';
+import { buildModel, registerFastCpuKernels, train, type ModelConfig } from '../../trainer/index.ts';
+import { loadCliDataset } from '../cli/cli-dataset.ts';
 import type { Benchmark } from './benchmark.ts';
 import { round } from './stats.ts';
 
@@ -64,7 +67,7 @@ export const compressBenchmark: Benchmark = {
     const model = buildModel(config);
     progress.note(`training the MNIST CNN (${model.countParams()} parameters), ${epochs} epochs on ${data.info.trainExamples} digits, cpu`);
     await train(model, data.train, { epochs, batchSize: 64, learningRate: 0.002, seed: 1, onEpoch: (e) => progress.note(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, val acc ${e.valAccuracy?.toFixed(4)}`) });
-    const reference = predictRows(model, data.test.x, [28, 28, 1]);
+    const reference = await predictRows(model, data.test.x, [28, 28, 1]);
     const fp32Weights = weightBytes(await quantizedTfjsArtifactFiles(model, { dir: 'm', recipe: {} }));
     const fp32Onnx = exportOnnx(model).byteLength;
 
@@ -79,7 +82,7 @@ export const compressBenchmark: Benchmark = {
       const recipe: QuantRecipe = { Dense: v.scheme, Conv2D: v.scheme, DepthwiseConv2D: v.scheme, SeparableConv2D: v.scheme };
       const files = await quantizedTfjsArtifactFiles(candidate, { dir: 'm', recipe });
       const decoded = await loadTfjsArtifact(new Map(files.map((f) => [f.path, f.data])), files.map((f) => f.path));
-      const outputs = predictRows(decoded, data.test.x, [28, 28, 1]);
+      const outputs = await predictRows(decoded, data.test.x, [28, 28, 1]);
       decoded.dispose();
       const onnxBytes = exportOnnx(candidate, { quantization: { recipe, int4Storage: 'int4-blocked' } }).byteLength;
       const cmp = compareOutputs(reference, outputs, 10, { labels: data.test.y });

@@ -32,8 +32,9 @@ import {
   type TrainOptions,
   type TrainingData,
 } from '../../trainer/index.ts';
-import { loadCliDataset, selectTrainingBackend } from '../../trainer/node.ts';
-import { choiceFlag, intFlag, intListFlag, lrScheduleFromFlag, numberFlag } from '../../trainer/train/cli-flags.ts';
+import { selectTrainingBackend } from '../../trainer/node.ts';
+import { loadCliDataset } from '../cli/cli-dataset.ts';
+import { choiceFlag, intFlag, intListFlag, lrScheduleFromFlag, numberFlag } from '../cli/cli-flags.ts';
 import type { Benchmark } from './benchmark.ts';
 import type { ProgressLog } from './progress-log.ts';
 import { round } from './stats.ts';

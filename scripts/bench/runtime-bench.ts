@@ -13,7 +13,7 @@
 import { cpus, platform, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AutoResult, MeasureConfig, MeasureResult, PageInfo } from '../../pwa/bench-page.ts';
-import type { BackendId } from '../../runtime/index.ts';
+import { backendRow, type BackendId } from '../../runtime/index.ts';
 import { openBenchBrowser, type BenchBrowser } from './bench-browser.ts';
 import type { Benchmark, BenchmarkOutput } from './benchmark.ts';
 import type { ProgressLog } from './progress-log.ts';
@@ -121,7 +121,7 @@ export const runtimeBenchmark: Benchmark = {
           };
           progress.note(`── ${model.id} on ${backend}`);
           const measured = await step<MeasureResult>(bench, `window.bench.measure(${JSON.stringify(config)})`, settings.stepDeadlineMs, progress);
-          results.push('stopped' in measured ? { model: model.id, engine: engineOf(backend), backend, skipped: measured.stopped } : measured);
+          results.push('stopped' in measured ? { model: model.id, engine: backendRow(backend).engine, backend, skipped: measured.stopped } : measured);
         }
         progress.note(`── ${model.id} with backend 'auto'`);
         const chosen = await step<AutoResult>(bench, `window.bench.auto(${JSON.stringify(model.id)}, ${JSON.stringify(model.url)}, ${JSON.stringify(settings.tfjsFlags)})`, settings.stepDeadlineMs, progress);
@@ -254,10 +254,6 @@ function pick<T>(all: readonly T[], wanted: string | undefined, id: (item: T) =>
     if (!all.some((item) => id(item) === name)) throw new RangeError(`unknown ${what} "${name}"; known: ${all.map(id).join(', ')}`);
   }
   return all.filter((item) => ids.includes(id(item)));
-}
-
-function engineOf(backend: BackendId): 'tfjs' | 'onnx' {
-  return backend.startsWith('ort-') ? 'onnx' : 'tfjs';
 }
 
 function roundAll<T extends Record<string, number | undefined>>(values: T): T {

@@ -3,7 +3,7 @@
  * MobileNetV2-shaped package, in one Chromium session: a cold load from the local
  * server (`runtime.load(manifestUrl)`, the registry served with `no-store` so the bytes
  * really travel) against a warm load from IndexedDB (`runtime.load(name)` after
- * `runtime.install`), both timed to the first prediction, alternating; then the store
+ * `runtime.store.install`), both timed to the first prediction, alternating; then the store
  * load with the browser offline, and the network load again over an emulated Fast 4G
  * link (loopback moves 14 MB in ~30 ms, which no phone does). Same backend on both sides; every load in a fresh
  * runtime worker; the engine's code is in the HTTP cache for both (one untimed warm-up).

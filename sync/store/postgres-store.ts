@@ -6,20 +6,8 @@
  */
 import pg from 'pg';
 import { loadMigrations } from './migrations.ts';
-import {
-  TABLES,
-  type AggregateRow,
-  type AliasHistoryEntry,
-  type AliasRecord,
-  type Canary,
-  type ModelRecord,
-  type NewVersion,
-  type Store,
-  type StoredFile,
-  type SummaryFilter,
-  type TelemetryBatch,
-  type VersionRecord,
-} from './store.ts';
+import { aliasOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
+import { TABLES, type AggregateRow, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -27,48 +15,10 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-interface VersionRow {
-  name: string;
-  version: string;
-  published_at: Date;
-  bytes: string;
-  manifest_sha256: string;
-  signature_sha256: string;
-  metrics: Record<string, number>;
-}
-
-interface AliasRow {
-  alias: string;
-  version: string;
-  canary_version: string | null;
-  canary_percent: number | null;
-  updated_at: Date;
-}
-
 /** Any lock id, constant: serialises migrations across replicas starting together. */
 const MIGRATION_LOCK = 0x65646765;
 /** Deadlocks and serialisation failures are retried; they are transient by nature. */
 const RETRYABLE = new Set(['40P01', '40001']);
-
-const versionOf = (row: VersionRow): VersionRecord => ({
-  name: row.name,
-  version: row.version,
-  publishedAt: row.published_at.toISOString(),
-  bytes: Number(row.bytes),
-  manifestSha256: row.manifest_sha256,
-  signatureSha256: row.signature_sha256,
-  metrics: row.metrics,
-});
-
-const canaryOf = (version: string | null, percent: number | null): Canary | null =>
-  version === null || percent === null ? null : { version, percent };
-
-const aliasOf = (row: AliasRow): AliasRecord => ({
-  alias: row.alias,
-  version: row.version,
-  canary: canaryOf(row.canary_version, row.canary_percent),
-  updatedAt: row.updated_at.toISOString(),
-});
 
 const INGEST_SQL = `
 WITH batch AS (
@@ -206,11 +156,11 @@ export class PostgresStore implements Store {
   }
 
   async aliasHistory(name: string, alias: string): Promise<AliasHistoryEntry[]> {
-    const { rows } = await this.#pool.query<{ version: string; canary_version: string | null; canary_percent: number | null; at: Date; by: string }>(
+    const { rows } = await this.#pool.query<AliasHistoryRow>(
       'SELECT version, canary_version, canary_percent, at, by FROM alias_history WHERE name = $1 AND alias = $2 ORDER BY id DESC',
       [name, alias],
     );
-    return rows.map((r) => ({ version: r.version, canary: canaryOf(r.canary_version, r.canary_percent), at: r.at.toISOString(), by: r.by }));
+    return rows.map(historyEntryOf);
   }
 
   async ingestTelemetry(b: TelemetryBatch): Promise<{ duplicate: boolean }> {
@@ -233,22 +183,8 @@ export class PostgresStore implements Store {
   }
 
   async summary(filter: SummaryFilter): Promise<AggregateRow[]> {
-    const where: string[] = [];
-    const params: string[] = [];
-    const add = (sql: string, value: string | undefined) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(`${sql} $${params.length}`);
-    };
-    add('model =', filter.model);
-    add('version =', filter.version);
-    add('hour >=', filter.from);
-    add('hour <', filter.to);
-    const { rows } = await this.#pool.query<AggregateRow & { count: string }>(
-      `SELECT model, version, hour, kind, key, bin, count FROM telemetry_aggregates ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY model, version, hour, kind, key, bin`,
-      params,
-    );
+    const { sql, params } = summarySql(filter, (n) => `$${n}`);
+    const { rows } = await this.#pool.query<AggregateRow & { count: string }>(sql, params);
     return rows.map((r) => ({ ...r, count: Number(r.count) }));
   }
 
@@ -276,9 +212,6 @@ export class PostgresStore implements Store {
     }
   }
 }
-
-/** Thrown inside the publish transaction to roll it back when the version exists. */
-class VersionExists extends Error {}
 
 function compareCells(a: AggregateRow, b: AggregateRow): number {
   for (const k of ['model', 'version', 'hour', 'kind', 'key'] as const) {

@@ -10,20 +10,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMigrations } from './migrations.ts';
-import {
-  TABLES,
-  type AggregateRow,
-  type AliasHistoryEntry,
-  type AliasRecord,
-  type Canary,
-  type ModelRecord,
-  type NewVersion,
-  type Store,
-  type StoredFile,
-  type SummaryFilter,
-  type TelemetryBatch,
-  type VersionRecord,
-} from './store.ts';
+import { aliasOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
+import { TABLES, type AggregateRow, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -31,49 +19,11 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
 }
 
-interface VersionRow {
-  name: string;
-  version: string;
-  published_at: string;
-  bytes: number;
-  manifest_sha256: string;
-  signature_sha256: string;
-  metrics: string;
-}
-
-interface AliasRow {
-  alias: string;
-  version: string;
-  canary_version: string | null;
-  canary_percent: number | null;
-  updated_at: string;
-}
-
 interface Pending {
   batch: TelemetryBatch;
   resolve: (result: { duplicate: boolean }) => void;
   reject: (error: unknown) => void;
 }
-
-const versionOf = (row: VersionRow): VersionRecord => ({
-  name: row.name,
-  version: row.version,
-  publishedAt: row.published_at,
-  bytes: row.bytes,
-  manifestSha256: row.manifest_sha256,
-  signatureSha256: row.signature_sha256,
-  metrics: JSON.parse(row.metrics) as Record<string, number>,
-});
-
-const canaryOf = (version: string | null, percent: number | null): Canary | null =>
-  version === null || percent === null ? null : { version, percent };
-
-const aliasOf = (row: AliasRow): AliasRecord => ({
-  alias: row.alias,
-  version: row.version,
-  canary: canaryOf(row.canary_version, row.canary_percent),
-  updatedAt: row.updated_at,
-});
 
 /** The SQLite implementation of {@link Store}. */
 export class SqliteStore implements Store {
@@ -107,7 +57,7 @@ export class SqliteStore implements Store {
            canary_percent = excluded.canary_percent, updated_at = excluded.updated_at`,
       ),
       insertHistory: db.prepare('INSERT INTO alias_history (name, alias, version, canary_version, canary_percent, at, by) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      history: db.prepare<[string, string], { version: string; canary_version: string | null; canary_percent: number | null; at: string; by: string }>(
+      history: db.prepare<[string, string], AliasHistoryRow>(
         'SELECT version, canary_version, canary_percent, at, by FROM alias_history WHERE name = ? AND alias = ? ORDER BY id DESC',
       ),
       insertBatch: db.prepare(
@@ -193,7 +143,7 @@ export class SqliteStore implements Store {
   }
 
   async aliasHistory(name: string, alias: string): Promise<AliasHistoryEntry[]> {
-    return this.#s.history.all(name, alias).map((r) => ({ version: r.version, canary: canaryOf(r.canary_version, r.canary_percent), at: r.at, by: r.by }));
+    return this.#s.history.all(name, alias).map(historyEntryOf);
   }
 
   ingestTelemetry(batch: TelemetryBatch): Promise<{ duplicate: boolean }> {
@@ -230,13 +180,7 @@ export class SqliteStore implements Store {
   }
 
   async summary(filter: SummaryFilter): Promise<AggregateRow[]> {
-    const where: string[] = [];
-    const params: string[] = [];
-    if (filter.model !== undefined) (where.push('model = ?'), params.push(filter.model));
-    if (filter.version !== undefined) (where.push('version = ?'), params.push(filter.version));
-    if (filter.from !== undefined) (where.push('hour >= ?'), params.push(filter.from));
-    if (filter.to !== undefined) (where.push('hour < ?'), params.push(filter.to));
-    const sql = `SELECT model, version, hour, kind, key, bin, count FROM telemetry_aggregates ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY model, version, hour, kind, key, bin`;
+    const { sql, params } = summarySql(filter, () => '?');
     return this.#db.prepare<string[], AggregateRow>(sql).all(...params);
   }
 
@@ -253,9 +197,6 @@ export class SqliteStore implements Store {
     this.#db.close();
   }
 }
-
-/** Thrown inside the publish transaction to roll it back when the version exists. */
-class VersionExists extends Error {}
 
 function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');

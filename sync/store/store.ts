@@ -99,16 +99,8 @@ export interface SummaryFilter {
   to?: string;
 }
 
-/** One aggregate cell as stored. */
-export interface AggregateRow {
-  model: string;
-  version: string;
-  hour: string;
-  kind: string;
-  key: string;
-  bin: number;
-  count: number;
-}
+/** One aggregate cell as stored: the same fields as an increment, `count` the running total. */
+export type AggregateRow = AggregateIncrement;
 
 /** The storage the endpoint runs on. */
 export interface Store {

@@ -7,10 +7,10 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { generateSigningKeyPair, type BuiltPackage } from '../../format/index.ts';
-import { describeMatrix } from '../test-support/describe-matrix.ts';
-import { request, type TestResponse } from '../test-support/http.ts';
-import { buildMnistPackage, publishBody } from '../test-support/mnist-package.ts';
-import { makeBatch } from '../test-support/telemetry-batch.ts';
+import { describeMatrix } from '../../test-support/sync/describe-matrix.ts';
+import { request, type TestResponse } from '../../test-support/sync/http.ts';
+import { buildMnistPackage, publishBody } from '../../test-support/mnist-package.ts';
+import { makeBatch } from '../../test-support/sync/telemetry-batch.ts';
 
 const NAME = 'mnist-centroid';
 

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../format/index.ts';
-import { freePort } from '../test-support/free-port.ts';
-import { request } from '../test-support/http.ts';
-import { spawnServer, type SpawnedServer } from '../test-support/spawn-server.ts';
-import { makeBatch, seededRandom, type TelemetryBatch } from '../test-support/telemetry-batch.ts';
+import { freePort } from '../../test-support/sync/free-port.ts';
+import { request } from '../../test-support/sync/http.ts';
+import { spawnServer, type SpawnedServer } from '../../test-support/sync/spawn-server.ts';
+import { makeBatch, seededRandom, type TelemetryBatch } from '../../test-support/sync/telemetry-batch.ts';
 
 const CLIENTS = 16;
 const EVENTS_PER_BATCH = 20;

@@ -1,16 +1,16 @@
 /**
- * A few thousand malformed requests (sync/test-support/fuzz-cases.ts, seeded: a failure
+ * A few thousand malformed requests (test-support/sync/fuzz-cases.ts, seeded: a failure
  * names its seed and case) against telemetry, publishing, the registry and the summary,
  * over each store. Each must be refused with a 4xx, never a 5xx; nothing may be stored;
  * the server must still answer afterwards; no response may leak a file from outside
  * the data folder.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { describeMatrix } from '../test-support/describe-matrix.ts';
-import { makeFuzzCases, type FuzzCase, type FuzzSeeds } from '../test-support/fuzz-cases.ts';
-import { request, type TestResponse } from '../test-support/http.ts';
-import { buildMnistPackage, publishBody } from '../test-support/mnist-package.ts';
-import { makeBatch } from '../test-support/telemetry-batch.ts';
+import { describeMatrix } from '../../test-support/sync/describe-matrix.ts';
+import { makeFuzzCases, type FuzzCase, type FuzzSeeds } from '../../test-support/sync/fuzz-cases.ts';
+import { request, type TestResponse } from '../../test-support/sync/http.ts';
+import { buildMnistPackage, publishBody } from '../../test-support/mnist-package.ts';
+import { makeBatch } from '../../test-support/sync/telemetry-batch.ts';
 
 const NAME = 'mnist-centroid';
 /** Cases per store; both stores together send twice this many. */

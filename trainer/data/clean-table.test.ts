@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isTrainerError, type TrainerError } from '../errors.ts';
 import { cleanTable, type CleanedTable, type CsvCleaningOptions, type TabularTask } from './clean-table.ts';
 import { formatCleaningReport, type CleaningAction } from './cleaning-report.ts';
 import { readCsvTable } from './read-csv-table.ts';
+import { catchTrainerError } from '../../test-support/catch-trainer-error.ts';
 
 /** Patients: age (numeric), smoker (categorical), site (constant), outcome (label). */
 const HEADER = 'age,smoker,site,bp,outcome';
@@ -25,16 +25,6 @@ function action<K extends CleaningAction['kind']>(table: CleanedTable, kind: K):
   const found = table.report.actions.find((a) => a.kind === kind);
   if (!found) throw new Error(`no ${kind} action in ${JSON.stringify(table.report.actions)}`);
   return found as Extract<CleaningAction, { kind: K }>;
-}
-
-function catchTrainerError(fn: () => unknown): TrainerError {
-  try {
-    fn();
-  } catch (error) {
-    if (isTrainerError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a TrainerError, but nothing was thrown');
 }
 
 /** The numbers of a column among the given source rows, parsed the way a reader would. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isTrainerError, type TrainerError } from '../errors.ts';
 import { parseCsvDataset } from './parse-csv-dataset.ts';
+import { catchTrainerError } from '../../test-support/catch-trainer-error.ts';
 
 /** Iris-like measurements: [sepal length, sepal width, petal length, petal width, species]. */
 const IRIS: Array<[number, number, number, number, string]> = [
@@ -12,17 +12,6 @@ const IRIS: Array<[number, number, number, number, string]> = [
   [5.8, 2.7, 5.1, 1.9, 'virginica'],
 ];
 const IRIS_CSV = ['sepal_length,sepal_width,petal_length,petal_width,species', ...IRIS.map((r) => r.join(','))].join('\n');
-
-/** Runs `fn`, expecting a TrainerError, and returns it. */
-function catchTrainerError(fn: () => unknown): TrainerError {
-  try {
-    fn();
-  } catch (error) {
-    if (isTrainerError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a TrainerError, but nothing was thrown');
-}
 
 describe('parseCsvDataset: classification', () => {
   const data = parseCsvDataset(IRIS_CSV, { file: 'iris.csv', labelColumn: 'species', task: 'classification' });

@@ -1,9 +1,10 @@
 /**
  * Top-1 accuracy of a logits (or probabilities) classifier on a labelled set,
- * computed in batches so large sets do not need one huge tensor.
+ * computed in batches (the trainer's one batched loop, {@link predictProbabilities})
+ * so large sets do not need one huge tensor.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { predictProbabilities } from './predict-probabilities.ts';
 
 /** Options for {@link evaluateAccuracy}. */
 export interface EvaluateAccuracyOptions {
@@ -30,14 +31,13 @@ export function evaluateAccuracy(
   if (count === 0 || images.length !== count * rowSize || featureShape.some((d) => d === null)) {
     throw new RangeError(`images hold ${images.length} values; expected ${count} examples of ${rowSize} values`);
   }
+  const outputs = predictProbabilities(model, images, { batchSize, activation: 'none' });
+  const classes = outputs.length / count;
   let correct = 0;
-  for (let start = 0; start < count; start += batchSize) {
-    const n = Math.min(batchSize, count - start);
-    const predicted = tf.tidy(() => {
-      const x = tf.tensor(images.subarray(start * rowSize, (start + n) * rowSize), [n, ...featureShape]);
-      return tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
-    });
-    for (let k = 0; k < n; k++) if (predicted[k] === labels[start + k]) correct++;
+  for (let k = 0; k < count; k++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (outputs[k * classes + c]! > outputs[k * classes + best]!) best = c;
+    if (best === labels[k]) correct++;
   }
   return correct / count;
 }

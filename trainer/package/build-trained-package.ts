@@ -7,7 +7,7 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createPackage, type BuiltPackage, type ManifestInput, type SigningKeyPair } from '../../format/index.ts';
-import { tfjsArtifactFiles } from '../../compress/tfjs-artifact.ts';
+import { tfjsArtifactFiles } from './tfjs-artifact.ts';
 import { classificationMetrics, classificationReport } from '../eval/classification-report.ts';
 import { createEvaluationReport, type EvaluationReport, type HistoryEntry } from '../eval/evaluation-report.ts';
 import { imageBaseline } from '../eval/image-baseline.ts';

@@ -4,10 +4,10 @@
  * Everything goes into a temporary sibling folder first and is renamed into
  * place, so a crash never leaves a half-written version behind.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { PACKAGE_FILES, type BuiltPackage } from '../../format/index.ts';
+import { replaceDirAtomic } from '../../format/node.ts';
 
 /** Options for {@link writePackageDir}. */
 export interface WritePackageDirOptions {
@@ -47,11 +47,7 @@ export async function writePackageDir(
       code: 'EEXIST',
     });
   }
-  await mkdir(modelDir, { recursive: true });
-  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const staging = join(modelDir, `.${version}.partial-${suffix}`);
-  try {
-    await mkdir(staging);
+  return replaceDirAtomic(target, async (staging) => {
     await writeFile(join(staging, PACKAGE_FILES.manifest), built.manifestBytes);
     if (built.signature !== undefined) await writeFile(join(staging, PACKAGE_FILES.signature), built.signature);
     for (const [path, data] of built.files) {
@@ -60,20 +56,7 @@ export async function writePackageDir(
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, data);
     }
-    if (await exists(target)) {
-      // overwrite: move the old version aside first; rename cannot replace a non-empty folder.
-      const old = join(modelDir, `.${version}.old-${suffix}`);
-      await rename(target, old);
-      await rename(staging, target);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(staging, target);
-    }
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
-  }
-  return target;
+  });
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -4,9 +4,9 @@
  * same folder and renamed over the old one, so a crash mid-write leaves the
  * previous checkpoint intact (rename is atomic within a file system).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../format/node.ts';
 import type { CheckpointStore, TrainingCheckpoint } from './checkpoint.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.ts';
 
@@ -32,15 +32,7 @@ export function createDirCheckpointStore(dir: string): DirCheckpointStore {
   return {
     file,
     async save(checkpoint) {
-      await mkdir(dir, { recursive: true });
-      const temp = join(dir, `.${CHECKPOINT_FILE}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-      try {
-        await writeFile(temp, await encodeCheckpoint(checkpoint), { flush: true });
-        await rename(temp, file);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
+      await writeFileAtomic(file, await encodeCheckpoint(checkpoint));
     },
     async load() {
       let bytes: Buffer;

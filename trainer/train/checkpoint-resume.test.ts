@@ -9,7 +9,7 @@ import { isTrainerError } from '../errors.ts';
 import { createMemoryCheckpointStore, type CheckpointStore } from './checkpoint.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.ts';
 import { createDirCheckpointStore } from './checkpoint-dir.ts';
-import { mnistSample } from './mnist-sample.ts';
+import { mnistSample } from '../../test-support/mnist-sample.ts';
 import { buildModel, type ModelConfig } from './model-config.ts';
 import type { TrainingData, TrainOptions } from './train-options.ts';
 import { train } from './training-loop.ts';

@@ -5,7 +5,7 @@
  * ({@link encodeCheckpoint}). Stores implement {@link CheckpointStore}.
  */
 import { TrainerError } from '../errors.ts';
-import type { EpochSummary } from './train-options.ts';
+import type { EpochSummary } from './training-progress.ts';
 
 /** Version tag of the checkpoint layout. */
 export const CHECKPOINT_FORMAT = 'edgeloop-checkpoint/1';

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isTrainerError } from '../errors.ts';
 import { formatResultsTable, searchHyperparameters, type TrialParams } from './hyperparameter-search.ts';
-import { mnistSample } from './mnist-sample.ts';
+import { mnistSample } from '../../test-support/mnist-sample.ts';
 import { buildModel } from './model-config.ts';
 import { train } from './training-loop.ts';
 

@@ -8,7 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TrainerError } from '../errors.ts';
-import type { TfjsModelJson } from '../../compress/tfjs-artifact.ts';
+import type { TfjsModelJson } from '../package/tfjs-artifact.ts';
 import { MODEL_DIR } from './write-training-output.ts';
 
 /**

@@ -76,15 +76,13 @@ export function buildMlp(options: MlpOptions = {}): LayersModel {
       }),
     );
   });
-  model.add(
-    tfl.layers.dense({
-      units: classes,
-      activation: 'linear',
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }),
-      name: 'logits',
-    }),
-  );
+  model.add(logitsLayer(classes, nextSeed()));
   return model;
+}
+
+/** The classifier head every builder ends with: `Dense(classes, linear)` named `logits`. */
+function logitsLayer(classes: number, seed: number) {
+  return tfl.layers.dense({ units: classes, activation: 'linear', kernelInitializer: tfl.initializers.glorotUniform({ seed }), name: 'logits' });
 }
 
 /**
@@ -114,14 +112,7 @@ export function buildCnn(options: CnnOptions = {}): LayersModel {
   model.add(conv(16, 'conv_2', false));
   model.add(tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool_2' }));
   model.add(tfl.layers.flatten({ name: 'flatten' }));
-  model.add(
-    tfl.layers.dense({
-      units: classes,
-      activation: 'linear',
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }),
-      name: 'logits',
-    }),
-  );
+  model.add(logitsLayer(classes, nextSeed()));
   return model;
 }
 
@@ -242,8 +233,6 @@ export function buildMobileNetV2(options: MobileNetV2Options = {}): LayersModel 
   const lastFilters = alpha > 1.0 ? makeDivisible(1280 * alpha) : 1280;
   x = relu6(batchNorm(conv1x1(x, lastFilters, 'Conv_1'), 'Conv_1_bn'), 'out_relu');
   x = tfl.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }).apply(x) as SymbolicTensor;
-  const logits = tfl.layers
-    .dense({ units: classes, activation: 'linear', kernelInitializer: glorot(), name: 'logits' })
-    .apply(x) as SymbolicTensor;
+  const logits = logitsLayer(classes, nextSeed()).apply(x) as SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: 'mobilenetv2' });
 }

@@ -62,18 +62,8 @@ const conv2dBackpropFilterNhwc: tf.KernelFunc = (args) => {
   if (dataFormat !== 'NHWC' || x.dtype !== 'float32' || dy.dtype !== 'float32') {
     return fallback(tf.Conv2DBackpropFilter, args);
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth, top, left } = windowOf(info);
   const xv = valuesOf(backend, x);
   const dyv = valuesOf(backend, dy);
   const acc = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
@@ -103,6 +93,11 @@ const conv2dBackpropFilterNhwc: tf.KernelFunc = (args) => {
   return backend.makeTensorInfo(info.filterShape, 'float32', Float32Array.from(acc));
 };
 
+/** A 2-D window's geometry (sizes, strides) with its top and left padding by name. */
+function windowOf(info: tf.backend_util.Conv2DInfo): tf.backend_util.Conv2DInfo & { top: number; left: number } {
+  return { ...info, top: info.padInfo.top, left: info.padInfo.left };
+}
+
 /** Routes each output gradient to the first maximum of its pooling window (NHWC). */
 const maxPoolGradNhwc: tf.KernelFunc = (args) => {
   const { inputs, attrs } = args;
@@ -110,18 +105,8 @@ const maxPoolGradNhwc: tf.KernelFunc = (args) => {
   const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   if (input.dtype !== 'float32') return fallback(tf.MaxPoolGrad, args);
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
-  const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, top, left } = windowOf(info);
   const xv = valuesOf(backend, input);
   const dyv = valuesOf(backend, dy);
   const dx = new Float64Array(batchSize * inHeight * inWidth * inChannels);

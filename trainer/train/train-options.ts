@@ -4,7 +4,10 @@
  */
 import { TrainerError } from '../errors.ts';
 import type { CheckpointStore } from './checkpoint.ts';
+import type { BatchProgress, EpochSummary } from './training-progress.ts';
 import { validateLrSchedule, type LrSchedule } from './lr-schedule.ts';
+
+export type { BatchProgress, EpochSummary } from './training-progress.ts';
 
 /** Labelled examples held in flat typed arrays. */
 export interface LabelledSet {
@@ -24,42 +27,6 @@ export interface TrainingData extends LabelledSet {
 
 /** The optimizers {@link train} can use. */
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
-
-/** Progress after one gradient step. */
-export interface BatchProgress {
-  /** 1-based epoch. */
-  epoch: number;
-  epochs: number;
-  /** 1-based batch within the epoch. */
-  batch: number;
-  totalBatches: number;
-  /** This batch's training loss. */
-  loss: number;
-  /** This batch's training accuracy (0..1). */
-  accuracy: number;
-  /** Examples per second since the epoch started. */
-  samplesPerSecond: number;
-  learningRate: number;
-}
-
-/** What one epoch achieved (the entries of `history`). */
-export interface EpochSummary {
-  /** 1-based epoch. */
-  epoch: number;
-  epochs: number;
-  /** Mean training loss over the epoch's examples. */
-  loss: number;
-  /** Training accuracy over the epoch (0..1). */
-  accuracy: number;
-  /** Validation cross-entropy, when there is a validation set. */
-  valLoss?: number;
-  /** Validation accuracy, when there is a validation set. */
-  valAccuracy?: number;
-  /** Learning rate used during the epoch. */
-  learningRate: number;
-  samplesPerSecond: number;
-  millis: number;
-}
 
 /** Stops when the validation loss has not improved for a while, then restores the best weights. */
 export interface EarlyStoppingOptions {

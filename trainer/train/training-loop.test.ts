@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isTrainerError } from '../errors.ts';
-import { mnistSample } from './mnist-sample.ts';
+import { mnistSample } from '../../test-support/mnist-sample.ts';
 import { buildModel, type ModelConfig } from './model-config.ts';
 import type { EpochSummary, TrainingData } from './train-options.ts';
 import { evaluateLoss, train } from './training-loop.ts';

@@ -12,12 +12,12 @@
  * <out>/checkpoints/                          written during training (see createDirCheckpointStore)
  * ```
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { tfjsArtifactFiles } from '../../compress/tfjs-artifact.ts';
+import { tfjsArtifactFiles } from '../package/tfjs-artifact.ts';
 import type { ManifestInput, SigningKeyPair } from '../../format/index.ts';
+import { replaceDirAtomic, writeFileAtomic } from '../../format/node.ts';
 import { buildTrainedPackage } from '../package/build-trained-package.ts';
 import { writePackageDir } from '../package/write-package-dir.ts';
 import type { ModelConfig } from './model-config.ts';
@@ -92,13 +92,6 @@ export interface TrainingPackageOptions {
   lineage?: { parent?: string; teacher?: string };
 }
 
-async function writeFileAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, data);
-  await rename(temp, path);
-}
-
 /**
  * Writes the trained `model` (tfjs `model.json` + weight shards, via
  * `tfjsArtifactFiles`) to `<outDir>/model/` and `record` to
@@ -106,20 +99,14 @@ async function writeFileAtomically(path: string, data: Uint8Array | string): Pro
  * and swapped in, so a crash never leaves a half-written model.
  */
 export async function writeTrainingOutput(outDir: string, model: LayersModel, record: TrainingRecord, pkg?: TrainingPackageOptions): Promise<TrainingOutputPaths> {
-  const modelDir = join(outDir, MODEL_DIR);
-  const staging = join(outDir, `.${MODEL_DIR}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
+  const modelDir = await replaceDirAtomic(join(outDir, MODEL_DIR), async (staging) => {
     for (const file of await tfjsArtifactFiles(model, { dir: '' })) {
       await mkdir(dirname(join(staging, file.path)), { recursive: true });
       await writeFile(join(staging, file.path), file.data);
     }
-    await rm(modelDir, { recursive: true, force: true });
-    await rename(staging, modelDir);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  });
   const recordPath = join(outDir, TRAINING_RECORD_FILE);
-  await writeFileAtomically(recordPath, `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(recordPath, `${JSON.stringify(record, null, 2)}\n`);
   if (!pkg) return { modelDir, record: recordPath };
   const built = await buildTrainedPackage({
     name: pkg.name,
@@ -137,7 +124,7 @@ export async function writeTrainingOutput(outDir: string, model: LayersModel, re
   const packageDir = await writePackageDir(join(outDir, 'package'), built, { overwrite: true });
   const reportJson = join(outDir, 'report.json');
   const reportHtml = join(outDir, 'report.html');
-  await writeFileAtomically(reportJson, built.reportJson);
-  await writeFileAtomically(reportHtml, built.reportHtml);
+  await writeFileAtomic(reportJson, built.reportJson);
+  await writeFileAtomic(reportHtml, built.reportHtml);
   return { modelDir, record: recordPath, packageDir, reportJson, reportHtml };
 }

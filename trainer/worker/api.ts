@@ -63,26 +63,8 @@ export interface TrainOutcome {
   stoppedEarly: boolean;
   /** Test accuracy of the trained model. */
   testAccuracy: number;
-  /** The package, when built: install it with `runtime.installPackage`. */
+  /** The package, when built: install it with `runtime.store.installPackage`. */
   package?: { name: string; manifestBytes: Uint8Array; files: Map<string, Uint8Array>; reportJson: Uint8Array; reportHtml: Uint8Array };
-}
-
-/** A compression job: a package in memory, the edge targets to build for, the held-out data. */
-export interface CompressJob {
-  manifestBytes: Uint8Array;
-  files: Map<string, Uint8Array>;
-  /** Edge target ids of devices/targets.json (e.g. `['phone-wasm', 'tiny']`). */
-  targets: string[];
-  /** Held-out examples (model-input values) for accuracy and agreement. */
-  test: TrainerSet;
-  /** Training examples, for recipes that prune and fine-tune. */
-  train?: TrainerSet;
-}
-
-/** What a compression gives back: the re-built package (unsigned) and the report. */
-export interface CompressOutcome {
-  package: { name: string; manifestBytes: Uint8Array; files: Map<string, Uint8Array> };
-  report: import('../../compress/compress-package.ts').CompressedPackage['report'];
 }
 
 /** The interface the trainer worker exposes. */
@@ -90,8 +72,6 @@ export interface TrainerWorkerApi {
   train(job: TrainJob, onProgress?: (progress: TrainProgress) => void): Promise<TrainOutcome>;
   /** Stops the run with `runId` before its next batch (its last checkpoint stays). */
   abort(runId: string): Promise<void>;
-  /** Compresses a package for edge targets (quantize, prune, export), evaluating every artifact here. */
-  compress(job: CompressJob, onProgress?: (message: string) => void): Promise<CompressOutcome>;
   /** Deletes a run's checkpoint. */
   clearCheckpoint(runId: string): Promise<void>;
   /** Whether a checkpoint exists for `runId`, and its epoch. */

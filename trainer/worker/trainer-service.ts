@@ -6,18 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainerError } from '../errors.ts';
+import { evaluateAccuracy } from '../eval/evaluate-accuracy.ts';
 import { buildTrainedPackage } from '../package/build-trained-package.ts';
 import { buildModel } from '../train/model-config.ts';
 import { train } from '../train/training-loop.ts';
 import { createIdbCheckpointStore, openCheckpointDb } from './checkpoint-idb.ts';
-import type { CompressJob, CompressOutcome, TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerWorkerApi } from './api.ts';
-import { getEdgeTarget } from '../../devices/index.ts';
-import { parseManifest, verifyFileBytes } from '../../format/index.ts';
-import { loadTfjsArtifact, predictRows, runOnnxRows } from '../../compress/artifact-io.ts';
-import { compressPackage } from '../../compress/compress-package.ts';
+import type { TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerWorkerApi } from './api.ts';
 
-/** URLs of the engines' wasm binaries (the bundler gives them); `wasm` is onnxruntime-web's. */
-export type TfjsWasmPaths = Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm' | 'wasm', string>;
+/** URLs of tfjs-backend-wasm's binaries (the bundler gives them). */
+export type TfjsWasmPaths = Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>;
 
 export class TrainerService implements TrainerWorkerApi {
   readonly #wasmPaths: TfjsWasmPaths;
@@ -43,54 +40,6 @@ export class TrainerService implements TrainerWorkerApi {
 
   async abort(runId: string): Promise<void> {
     this.#runs.get(runId)?.abort();
-  }
-
-  async compress(job: CompressJob, onProgress: (message: string) => void = () => undefined): Promise<CompressOutcome> {
-    tf.env().set('PROD', true);
-    await this.#useBackend('cpu');
-    const manifest = parseManifest(job.manifestBytes);
-    const fp32 = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
-    if (!fp32) throw new TrainerError('CONFIG_INVALID', `${manifest.name}@${manifest.version} has no fp32 tfjs artifact to compress from`, { details: { field: 'artifacts' } });
-    for (const file of manifest.artifacts.flatMap((a) => a.files)) {
-      const data = job.files.get(file.path);
-      if (!data) throw new TrainerError('CONFIG_INVALID', `the package lacks ${file.path}, which its manifest lists`, { details: { path: file.path } });
-      await verifyFileBytes(file, data);
-    }
-    const model = await loadTfjsArtifact(job.files, fp32.files.map((f) => f.path));
-    const inputShape = manifest.input.shape.slice(1);
-    try {
-      const { built, report } = await compressPackage({
-        manifest,
-        files: job.files,
-        model,
-        targets: job.targets.map((id) => getEdgeTarget(id)),
-        test: job.test,
-        train: job.train && { ...job.train, inputShape },
-        runArtifact: (artifact, x, shape) => this.#runArtifact(artifact, x, shape),
-        onProgress: (message) => onProgress(message),
-      });
-      return { package: { name: built.manifest.name, manifestBytes: built.manifestBytes, files: built.files }, report };
-    } finally {
-      model.dispose();
-    }
-  }
-
-  /** Runs an artifact as the runtime would: tfjs dequantized at load (cpu), ONNX on onnxruntime-web's wasm. */
-  async #runArtifact(artifact: { engine: 'tfjs' | 'onnx'; files: Map<string, Uint8Array>; paths: string[] }, x: Float32Array, inputShape: number[]): Promise<Float32Array> {
-    if (artifact.engine === 'onnx') {
-      const ort = await import('onnxruntime-web/webgpu');
-      ort.env.wasm.wasmPaths = { wasm: this.#wasmPaths.wasm };
-      ort.env.wasm.numThreads = 1;
-      ort.env.wasm.proxy = false;
-      ort.env.logLevel = 'error';
-      return runOnnxRows(ort, artifact.files.get(artifact.paths[0]!)!, x, inputShape);
-    }
-    const model = await loadTfjsArtifact(artifact.files, artifact.paths);
-    try {
-      return predictRows(model, x, inputShape);
-    } finally {
-      model.dispose();
-    }
   }
 
   async clearCheckpoint(runId: string): Promise<void> {
@@ -140,7 +89,7 @@ export class TrainerService implements TrainerWorkerApi {
         batchLosses,
         resumedFromEpoch: result.resumedFromEpoch,
         stoppedEarly: result.stoppedEarly,
-        testAccuracy: accuracy(model, job),
+        testAccuracy: evaluateAccuracy(model, job.test.x, job.test.y),
       };
       if (job.buildPackage !== false) {
         onProgress({ kind: 'phase', phase: 'package', backend });
@@ -179,7 +128,7 @@ export class TrainerService implements TrainerWorkerApi {
         if (backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
         if (backend === 'wasm') {
           const wasm = await import('@tensorflow/tfjs-backend-wasm');
-          // tfjs-wasm's threads hang once the bundle is minified (DESIGN.md).
+          // tfjs-wasm's threads hang once the bundle is minified (docs/ARCHITECTURE.md, "Known facts").
           tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
           wasm.setWasmPaths(this.#wasmPaths);
         }
@@ -192,20 +141,4 @@ export class TrainerService implements TrainerWorkerApi {
       throw new TrainerError('CONFIG_INVALID', `the tfjs ${backend} backend failed to start in this browser`, { details: { field: 'backend', value: backend } });
     }
   }
-}
-
-/** Test accuracy, in batches, inside tidy scopes. */
-function accuracy(model: ReturnType<typeof buildModel>, job: TrainJob): number {
-  const rowSize = job.inputShape.reduce((a, b) => a * b, 1);
-  const count = job.test.y.length;
-  let correct = 0;
-  for (let start = 0; start < count; start += 256) {
-    const end = Math.min(count, start + 256);
-    const predicted = tf.tidy(() => {
-      const x = tf.tensor(job.test.x.subarray(start * rowSize, end * rowSize), [end - start, ...job.inputShape]);
-      return tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
-    });
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === job.test.y[start + i]) correct++;
-  }
-  return correct / count;
 }

@@ -3,7 +3,6 @@ import { expose } from 'comlink';
 import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { installErrorTransfer } from '../../format/index.ts';
 import { TrainerService } from './trainer-service.ts';
 
@@ -13,6 +12,5 @@ expose(
     'tfjs-backend-wasm.wasm': tfjsWasm,
     'tfjs-backend-wasm-simd.wasm': tfjsWasmSimd,
     'tfjs-backend-wasm-threaded-simd.wasm': tfjsWasmThreadedSimd,
-    wasm: ortWasm,
   }),
 );

@@ -1,0 +1,9 @@
+/**
+ * The Node-only part of the format room: writing files and folders atomically, for
+ * everything that writes packages, checkpoints, registries and blobs to disk (the
+ * trainer, the compressor's CLI, the sync endpoint, the fixture scripts). Everything
+ * that runs in a browser too is in `format/index.ts`, which never imports `node:*`.
+ */
+
+// ### Atomic writes
+export { replaceDirAtomic, temporarySibling, writeFileAtomic, type WriteFileAtomicOptions } from './write-file-atomic.ts';

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { Artifact, Manifest } from '../../format/index.ts';
+import type { EnginePool } from '../engine/engine-pool.ts';
+import type { BackendId, Capabilities, EngineSession, SessionRequest, TensorData } from '../engine/types.ts';
+import { ModelLoader } from './model-loader.ts';
+import type { OpenedPackage } from './model-source.ts';
+
+const noGpu: Capabilities = { webgpu: { api: true, adapter: false, reason: 'requestAdapter() returned null' }, wasm: { simd: true, threads: false }, hardwareConcurrency: 2 };
+
+const artifact = (id: string, engine: 'tfjs' | 'onnx', extra: Partial<Artifact> = {}): Artifact => ({
+  id,
+  engine,
+  precision: 'fp32',
+  target: 'generic',
+  files: [{ path: `${id}/model`, bytes: 10, sha256: '0'.repeat(64) }],
+  ...extra,
+});
+
+const manifest = {
+  name: 'm',
+  version: '1.0.0',
+  input: { name: 'x', shape: [-1, 2], dtype: 'float32' },
+  output: { name: 'y', shape: [-1, 2], activation: 'none' },
+  artifacts: [
+    artifact('tfjs-fp32', 'tfjs'),
+    artifact('onnx-int8-phone-wasm', 'onnx', { precision: 'int8', target: 'phone-wasm', device: { webgpu: false, shaderF16: false } }),
+  ],
+} as unknown as Manifest;
+
+/** A pool whose sessions echo their input, except on the backends in `failing`, which fail after their warm-up. */
+function stubPool(failing: Set<BackendId>, opened: string[]): EnginePool {
+  return {
+    async createSession(backend: BackendId, request: SessionRequest): Promise<EngineSession> {
+      opened.push(`${backend}:${request.paths.join(',')}`);
+      let runs = 0;
+      return {
+        backend,
+        lost: false,
+        async run(input: TensorData) {
+          // The warm-up (1 untimed + 1 timed) passes; later runs fail on a failing backend.
+          if (failing.has(backend) && ++runs > 2) throw new Error('device lost');
+          return input;
+        },
+        async simulateDeviceLoss() {},
+        dispose() {},
+      };
+    },
+  } as unknown as EnginePool;
+}
+
+function opened(fetched: string[][]): OpenedPackage {
+  return {
+    manifest,
+    from: 'network',
+    getFiles: async (artifacts) => {
+      fetched.push(artifacts.map((a) => a.id));
+      return new Map(artifacts.flatMap((a) => a.files.map((f) => [f.path, new Uint8Array(f.bytes)] as const)));
+    },
+  };
+}
+
+describe('ModelLoader', () => {
+  it('downloads only the artifact chosen for this device, and fails over to the next one, fetching it then', async () => {
+    const fetched: string[][] = [];
+    const sessions: string[] = [];
+    const loader = new ModelLoader(stubPool(new Set(['ort-wasm']), sessions));
+    const model = await loader.load(opened(fetched), noGpu, { backend: 'auto', failover: true, warmupRuns: 1 }, () => undefined);
+    expect(fetched).toEqual([['onnx-int8-phone-wasm']]);
+    expect(model.report).toMatchObject({ backend: 'ort-wasm', artifact: 'onnx-int8-phone-wasm', artifactReason: 'compressed for phone-wasm: no WebGPU adapter here' });
+
+    const input = { data: Float32Array.of(1, 2), shape: [1, 2] };
+    const { backend } = await loader.run(model.id, input);
+    expect(backend).toBe('tfjs-wasm');
+    expect(fetched).toEqual([['onnx-int8-phone-wasm'], ['tfjs-fp32']]);
+    expect(sessions).toEqual(['ort-wasm:onnx-int8-phone-wasm/model', 'tfjs-wasm:tfjs-fp32/model']);
+    expect(loader.model(model.id).report).toMatchObject({ backend: 'tfjs-wasm', artifact: 'tfjs-fp32', reason: expect.stringMatching(/^failover: ort-wasm failed mid-session \(ort-wasm: device lost\)/) });
+    loader.dispose();
+  });
+
+  it('without failover, a failing backend is INFERENCE_FAILED and nothing else is fetched', async () => {
+    const fetched: string[][] = [];
+    const loader = new ModelLoader(stubPool(new Set(['ort-wasm']), []));
+    const model = await loader.load(opened(fetched), noGpu, { backend: 'auto', failover: false, warmupRuns: 1 }, () => undefined);
+    await expect(loader.run(model.id, { data: Float32Array.of(1, 2), shape: [1, 2] })).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
+    expect(fetched).toEqual([['onnx-int8-phone-wasm']]);
+    loader.unload(model.id);
+    expect(() => loader.model(model.id)).toThrow(expect.objectContaining({ code: 'MODEL_DISPOSED' }));
+  });
+});

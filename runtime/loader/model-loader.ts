@@ -1,0 +1,210 @@
+/**
+ * The model loader: from an opened package to a running session. Chooses the artifact
+ * of each backend for this device ({@link chooseArtifacts}), downloads and verifies what
+ * the candidates need, times them ({@link chooseBackend}), and, when the chosen backend
+ * fails mid-session, moves the model to the next one (fetching its artifact if the load
+ * did not).
+ */
+import { EdgeloopError, type Artifact, type Manifest } from '../../format/index.ts';
+import { chooseArtifacts, type ChosenArtifact, type PrecisionOption } from '../engine/artifact-choice.ts';
+import { chooseBackend, type BackendReport } from '../engine/backend-choice.ts';
+import type { EnginePool } from '../engine/engine-pool.ts';
+import type { BackendId, Capabilities, EngineSession, TensorData } from '../engine/types.ts';
+import type { FileSource, OpenedPackage } from './model-source.ts';
+
+/** How to load. */
+export interface ModelLoadOptions {
+  /** A backend to force, or `auto`. */
+  backend: BackendId | 'auto';
+  /** Restrict `auto` (and failover) to these backends. @defaultValue every backend */
+  allow?: readonly BackendId[];
+  /** Move to the next backend when the current one fails mid-session. */
+  failover: boolean;
+  /** An artifact id that overrides the choice. */
+  artifact?: string;
+  /** The weights' precision, or `auto` (the artifact compressed for this device). @defaultValue 'auto' */
+  precision?: PrecisionOption;
+  /** Timed warm-up runs per candidate backend. */
+  warmupRuns: number;
+}
+
+/** Progress of a load, by phase. */
+export interface LoaderProgress {
+  phase: 'download' | 'backend' | 'ready';
+  loadedBytes: number;
+  totalBytes: number;
+  backend?: BackendId;
+}
+
+/** A model the loader runs. */
+export interface LoadedModel {
+  readonly id: string;
+  readonly manifest: Manifest;
+  readonly from: 'network' | 'store';
+  readonly report: BackendReport;
+}
+
+interface ModelState extends LoadedModel {
+  readonly getFiles: FileSource;
+  readonly release?: () => void;
+  /** Verified bytes of every artifact fetched so far, by path. */
+  readonly files: Map<string, Uint8Array>;
+  readonly fetched: Set<string>;
+  /** The artifact each backend runs. */
+  readonly artifacts: ReadonlyMap<BackendId, ChosenArtifact>;
+  readonly failover: boolean;
+  session: EngineSession;
+  report: BackendReport;
+  fallbacks: BackendId[];
+  /** Set while a failover replaces the session, so concurrent calls wait for it. */
+  recovering?: Promise<void>;
+}
+
+/** Loads models onto the engines of one pool and runs them, failing over. */
+export class ModelLoader {
+  readonly #pool: EnginePool;
+  readonly #models = new Map<string, ModelState>();
+
+  constructor(pool: EnginePool) {
+    this.#pool = pool;
+  }
+
+  /** Chooses, downloads, times and keeps the best session for `opened`; the model is registered until {@link ModelLoader.unload}. */
+  async load(opened: OpenedPackage, caps: Capabilities, options: ModelLoadOptions, report: (progress: LoaderProgress) => void): Promise<LoadedModel> {
+    const { manifest } = opened;
+    const plan = chooseArtifacts(manifest, caps, options);
+    const needed = unique(plan.candidates.map((b) => plan.artifacts.get(b)!.artifact));
+    const totalBytes = needed.flatMap((a) => a.files).reduce((sum, f) => sum + f.bytes, 0);
+    report({ phase: 'download', loadedBytes: 0, totalBytes });
+    const files = needed.length === 0 ? new Map<string, Uint8Array>() : await opened.getFiles(needed, ({ loadedBytes }) => report({ phase: 'download', loadedBytes, totalBytes }));
+    const create = (backend: BackendId) => {
+      report({ phase: 'backend', loadedBytes: totalBytes, totalBytes, backend });
+      return this.#createSession(backend, manifest, files, plan.artifacts.get(backend)!.artifact);
+    };
+    const choice = await chooseBackend(plan.candidates, plan.excluded, create, probeInput(manifest), { backend: options.backend, warmupRuns: options.warmupRuns });
+    const chosen = plan.artifacts.get(choice.report.backend)!;
+    const forced = options.backend !== 'auto';
+    const id = crypto.randomUUID();
+    const model: ModelState = {
+      id,
+      manifest,
+      from: opened.from,
+      getFiles: opened.getFiles,
+      release: opened.release,
+      files,
+      fetched: new Set(needed.map((a) => a.id)),
+      artifacts: plan.artifacts,
+      failover: options.failover,
+      session: choice.session,
+      report: {
+        ...choice.report,
+        candidates: choice.report.candidates.map((c) => ({ ...c, artifact: plan.artifacts.get(c.backend)?.artifact.id })),
+        artifact: chosen.artifact.id,
+        artifactReason: chosen.reason,
+      },
+      // A forced backend times nothing: should it fail mid-session, the model moves on to
+      // every other backend the package and device allow.
+      fallbacks: forced ? plan.fallbacks : [...choice.fallbacks, ...plan.fallbacks],
+    };
+    this.#models.set(id, model);
+    report({ phase: 'ready', loadedBytes: totalBytes, totalBytes });
+    return model;
+  }
+
+  /** Runs `input` on the model's session; on a backend failure, moves to the next backend and runs again. */
+  async run(modelId: string, input: TensorData): Promise<{ output: TensorData; backend: BackendId }> {
+    const model = this.#model(modelId);
+    const errors: string[] = [];
+    for (;;) {
+      await model.recovering;
+      const session = model.session;
+      try {
+        return { output: await session.run(input), backend: session.backend };
+      } catch (error) {
+        if (!this.#models.has(model.id)) throw new EdgeloopError('MODEL_DISPOSED', 'the model was unloaded during the call');
+        errors.push(`${session.backend}: ${message(error)}`);
+        if (!model.failover) throw new EdgeloopError('INFERENCE_FAILED', `inference failed on ${session.backend}: ${errors[0]}`, { details: { backend: session.backend }, cause: error });
+        if (model.session === session) {
+          model.recovering = this.#failover(model, session, errors);
+          await model.recovering.finally(() => (model.recovering = undefined));
+        }
+      }
+    }
+  }
+
+  /** The model registered as `modelId`; `MODEL_DISPOSED` once it was unloaded. */
+  model(modelId: string): LoadedModel {
+    return this.#model(modelId);
+  }
+
+  /** Destroys the GPU device under the model's session (failover tests). */
+  simulateDeviceLoss(modelId: string): Promise<void> {
+    return this.#model(modelId).session.simulateDeviceLoss();
+  }
+
+  /** Disposes the model's session and releases what its source holds. */
+  unload(modelId: string): void {
+    const model = this.#models.get(modelId);
+    if (!model) return;
+    this.#models.delete(modelId);
+    model.session.dispose();
+    model.release?.();
+  }
+
+  /** Unloads every model. */
+  dispose(): void {
+    for (const id of [...this.#models.keys()]) this.unload(id);
+  }
+
+  #createSession(backend: BackendId, manifest: Manifest, files: ReadonlyMap<string, Uint8Array>, artifact: Artifact): Promise<EngineSession> {
+    return this.#pool.createSession(backend, { files, paths: artifact.files.map((f) => f.path), inputName: manifest.input.name, outputName: manifest.output.name });
+  }
+
+  async #failover(model: ModelState, failed: EngineSession, errors: string[]): Promise<void> {
+    failed.dispose();
+    while (model.fallbacks.length > 0) {
+      const backend = model.fallbacks.shift()!;
+      const chosen = model.artifacts.get(backend)!;
+      try {
+        if (!model.fetched.has(chosen.artifact.id)) {
+          for (const [path, bytes] of await model.getFiles([chosen.artifact])) model.files.set(path, bytes);
+          model.fetched.add(chosen.artifact.id);
+        }
+        model.session = await this.#createSession(backend, model.manifest, model.files, chosen.artifact);
+        model.report = {
+          ...model.report,
+          backend,
+          reason: `failover: ${failed.backend} failed mid-session (${errors[errors.length - 1]}); moved to ${backend}`,
+          artifact: chosen.artifact.id,
+          artifactReason: chosen.reason,
+        };
+        return;
+      } catch (error) {
+        errors.push(`${backend}: ${message(error)}`);
+      }
+    }
+    throw new EdgeloopError('ALL_BACKENDS_FAILED', `every backend failed for ${model.manifest.name}@${model.manifest.version}: ${errors.join('; ')}`, {
+      details: { errors },
+    });
+  }
+
+  #model(modelId: string): ModelState {
+    const model = this.#models.get(modelId);
+    if (!model) throw new EdgeloopError('MODEL_DISPOSED', 'this model was disposed; load it again', { details: { modelId } });
+    return model;
+  }
+}
+
+/** A zero input of batch 1, for warm-ups. */
+function probeInput(manifest: Manifest): TensorData {
+  const shape = manifest.input.shape.map((d) => (d === -1 ? 1 : d));
+  return { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape };
+}
+
+function unique(artifacts: readonly Artifact[]): Artifact[] {
+  return [...new Map(artifacts.map((a) => [a.id, a])).values()];
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

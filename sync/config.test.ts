@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { generateSigningKeyPair } from '../format/index.ts';
+import { resolveSyncConfig } from './config.ts';
+import { isSyncError } from './errors.ts';
+
+describe('resolveSyncConfig', () => {
+  it('names what is missing or malformed, and returns a frozen config', async () => {
+    const { publicKey } = await generateSigningKeyPair();
+    const codeOf = (f: () => unknown) => {
+      try {
+        f();
+        return 'no error';
+      } catch (error) {
+        return isSyncError(error) ? `${error.code}: ${error.message}` : String(error);
+      }
+    };
+    expect(codeOf(() => resolveSyncConfig({}, {}))).toMatch(/^CONFIG_INVALID: SYNC_ADMIN_TOKENS is required/);
+    expect(codeOf(() => resolveSyncConfig({}, { SYNC_ADMIN_TOKENS: 'a' }))).toMatch(/^CONFIG_INVALID: SYNC_APP_TOKENS is required/);
+    expect(codeOf(() => resolveSyncConfig({}, { SYNC_ADMIN_TOKENS: 'a', SYNC_APP_TOKENS: 'b' }))).toMatch(/^CONFIG_INVALID: SYNC_PUBLISHER_KEYS is required/);
+    expect(codeOf(() => resolveSyncConfig({}, { SYNC_ADMIN_TOKENS: 'a', SYNC_APP_TOKENS: 'b', SYNC_PUBLISHER_KEYS: 'abc' }))).toMatch(/32 bytes|base64url/);
+    const env = { SYNC_ADMIN_TOKENS: 'a,c', SYNC_APP_TOKENS: 'b', SYNC_PUBLISHER_KEYS: publicKey };
+    expect(codeOf(() => resolveSyncConfig({}, { ...env, SYNC_CORS_ORIGINS: '*' }))).toMatch(/"\*" is not allowed/);
+    const config = resolveSyncConfig({}, { ...env, DATABASE_URL: 'postgres://u@localhost/db', SYNC_RATE_LIMIT_PER_MINUTE: '50' });
+    expect(config).toMatchObject({ adminTokens: ['a', 'c'], store: { databaseUrl: 'postgres://u@localhost/db' }, rateLimitPerMinute: 50, port: 8787 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+});
