@@ -89,3 +89,23 @@ test('bad packages and inputs get typed errors; the runtime serves the next good
   expect(Object.fromEntries(outcome.map((r) => [r.what, r.code]))).toEqual(expected);
   for (const row of outcome) expect(row.nextGood, `good call after "${row.what}"`).toBe(true);
 });
+
+test('the client refuses a 65-character package name the way it refuses any bad name; 64 characters are a name', async ({ page }) => {
+  await openLab(page);
+  const outcome = await page.evaluate(async () => {
+    const runtime = await window.edgeloop.createRuntime();
+    const attempt = (name: string) =>
+      runtime.store.install(name, { from: '/fixtures/registry/' }).then(
+        () => ({ name: 'ok', code: undefined as string | undefined }),
+        (e: Error & { code?: string }) => ({ name: e.name, code: e.code }),
+      );
+    const result = { long: await attempt('a'.repeat(65)), bad: await attempt('Bad_Name'), longest: await attempt('a'.repeat(64)) };
+    await runtime.dispose();
+    return result;
+  });
+  expect(outcome.long).toEqual({ name: 'TypeError', code: undefined });
+  expect(outcome.long).toEqual(outcome.bad);
+  // A valid name that the registry does not hold: refused by the registry, not by the name rule.
+  expect(outcome.longest.name).toBe('EdgeloopError');
+  expect(outcome.longest.code).toBe('NOT_FOUND');
+});

@@ -21,7 +21,7 @@ test('codes thrown in the compressor and trainer workers arrive in the page', as
   test.setTimeout(180_000);
   await tf.setBackend('cpu');
   const lstm = tfl.sequential({
-    layers: [tfl.layers.lstm({ units: 4, inputShape: [5, 3], name: 'my_lstm' }), tfl.layers.dense({ units: 2 })],
+    layers: [tfl.layers.lstm({ units: 4, inputShape: [5, 3], recurrentInitializer: 'glorotUniform', name: 'my_lstm' }), tfl.layers.dense({ units: 2 })],
   });
   const { built, test: examples } = await tinyPackage(lstm, { name: 'lstm-model' });
   const payload = {
