@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+import { decodeBase64, decodeBase64Url, encodeBase64Url } from './base64url.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -40,5 +40,53 @@ describe('base64url', () => {
     ['a non-ASCII character', 'Zm9vé'],
   ])('rejects %s with TypeError', (_description, text) => {
     expect(() => decodeBase64Url(text)).toThrow(TypeError);
+  });
+});
+
+describe('base64 (standard, padded)', () => {
+  // RFC 4648 §10 test vectors, with padding.
+  it.each([
+    ['', ''],
+    ['f', 'Zg=='],
+    ['fo', 'Zm8='],
+    ['foo', 'Zm9v'],
+    ['foob', 'Zm9vYg=='],
+    ['fooba', 'Zm9vYmE='],
+    ['foobar', 'Zm9vYmFy'],
+  ])('decodes %j from %j', (text, encoded) => {
+    expect(decodeBase64(encoded)).toEqual(bytes(text));
+  });
+
+  it('decodes every byte value at every length as Node writes it', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    for (let length = 0; length <= 70; length++) {
+      const slice = all.subarray(length, length * 2);
+      expect(decodeBase64(Buffer.from(slice).toString('base64'))).toEqual(slice);
+    }
+  });
+
+  it.each([
+    ['the base64url "-"', 'ab-c'],
+    ['the base64url "_"', 'ab_c'],
+    ['missing padding', 'Zg'],
+    ['missing one "="', 'Zg='],
+    ['too much padding', 'Zg==='],
+    ['padding in the middle', 'Zg==Zg=='],
+    ['padding only', '===='],
+    ['"=" before a character', 'Z=g='],
+    ['non-zero unused bits under "=="', 'QR=='],
+    ['non-zero unused bits under "="', 'Zm9='],
+    ['whitespace', 'Zm9v YmFy'],
+    ['a line break', 'Zm9v\nYmFy'],
+    ['a non-ASCII character', 'Zm9vé==='],
+  ])('rejects %s with TypeError', (_description, text) => {
+    expect(() => decodeBase64(text)).toThrow(TypeError);
+  });
+
+  it('agrees with the unpadded base64url decoder on the bytes', () => {
+    const sample = Uint8Array.from({ length: 97 }, (_, i) => (i * 37) & 255);
+    const standard = Buffer.from(sample).toString('base64');
+    expect(decodeBase64(standard)).toEqual(decodeBase64Url(encodeBase64Url(sample)));
+    expect(() => decodeBase64Url(standard)).toThrow(TypeError);
   });
 });

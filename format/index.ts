@@ -1,7 +1,7 @@
 /**
  * The shared core of edgeloop: the `edgeloop/1` package format (manifest and
  * registry-index schemas and validation, naming and version rules, SHA-256 integrity
- * checks, Ed25519 signatures, base64url, the package writer), the weight-quantization
+ * checks, Ed25519 signatures, base64url and strict base64, the package writer), the weight-quantization
  * codec (fp16 / int8 / int4 and the `edgeloopQuantization` field of quantized tfjs
  * artifacts) and the coded-error base class with its worker transfer. Node-only
  * helpers (atomic file writes) are in `format/node.ts`. Every other component may
@@ -98,7 +98,7 @@ export {
   type SigningKeyPair,
   type VerifiedSignature,
 } from './signature.ts';
-export { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+export { decodeBase64, decodeBase64Url, encodeBase64Url } from './base64url.ts';
 export { concatBytes } from './concat-bytes.ts';
 
 // ### Writing

@@ -88,8 +88,13 @@ describe('versions', () => {
   it.each([
     ['1.2.3', true],
     ['0.0.0', true],
-    ['1.0.0-rc.1+build.5', true],
+    ['1.0.0-rc.1', true],
     ['1.0.0-alpha-beta', true],
+    ['9007199254740993.0.0', true],
+    // Build metadata is refused: `+a` and `+b` would be two spellings of one immutable version.
+    ['1.0.0+build.5', false],
+    ['1.0.0-rc.1+build.5', false],
+    ['1.0.0+', false],
     ['v1.2.3', false],
     [' 1.2.3', false],
     ['1.2', false],
@@ -109,7 +114,20 @@ describe('versions', () => {
     ['1.0.0-alpha.beta', '1.0.0-beta', -1],
     ['1.0.0-beta.2', '1.0.0-beta.11', -1],
     ['1.0.0-rc.1', '1.0.0-1', 1],
-    ['1.0.0+a', '1.0.0+b', 0],
+    ['1.0.0-alpha.1', '1.0.0-alpha.beta', -1],
+    ['1.0.0-beta', '1.0.0-beta.2', -1],
+    ['1.0.0-rc.1', '1.0.0-rc.1', 0],
+    ['1.0.0-a-b', '1.0.0-a', 1],
+    ['1.0.0-A', '1.0.0-a', -1],
+    // Beyond Number.MAX_SAFE_INTEGER (2^53 − 1): compared on the digits, not as rounded numbers.
+    ['9007199254740992.0.0', '9007199254740993.0.0', -1],
+    ['1.9007199254740992.0', '1.9007199254740993.0', -1],
+    ['1.0.18446744073709551616', '1.0.18446744073709551617', -1],
+    ['99999999999999999999.0.0', '100000000000000000000.0.0', -1],
+    ['1.0.0-9007199254740992', '1.0.0-9007199254740993', -1],
+    ['1.0.0-rc.99999999999999999998', '1.0.0-rc.99999999999999999999', -1],
+    ['1.0.0-99999999999999999999', '1.0.0-a', -1],
+    ['10.0.0', '9.0.0', 1],
   ])('compareVersions(%s, %s) = %i', (a, b, sign) => {
     expect(Math.sign(compareVersions(a, b))).toBe(sign);
     expect(Math.sign(compareVersions(b, a))).toBe(-sign || 0);
@@ -118,12 +136,16 @@ describe('versions', () => {
   it('refuses what is not a version with a TypeError, also where the semver package would be lenient', () => {
     expect(() => compareVersions('v1.0.0', '1.0.0')).toThrow(TypeError);
     expect(() => compareVersions('1.0.0', '1.0')).toThrow(TypeError);
+    expect(() => compareVersions('1.0.0+a', '1.0.0')).toThrow(TypeError);
     expect(() => highestVersion(['1.0.0', 'latest'])).toThrow(TypeError);
     expect(() => highestVersion(['nope'])).toThrow(TypeError);
   });
 
   it('finds the highest version, or none', () => {
     expect(highestVersion(['1.2.0', '1.10.0', '1.10.0-rc.1'])).toBe('1.10.0');
+    expect(highestVersion(['9007199254740993.0.0', '9007199254740992.0.0'])).toBe('9007199254740993.0.0');
+    expect(highestVersion(['9007199254740992.0.0', '9007199254740993.0.0'])).toBe('9007199254740993.0.0');
+    expect(highestVersion(['1.0.0-9007199254740993', '1.0.0-9007199254740992'])).toBe('1.0.0-9007199254740993');
     expect(highestVersion([])).toBeUndefined();
   });
 });

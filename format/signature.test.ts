@@ -110,6 +110,19 @@ describe('signManifest / verifyManifestSignature', () => {
     expect(await codeOf(verifyManifestSignature(manifestBytes, make(), [publisher.publicKey]))).toBe('SIGNATURE_INVALID');
   });
 
+  // The envelope's signature is base64url: the standard alphabet's "+" and "/" (and its
+  // padding) are refused as an encoding error, before any key is tried.
+  it.each<[string, (signature: string) => string]>([
+    ['"+" of standard base64', (sig) => `+${sig.slice(1)}`],
+    ['"/" of standard base64', (sig) => `${sig.slice(0, 40)}/${sig.slice(41)}`],
+    ['standard base64 with its padding', (sig) => Buffer.from(sig, 'base64url').toString('base64')],
+  ])('refuses a signature written with %s as SIGNATURE_INVALID (not base64url)', async (_description, rewrite) => {
+    const tampered = withEnvelope((e) => void (e.signature = rewrite(e.signature as string)));
+    const error = await verifyManifestSignature(manifestBytes, tampered, [publisher.publicKey]).catch((e: unknown) => e);
+    expect(isEdgeloopError(error) && error.code).toBe('SIGNATURE_INVALID');
+    expect(isEdgeloopError(error) && String(error.details?.reason)).toMatch(/not base64url/);
+  });
+
   it('rejects a signature of other bytes under the trusted key id as SIGNATURE_INVALID', async () => {
     const other = await signManifest(new TextEncoder().encode('{}'), publisher.privateKey, publisher.publicKey);
     expect(await codeOf(verifyManifestSignature(manifestBytes, other, [publisher.publicKey]))).toBe('SIGNATURE_INVALID');

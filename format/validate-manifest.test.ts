@@ -172,6 +172,7 @@ const rejected: Row[] = [
   ['bad semver 1.0', (m) => void (m.version = '1.0'), 'MANIFEST_INVALID', 'version'],
   ['semver with leading zero', (m) => void (m.version = '01.0.0'), 'MANIFEST_INVALID', 'version'],
   ['semver with a v', (m) => void (m.version = 'v1.0.0'), 'MANIFEST_INVALID', 'version'],
+  ['semver with build metadata', (m) => void (m.version = '2.0.0+build.5'), 'MANIFEST_INVALID', 'version'],
   ['bad lineage.parent', (m) => void (m.lineage.parent = '1.0'), 'MANIFEST_INVALID', 'lineage.parent'],
   ['bad name "Bad Name"', (m) => void (m.name = 'Bad Name'), 'MANIFEST_INVALID', 'name'],
   ['name of 65 characters', (m) => void (m.name = 'a'.repeat(65)), 'MANIFEST_INVALID', 'name'],
@@ -185,7 +186,7 @@ const rejected: Row[] = [
 
 const accepted: Array<[description: string, mutate: (m: Loose) => unknown]> = [
   ['the base manifest', () => undefined],
-  ['semver with prerelease and build', (m) => void (m.version = '2.0.0-rc.1+build.5')],
+  ['semver with a prerelease', (m) => void (m.version = '2.0.0-rc.1')],
   ['no optional parts', (m) => void (delete m.baseline, delete m.lineage, delete m.input.preprocessing, delete m.input.layout, delete m.output.labels)],
   ['optional part set to undefined', (m) => void (m.lineage = undefined)],
   ['createdAt with offset, no fraction', (m) => void (m.createdAt = '2024-02-29T23:59:59+05:30')],

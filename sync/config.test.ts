@@ -24,4 +24,18 @@ describe('resolveSyncConfig', () => {
     expect(config).toMatchObject({ adminTokens: ['a', 'c'], store: { databaseUrl: 'postgres://u@localhost/db' }, rateLimitPerMinute: 50, port: 8787 });
     expect(Object.isFrozen(config)).toBe(true);
   });
+
+  it('defaults to timeouts and telemetry limits fit for real clients, and refuses inconsistent ones', async () => {
+    const { publicKey } = await generateSigningKeyPair();
+    const env = { SYNC_ADMIN_TOKENS: 'a', SYNC_APP_TOKENS: 'b', SYNC_PUBLISHER_KEYS: publicKey };
+    const config = resolveSyncConfig({}, env);
+    expect(config.timeouts).toEqual({ headersMs: 10_000, requestMs: 60_000, idleMs: 30_000, keepAliveMs: 5_000 });
+    expect(config.telemetryLimits).toEqual({ maxHoursPerBatch: 24, maxBinsPerEvent: 4096, maxCellsPerBatch: 20_000 });
+    expect(resolveSyncConfig({}, { ...env, SYNC_REQUEST_TIMEOUT_MS: '120000', SYNC_TELEMETRY_MAX_HOURS_PER_BATCH: '48' })).toMatchObject({
+      timeouts: { requestMs: 120_000 },
+      telemetryLimits: { maxHoursPerBatch: 48 },
+    });
+    expect(() => resolveSyncConfig({}, { ...env, SYNC_HEADERS_TIMEOUT_MS: '90000' })).toThrow(/must not exceed SYNC_REQUEST_TIMEOUT_MS/);
+    expect(() => resolveSyncConfig({}, { ...env, SYNC_TELEMETRY_MAX_CELLS_PER_BATCH: '0' })).toThrow(/SYNC_TELEMETRY_MAX_CELLS_PER_BATCH/);
+  });
 });

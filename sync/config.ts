@@ -56,7 +56,46 @@ export interface SyncOptions {
   trustProxy?: boolean;
   /** Log requests (pino, JSON lines on stdout). @defaultValue `SYNC_LOG === 'true'` */
   logger?: boolean;
+  /** The per-batch telemetry limits (docs/SYNC-API.md, "Telemetry"). @defaultValue {@link DEFAULT_TELEMETRY_LIMITS}, each overridable by its variable */
+  telemetryLimits?: Partial<TelemetryLimits>;
+  /** The server's socket timeouts (docs/SYNC-API.md, "Limits"). @defaultValue {@link DEFAULT_TIMEOUTS}, each overridable by its variable */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+/**
+ * What one telemetry batch may make the store write: the aggregate cells a batch
+ * creates grow with hours × signals × bins, not with its bytes, so they are bounded
+ * on their own.
+ */
+export interface TelemetryLimits {
+  /** Distinct UTC hours (of `windowStart`) in one batch. `SYNC_TELEMETRY_MAX_HOURS_PER_BATCH` */
+  readonly maxHoursPerBatch: number;
+  /** Signal bins of one event, summed over its signals. `SYNC_TELEMETRY_MAX_BINS_PER_EVENT` */
+  readonly maxBinsPerEvent: number;
+  /** Aggregate cells (rows to insert or add to) one batch sums into. `SYNC_TELEMETRY_MAX_CELLS_PER_BATCH` */
+  readonly maxCellsPerBatch: number;
+}
+
+/** The defaults of {@link TelemetryLimits}. */
+export const DEFAULT_TELEMETRY_LIMITS: TelemetryLimits = Object.freeze({ maxHoursPerBatch: 24, maxBinsPerEvent: 4096, maxCellsPerBatch: 20_000 });
+
+/** How long the server waits for a client (milliseconds). */
+export interface ServerTimeouts {
+  /** From connection (or the previous response) to the end of the request headers. `SYNC_HEADERS_TIMEOUT_MS` */
+  readonly headersMs: number;
+  /** From connection to the end of the request body; at most this long to send a whole request. `SYNC_REQUEST_TIMEOUT_MS` */
+  readonly requestMs: number;
+  /** A socket with no traffic either way for this long is closed. `SYNC_IDLE_TIMEOUT_MS` */
+  readonly idleMs: number;
+  /** An idle keep-alive connection is closed after this long. `SYNC_KEEP_ALIVE_TIMEOUT_MS` */
+  readonly keepAliveMs: number;
+}
+
+/**
+ * The defaults of {@link ServerTimeouts}: 60 s for a request lets a 64 MiB publish
+ * through at ≥ 1.2 MB/s, while a trickled or never-sent body is cut off within a minute.
+ */
+export const DEFAULT_TIMEOUTS: ServerTimeouts = Object.freeze({ headersMs: 10_000, requestMs: 60_000, idleMs: 30_000, keepAliveMs: 5_000 });
 
 /** The resolved, frozen configuration every part of the endpoint is built from. */
 export interface SyncConfig {
@@ -76,6 +115,8 @@ export interface SyncConfig {
   readonly pgPoolSize: number;
   readonly trustProxy: boolean;
   readonly logger: boolean;
+  readonly telemetryLimits: TelemetryLimits;
+  readonly timeouts: ServerTimeouts;
 }
 
 type Source = Record<string, unknown>;
@@ -217,6 +258,25 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
   const dataDir = options.dataDir ?? get('DATA_DIR') ?? './data';
   if (typeof dataDir !== 'string') invalid('DATA_DIR must be a string');
 
+  const limits = options.telemetryLimits ?? {};
+  const telemetryLimits: TelemetryLimits = Object.freeze({
+    maxHoursPerBatch: limits.maxHoursPerBatch ?? integer(get('SYNC_TELEMETRY_MAX_HOURS_PER_BATCH'), 'SYNC_TELEMETRY_MAX_HOURS_PER_BATCH', 1, 10_000) ?? DEFAULT_TELEMETRY_LIMITS.maxHoursPerBatch,
+    maxBinsPerEvent: limits.maxBinsPerEvent ?? integer(get('SYNC_TELEMETRY_MAX_BINS_PER_EVENT'), 'SYNC_TELEMETRY_MAX_BINS_PER_EVENT', 1, 65_536) ?? DEFAULT_TELEMETRY_LIMITS.maxBinsPerEvent,
+    maxCellsPerBatch: limits.maxCellsPerBatch ?? integer(get('SYNC_TELEMETRY_MAX_CELLS_PER_BATCH'), 'SYNC_TELEMETRY_MAX_CELLS_PER_BATCH', 1, 10_000_000) ?? DEFAULT_TELEMETRY_LIMITS.maxCellsPerBatch,
+  });
+  const t = options.timeouts ?? {};
+  const ms = (value: number | undefined, name: string, fallback: number): number => value ?? integer(get(name), name, 1, 3_600_000) ?? fallback;
+  const timeouts: ServerTimeouts = Object.freeze({
+    headersMs: ms(t.headersMs, 'SYNC_HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersMs),
+    requestMs: ms(t.requestMs, 'SYNC_REQUEST_TIMEOUT_MS', DEFAULT_TIMEOUTS.requestMs),
+    idleMs: ms(t.idleMs, 'SYNC_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs),
+    keepAliveMs: ms(t.keepAliveMs, 'SYNC_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_TIMEOUTS.keepAliveMs),
+  });
+  for (const [key, value] of [...Object.entries(telemetryLimits), ...Object.entries(timeouts)]) {
+    if (!Number.isInteger(value) || value < 1) invalid(`${key} must be a positive integer (got ${JSON.stringify(value)})`);
+  }
+  if (timeouts.headersMs > timeouts.requestMs) invalid(`SYNC_HEADERS_TIMEOUT_MS (${timeouts.headersMs}) must not exceed SYNC_REQUEST_TIMEOUT_MS (${timeouts.requestMs})`);
+
   return Object.freeze({
     host,
     port: options.port ?? integer(get('PORT'), 'PORT', 0, 65535) ?? 8787,
@@ -235,5 +295,7 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
     pgPoolSize: options.pgPoolSize ?? integer(get('SYNC_PG_POOL_SIZE'), 'SYNC_PG_POOL_SIZE', 1, 1000) ?? 10,
     trustProxy: options.trustProxy ?? flag(get('SYNC_TRUST_PROXY')) ?? false,
     logger: options.logger ?? flag(get('SYNC_LOG')) ?? false,
+    telemetryLimits,
+    timeouts,
   });
 }

@@ -8,7 +8,17 @@
 export { createSyncServer, type SyncServer, type SyncServerOptions } from './server.ts';
 
 // ### Configuration
-export { resolveSyncConfig, type IndexKey, type StoreOption, type SyncConfig, type SyncOptions } from './config.ts';
+export {
+  resolveSyncConfig,
+  DEFAULT_TELEMETRY_LIMITS,
+  DEFAULT_TIMEOUTS,
+  type IndexKey,
+  type ServerTimeouts,
+  type StoreOption,
+  type SyncConfig,
+  type SyncOptions,
+  type TelemetryLimits,
+} from './config.ts';
 
 // ### Errors
 export { SyncError, isSyncError, STATUS_OF, type SyncErrorCode, type SyncErrorOptions } from './errors.ts';

@@ -3,7 +3,9 @@
  * checked here first (the manifest validator, the signature against the configured
  * publisher keys, every file's size and SHA-256), then the bytes go to the blob store
  * and the rows to the database. A version is immutable: the same bytes again are
- * acknowledged, other bytes are refused.
+ * acknowledged, other bytes are refused. A publish that loses a race for its version
+ * (or fails to insert) removes the blobs it wrote that no row references, so a race
+ * leaves only the winner's blobs on disk.
  */
 import { PACKAGE_FILES, parseManifest, sha256Hex, verifyFileBytes, verifyManifestSignature, type Manifest } from '../format/index.ts';
 import type { SyncContext } from './context.ts';
@@ -24,15 +26,18 @@ export interface PublishResult {
 }
 
 /**
- * Strict base64 (RFC 4648 §4, padded). Node's decoder skips characters outside the
- * alphabet, so a decoded length other than the one the text implies means the text
- * was not base64.
+ * Strict base64: RFC 4648 §4, padded, canonical — the rule of `decodeBase64` in
+ * format/base64url.ts, on Node's native codec (a 64 MiB body decodes in a fraction of
+ * the time). Node's decoder is lenient (it takes base64url's `-` `_`, skips blanks,
+ * ignores missing padding and non-zero unused bits), so the text must be exactly what
+ * encoding the decoded bytes writes: one spelling per byte string.
  */
-function decodeBase64(text: string, field: string): Buffer {
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+export function decodeStrictBase64(text: string, field: string): Buffer {
   const bytes = Buffer.from(text, 'base64');
-  if (text.length % 4 !== 0 || bytes.byteLength !== (text.length / 4) * 3 - padding) {
-    throw new SyncError('BAD_REQUEST', `${field} is not base64 (RFC 4648, with padding)`, { details: { field } });
+  if (bytes.toString('base64') !== text) {
+    throw new SyncError('BAD_REQUEST', `${field} is not canonical base64 (RFC 4648 §4: A-Z a-z 0-9 + /, padded with "=", no blanks)`, {
+      details: { field },
+    });
   }
   return bytes;
 }
@@ -45,7 +50,7 @@ function artifactFiles(manifest: Manifest): Map<string, { path: string; bytes: n
 
 /** Verifies and stores one version. @throws SyncError with the contract's code. */
 export async function publishVersion(ctx: SyncContext, name: string, version: string, body: PublishBody): Promise<PublishResult> {
-  const manifestBytes = decodeBase64(body.manifest, 'manifest');
+  const manifestBytes = decodeStrictBase64(body.manifest, 'manifest');
   const manifest = parseManifest(manifestBytes);
   if (manifest.name !== name || manifest.version !== version) {
     throw new SyncError(
@@ -54,7 +59,7 @@ export async function publishVersion(ctx: SyncContext, name: string, version: st
       { details: { field: manifest.name !== name ? 'name' : 'version' } },
     );
   }
-  const signature = body.signature === undefined ? undefined : decodeBase64(body.signature, 'signature');
+  const signature = body.signature === undefined ? undefined : decodeStrictBase64(body.signature, 'signature');
   await verifyManifestSignature(manifestBytes, signature, ctx.config.publisherKeys);
 
   const expected = artifactFiles(manifest);
@@ -73,7 +78,7 @@ export async function publishVersion(ctx: SyncContext, name: string, version: st
         details: { path, check: 'missing' },
       });
     }
-    const bytes = decodeBase64(text, `files["${path}"]`);
+    const bytes = decodeStrictBase64(text, `files["${path}"]`);
     await verifyFileBytes(file, bytes);
     decoded.set(path, bytes);
   }
@@ -92,30 +97,66 @@ export async function publishVersion(ctx: SyncContext, name: string, version: st
     { path: PACKAGE_FILES.signature, sha256: signatureSha256, bytes: signatureBytes.byteLength },
     ...[...expected.values()].map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes })),
   ];
-  // Blobs first: a row never points at bytes that are not on disk. A crash in between
-  // leaves an unreferenced blob, which a later publish of the same bytes reuses.
-  await ctx.blobs.put(manifestSha256, manifestBytes);
-  await ctx.blobs.put(signatureSha256, signatureBytes);
-  for (const f of expected.values()) await ctx.blobs.put(f.sha256, decoded.get(f.path)!);
+  const blobs = new Map<string, Uint8Array>([[manifestSha256, manifestBytes], [signatureSha256, signatureBytes]]);
+  for (const f of expected.values()) blobs.set(f.sha256, decoded.get(f.path)!);
+  const record = {
+    name,
+    version,
+    publishedAt: new Date().toISOString(),
+    bytes: totalBytes,
+    manifestSha256,
+    signatureSha256,
+    metrics: manifest.metrics,
+    files,
+  };
 
-  const outcome = await ctx.metrics.timeStore(() =>
-    ctx.store.insertVersion({
-      name,
-      version,
-      publishedAt: new Date().toISOString(),
-      bytes: totalBytes,
-      manifestSha256,
-      signatureSha256,
-      metrics: manifest.metrics,
-      files,
-    }),
-  );
-  if (outcome === 'exists') {
-    // Another publish of this version won the race; compare with what it stored.
-    const winner = await ctx.store.getVersion(name, version);
-    return { status: sameBytes(winner!, manifestSha256, signatureSha256, name, version), body: result };
+  // Blobs first: a row never points at bytes that are not on disk. The insert checks,
+  // under the blob locks, that they are still there (a concurrent loser may have
+  // removed one it wrote that this publish shares); if not, they are written again.
+  // A crash in between leaves an unreferenced blob, which a later publish of the same
+  // bytes reuses.
+  const written = new Set<string>();
+  for (let attempt = 1; attempt <= MAX_INSERT_ATTEMPTS; attempt++) {
+    for (const [sha256, bytes] of blobs) if (await ctx.blobs.put(sha256, bytes)) written.add(sha256);
+    let outcome: 'created' | 'exists' | 'blobs-missing';
+    try {
+      outcome = await ctx.metrics.timeStore(() =>
+        ctx.store.insertVersion(record, () => [...blobs].every(([sha256, bytes]) => ctx.blobs.hasSync(sha256, bytes.byteLength))),
+      );
+    } catch (error) {
+      await discardBlobs(ctx, written, error);
+      throw error;
+    }
+    if (outcome === 'blobs-missing') continue;
+    if (outcome === 'exists') {
+      // Another publish of this version won the race: remove the blobs this one wrote
+      // that no row references (a blob the winner shares stays), then compare.
+      await discardBlobs(ctx, written);
+      const winner = await ctx.store.getVersion(name, version);
+      return { status: sameBytes(winner!, manifestSha256, signatureSha256, name, version), body: result };
+    }
+    return { status: 201, body: result };
   }
-  return { status: 201, body: result };
+  await discardBlobs(ctx, written);
+  throw new SyncError('INTERNAL', `the blobs of ${name}@${version} kept disappearing while it was published; publish it again`);
+}
+
+/** Insert attempts when blobs vanish between writing them and the insert (only a concurrent removal does that). */
+const MAX_INSERT_ATTEMPTS = 3;
+
+/**
+ * Removes the blobs of `written` that no row references. With `failure`, the publish
+ * is failing already: a cleanup error is attached to it rather than replacing it (the
+ * blobs stay, unreferenced, and a later publish of the same bytes reuses them).
+ */
+async function discardBlobs(ctx: SyncContext, written: ReadonlySet<string>, failure?: unknown): Promise<void> {
+  if (written.size === 0) return;
+  try {
+    await ctx.metrics.timeStore(() => ctx.store.removeUnreferencedBlobs([...written], (sha256) => ctx.blobs.removeSync(sha256)));
+  } catch (cleanup) {
+    if (failure === undefined) throw cleanup;
+    if (failure instanceof Error) failure.cause ??= cleanup;
+  }
 }
 
 function sameBytes(existing: VersionRecord, manifestSha256: string, signatureSha256: string, name: string, version: string): 200 {

@@ -22,7 +22,8 @@ export const ALIAS_PATTERN = ALIAS_PATTERN_SOURCE;
 const name = { type: 'string', pattern: NAME_PATTERN, maxLength: MAX_NAME_LENGTH } as const;
 const version = { type: 'string', pattern: VERSION_PATTERN, maxLength: MAX_VERSION_LENGTH } as const;
 const alias = { type: 'string', pattern: ALIAS_PATTERN, maxLength: 32 } as const;
-const dateTime = { type: 'string', format: 'date-time', maxLength: 64 } as const;
+/** RFC 3339 by the endpoint's one parser: server.ts replaces ajv's `date-time` with sync/date-time.ts's `isDateTime`. */
+const dateTime = { type: 'string', format: 'date-time', maxLength: 64, description: 'RFC 3339 date-time: Z or ±HH:MM offset (docs/SYNC-API.md, "Times")' } as const;
 const count = { type: 'integer', minimum: 0, maximum: 1_000_000_000 } as const;
 /** A response object whose every listed property is always present. */
 const responseOf = <P extends Record<string, object>>(properties: P) => ({ type: 'object', required: Object.keys(properties), properties }) as const;
@@ -96,6 +97,15 @@ export const resolveQuery = {
 
 export const resolveResponse = responseOf({ version: { type: 'string' } });
 
+/**
+ * Keys of telemetry count maps (signal names, prediction classes, error codes) and
+ * device classes: a letter or digit, then letters, digits and `_ . : -`, 64 at most.
+ * Keys named like `Object` members (`constructor`, `toString`) fit and are plain keys
+ * (telemetry-aggregate.ts keeps counts in `Map`s); `__proto__` cannot start with `_`.
+ */
+export const COUNT_KEY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$';
+const countKey = { type: 'string', pattern: COUNT_KEY_PATTERN, maxLength: 64 } as const;
+
 /** One drift event of a telemetry batch (see docs/SYNC-API.md, "Telemetry"). */
 const driftEvent = {
   type: 'object',
@@ -105,11 +115,11 @@ const driftEvent = {
     type: { const: 'drift' },
     model: name,
     version,
-    deviceClass: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+    deviceClass: countKey,
     windowStart: dateTime,
     windowEnd: dateTime,
-    signals: { type: 'object', maxProperties: 64, propertyNames: { pattern: '^[A-Za-z0-9._-]{1,64}$' }, additionalProperties: counts(1024) },
-    predictions: countMap('^[^\\u0000-\\u001f]{1,256}$', 1024),
+    signals: { type: 'object', maxProperties: 64, propertyNames: countKey, additionalProperties: counts(1024) },
+    predictions: countMap(COUNT_KEY_PATTERN, 1024),
     latencyMs: {
       type: 'object',
       required: ['edges', 'counts'],
@@ -119,7 +129,7 @@ const driftEvent = {
         counts: counts(64),
       },
     },
-    errors: countMap('^[A-Za-z0-9_.-]{1,64}$', 64),
+    errors: countMap(COUNT_KEY_PATTERN, 64),
   },
 } as const;
 

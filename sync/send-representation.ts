@@ -2,7 +2,8 @@
  * Sends one registry file the way caches and resumable downloads expect: a strong
  * `ETag` with `If-None-Match` → 304, single `Range` requests → 206 (RFC 9110 §14),
  * and gzip/br for compressible files when the client accepts them. Compressed
- * variants get their own ETag (RFC 9110 §8.8.3: a different representation).
+ * variants get their own ETag (RFC 9110 §8.8.3: a different representation) and
+ * `Vary: Accept-Encoding` is added to whatever `Vary` is already set.
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -48,7 +49,10 @@ export class CompressionCache {
   }
 }
 
-const etagOf = (id: string, encoding?: Encoding) => `"${id}${encoding ? `.${encoding}` : ''}"`;
+/** The ETag suffix of each encoding, as docs/SYNC-API.md states them: `"<sha256>.gz"`, `"<sha256>.br"`. */
+const ETAG_SUFFIX: Record<Encoding, string> = { gzip: 'gz', br: 'br' };
+
+const etagOf = (id: string, encoding?: Encoding) => `"${id}${encoding ? `.${ETAG_SUFFIX[encoding]}` : ''}"`;
 
 /** True when an `If-None-Match` list names one of `etags` (weak comparison, RFC 9110 §13.1.2). */
 export function matchesIfNoneMatch(header: string | undefined, etags: readonly string[]): boolean {
@@ -71,26 +75,50 @@ function pickEncoding(header: string | undefined): Encoding | undefined {
 }
 
 /**
- * The byte range a `Range` header asks for, `undefined` to send the whole file (no
- * header, a syntax this server ignores, or several ranges), or `'unsatisfiable'`.
+ * Adds `value` to the response's `Vary` list, keeping what is there (the CORS plugin's
+ * `Origin`): a shared cache must key on both, or it serves one origin's copy to another.
+ */
+function appendVary(reply: FastifyReply, value: string): void {
+  const current = reply.getHeader('vary');
+  const list = (Array.isArray(current) ? current.join(',') : current === undefined ? '' : String(current))
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (list.includes('*') || list.some((v) => v.toLowerCase() === value.toLowerCase())) return;
+  reply.header('vary', [...list, value].join(', '));
+}
+
+/**
+ * The byte range a `Range` header asks for (RFC 9110 §14.1.2): `undefined` to send the
+ * whole file (no header, a syntax or unit this server ignores, or several ranges,
+ * which the server may answer whole), or `'unsatisfiable'` (416) for a single range
+ * that selects no byte: a first byte at or past the end, a zero-length suffix, or any
+ * range of an empty file. A suffix longer than the file, or a last byte past the end,
+ * selects up to the end.
  */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (header === undefined) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  const match = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
   if (match[1] === '') {
     const suffix = Number(match[2]);
-    if (suffix === 0) return 'unsatisfiable';
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(match[1]);
-  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  // last < first is not a valid range-spec: ignored, like any other bad syntax.
   if (match[2] !== '' && Number(match[2]) < start) return undefined;
   if (start >= size) return 'unsatisfiable';
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
   return { start, end };
 }
 
-/** Sends `rep` with conditional, range and compression handling. */
+/**
+ * Sends `rep` with conditional, range and compression handling: the one place that
+ * picks the representation (identity, gzip or br), and from it the `ETag`, `Vary`,
+ * `Content-Encoding` and `Content-Length`. HEAD goes through the same steps and gets
+ * the same headers as GET, without the body.
+ */
 export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, rep: Representation, cache: CompressionCache): FastifyReply {
   const identityTag = etagOf(rep.id);
   const compressible = rep.compressible && rep.bytes !== undefined && rep.size >= 256;
@@ -98,36 +126,36 @@ export function sendRepresentation(request: FastifyRequest, reply: FastifyReply,
   reply.header('content-type', rep.contentType);
   reply.header('accept-ranges', 'bytes');
   reply.header('cross-origin-resource-policy', 'cross-origin');
-  if (compressible) reply.header('vary', 'Accept-Encoding');
-
-  const ifNoneMatch = request.headers['if-none-match'];
-  if (matchesIfNoneMatch(ifNoneMatch, [identityTag, etagOf(rep.id, 'br'), etagOf(rep.id, 'gzip')])) {
-    reply.header('etag', identityTag);
-    return reply.code(304).send();
-  }
+  // On every answer for this URL (200, 206, 304, 416): which one a client gets depends on Accept-Encoding.
+  if (compressible) appendVary(reply, 'Accept-Encoding');
 
   const ifRange = request.headers['if-range'] as string | undefined;
   const range = ifRange === undefined || ifRange.trim() === identityTag ? parseRange(request.headers.range, rep.size) : undefined;
+  // A range is served from the identity bytes; otherwise the client's Accept-Encoding picks.
+  const encoding = compressible && range === undefined ? pickEncoding(request.headers['accept-encoding']) : undefined;
+  const etag = etagOf(rep.id, encoding);
+
+  if (matchesIfNoneMatch(request.headers['if-none-match'], [identityTag, etagOf(rep.id, 'br'), etagOf(rep.id, 'gzip')])) {
+    // RFC 9110 §15.4.5: a 304 carries the ETag the 200 would have had.
+    reply.header('etag', etag);
+    return reply.code(304).send();
+  }
   if (range === 'unsatisfiable') {
     throw new SyncError('RANGE_NOT_SATISFIABLE', `the requested range is outside the file (${rep.size} bytes)`, {
       headers: { 'content-range': `bytes */${rep.size}` },
     });
   }
+  reply.header('etag', etag);
   if (range !== undefined) {
-    reply.header('etag', identityTag);
     reply.header('content-range', `bytes ${range.start}-${range.end}/${rep.size}`);
     return send(request, reply.code(206), rep, range.start, range.end);
   }
-
-  const encoding = compressible ? pickEncoding(request.headers['accept-encoding']) : undefined;
   if (encoding !== undefined) {
     const body = cache.get(rep.id, encoding, rep.bytes!);
-    reply.header('etag', etagOf(rep.id, encoding));
     reply.header('content-encoding', encoding);
     reply.header('content-length', body.byteLength);
     return reply.code(200).send(request.method === 'HEAD' ? Readable.from([]) : body);
   }
-  reply.header('etag', identityTag);
   return send(request, reply.code(200), rep, 0, rep.size - 1);
 }
 

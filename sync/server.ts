@@ -11,6 +11,7 @@ import { Authenticator, bearerToken } from './auth.ts';
 import { BlobStore } from './blob-store.ts';
 import { resolveSyncConfig, type SyncConfig, type SyncOptions } from './config.ts';
 import type { SyncContext } from './context.ts';
+import { isDateTime } from './date-time.ts';
 import { SyncError } from './errors.ts';
 import { toSyncError } from './http-errors.ts';
 import { SyncMetrics } from './metrics.ts';
@@ -76,13 +77,31 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
   const store = await openStore(config);
   const ctx: SyncContext = { config, store, blobs, metrics: new SyncMetrics(), auth: new Authenticator(config.adminTokens, config.appTokens) };
 
+  const { timeouts } = config;
   const app = Fastify({
     logger: config.logger,
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 256 },
-    // Bodies are validated, not repaired: no type coercion, unknown keys are errors.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // A client gets `headersMs` to send its headers and `requestMs` for the whole request,
+    // body included (a trickled or never-sent body is cut off), and a silent socket is
+    // closed after `idleMs`. Node checks the first two every `connectionsCheckingInterval`
+    // (30 s by default, which would stretch a short timeout), so it is derived from them.
+    connectionTimeout: timeouts.idleMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
+    },
+    // Bodies are validated, not repaired: no type coercion, unknown keys are errors. The
+    // `date-time` format is the endpoint's own RFC 3339 parser, the one the routes read
+    // times with, so whatever a schema admits the code can parse.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+      onCreate: (ajv) => ajv.addFormat('date-time', { type: 'string', validate: isDateTime }),
+    },
     frameworkErrors: (error, request, reply) => {
       sendError(request, reply, ctx, error);
     },

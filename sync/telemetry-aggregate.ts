@@ -3,6 +3,8 @@
  * is summed in memory into one increment per cell before it reaches the store, and
  * the summary API folds the stored cells into one bucket per model version and hour.
  */
+import type { TelemetryLimits } from './config.ts';
+import { dateTimeMs, hourStartOf } from './date-time.ts';
 import { SyncError } from './errors.ts';
 import type { AggregateIncrement, AggregateRow } from './store/store.ts';
 
@@ -47,11 +49,9 @@ export interface SummaryBucket {
 
 const HOUR_MS = 3_600_000;
 
-/** The ISO hour `time` falls in. */
-export function hourOf(time: string, field: string): string {
-  const ms = Date.parse(time);
-  if (Number.isNaN(ms)) throw new SyncError('BAD_REQUEST', `${field} is not a valid date-time`, { details: { field } });
-  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
+/** A count map as the summary answers it: no prototype, so any key (`constructor`, `__proto__`) is only a key. */
+function countMap(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
 }
 
 /** The running sums of one model version and hour, while a batch is aggregated. */
@@ -64,51 +64,97 @@ interface Group {
   cells: Map<string, Map<string, number[]>>;
 }
 
-function addTo(group: Group, kind: string, key: string, bin: number, count: number): void {
+/** The cell budget of one batch: every new cell counts, and the batch is refused past the limit. */
+class CellBudget {
+  #cells = 0;
+  constructor(readonly limit: number) {}
+
+  take(): void {
+    if (++this.#cells > this.limit) {
+      throw new SyncError('PAYLOAD_TOO_LARGE', `the batch sums into more than ${this.limit} aggregate cells (model version × hour × signal bin, class, error…); send fewer hours, signals or bins per batch`, {
+        details: { limit: 'maxCellsPerBatch', max: this.limit },
+      });
+    }
+  }
+}
+
+function addTo(group: Group, budget: CellBudget, kind: string, key: string, bin: number, count: number): void {
   let byKey = group.cells.get(kind);
   if (byKey === undefined) group.cells.set(kind, (byKey = new Map()));
   let bins = byKey.get(key);
   if (bins === undefined) byKey.set(key, (bins = []));
-  while (bins.length <= bin) bins.push(0);
+  while (bins.length <= bin) {
+    budget.take();
+    bins.push(0);
+  }
   bins[bin] += count;
 }
 
-/**
- * Sums a batch into one increment per cell. Checks what the schema cannot express.
- * Runs on every ingested batch, so it avoids per-cell string keys: events are grouped
- * by model, version and hour first, then summed per kind and key into bin arrays.
- * @throws SyncError `BAD_REQUEST` naming the event field.
- */
-export function aggregateEvents(events: readonly DriftEvent[]): AggregateIncrement[] {
-  const groups = new Map<string, Group>();
-  const hours = new Map<string, string>();
-  events.forEach((e, i) => {
-    const at = `events[${i}]`;
-    let hour = hours.get(e.windowStart);
-    if (hour === undefined) hours.set(e.windowStart, (hour = hourOf(e.windowStart, `${at}.windowStart`)));
-    if (e.windowEnd !== e.windowStart && Date.parse(e.windowEnd) < Date.parse(e.windowStart)) {
-      throw new SyncError('BAD_REQUEST', `${at}.windowEnd is before ${at}.windowStart`, { details: { field: `${at}.windowEnd` } });
+/** Checks one event's bounds that the schema cannot express, before any of it is summed. */
+function checkEvent(e: DriftEvent, at: string, limits: TelemetryLimits): { start: number } {
+  const start = dateTimeMs(e.windowStart, `${at}.windowStart`);
+  if (dateTimeMs(e.windowEnd, `${at}.windowEnd`) < start) {
+    throw new SyncError('BAD_REQUEST', `${at}.windowEnd is before ${at}.windowStart`, { details: { field: `${at}.windowEnd` } });
+  }
+  let bins = 0;
+  if (e.signals) for (const counts of Object.values(e.signals)) bins += counts.length;
+  if (bins > limits.maxBinsPerEvent) {
+    throw new SyncError('BAD_REQUEST', `${at}.signals hold ${bins} bins in all; an event may hold at most ${limits.maxBinsPerEvent} (signals × bins)`, {
+      details: { field: `${at}.signals`, limit: 'maxBinsPerEvent', max: limits.maxBinsPerEvent },
+    });
+  }
+  if (e.latencyMs !== undefined) {
+    const { edges, counts } = e.latencyMs;
+    if (counts.length !== edges.length - 1) {
+      throw new SyncError('BAD_REQUEST', `${at}.latencyMs.counts must have one entry fewer than edges (${edges.length - 1}; got ${counts.length})`, {
+        details: { field: `${at}.latencyMs.counts` },
+      });
     }
+    if (edges.some((edge, j) => j > 0 && edge <= edges[j - 1])) {
+      throw new SyncError('BAD_REQUEST', `${at}.latencyMs.edges must be strictly increasing`, { details: { field: `${at}.latencyMs.edges` } });
+    }
+  }
+  return { start };
+}
+
+/**
+ * Sums a batch into one increment per cell, after checking what the schema cannot
+ * express: window order, the per-event bin limit, the distinct hours and the cells the
+ * batch may create (`limits`). Every check runs before the store sees anything, so a
+ * refused batch writes nothing. Events are grouped by model, version and hour first,
+ * then summed per kind and key into bin arrays (no per-cell string keys).
+ * @throws SyncError `BAD_REQUEST` naming the event field; `PAYLOAD_TOO_LARGE` past a batch limit.
+ */
+export function aggregateEvents(events: readonly DriftEvent[], limits: TelemetryLimits): AggregateIncrement[] {
+  const starts = events.map((e, i) => checkEvent(e, `events[${i}]`, limits).start);
+  const hours = new Map<number, string>();
+  for (const start of starts) {
+    const hourMs = Math.floor(start / HOUR_MS) * HOUR_MS;
+    if (!hours.has(hourMs)) hours.set(hourMs, hourStartOf(hourMs));
+  }
+  if (hours.size > limits.maxHoursPerBatch) {
+    throw new SyncError('PAYLOAD_TOO_LARGE', `the batch's events start in ${hours.size} distinct hours; a batch may span at most ${limits.maxHoursPerBatch}; send the older hours in their own batches`, {
+      details: { field: 'events', limit: 'maxHoursPerBatch', max: limits.maxHoursPerBatch },
+    });
+  }
+  const budget = new CellBudget(limits.maxCellsPerBatch);
+  const groups = new Map<string, Group>();
+  events.forEach((e, i) => {
+    const hour = hours.get(Math.floor(starts[i] / HOUR_MS) * HOUR_MS)!;
     const id = `${e.model}\u0000${e.version}\u0000${hour}`;
     let g = groups.get(id);
-    if (g === undefined) groups.set(id, (g = { model: e.model, version: e.version, hour, events: 0, cells: new Map() }));
+    if (g === undefined) {
+      budget.take();
+      groups.set(id, (g = { model: e.model, version: e.version, hour, events: 0, cells: new Map() }));
+    }
     g.events++;
-    if (e.deviceClass !== undefined) addTo(g, 'device_class', e.deviceClass, 0, 1);
-    if (e.predictions) for (const label in e.predictions) addTo(g, 'prediction', label, 0, e.predictions[label]);
-    if (e.signals) for (const signal in e.signals) e.signals[signal].forEach((n, bin) => addTo(g, 'signal', signal, bin, n));
-    if (e.errors) for (const code in e.errors) addTo(g, 'error', code, 0, e.errors[code]);
+    if (e.deviceClass !== undefined) addTo(g, budget, 'device_class', e.deviceClass, 0, 1);
+    if (e.predictions) for (const [label, n] of Object.entries(e.predictions)) addTo(g, budget, 'prediction', label, 0, n);
+    if (e.signals) for (const [signal, counts] of Object.entries(e.signals)) counts.forEach((n, bin) => addTo(g, budget, 'signal', signal, bin, n));
+    if (e.errors) for (const [code, n] of Object.entries(e.errors)) addTo(g, budget, 'error', code, 0, n);
     if (e.latencyMs !== undefined) {
-      const { edges, counts } = e.latencyMs;
-      if (counts.length !== edges.length - 1) {
-        throw new SyncError('BAD_REQUEST', `${at}.latencyMs.counts must have one entry fewer than edges (${edges.length - 1}; got ${counts.length})`, {
-          details: { field: `${at}.latencyMs.counts` },
-        });
-      }
-      if (edges.some((edge, j) => j > 0 && edge <= edges[j - 1])) {
-        throw new SyncError('BAD_REQUEST', `${at}.latencyMs.edges must be strictly increasing`, { details: { field: `${at}.latencyMs.edges` } });
-      }
-      const key = edges.join(',');
-      counts.forEach((n, bin) => addTo(g, 'latency', key, bin, n));
+      const key = e.latencyMs.edges.join(',');
+      e.latencyMs.counts.forEach((n, bin) => addTo(g, budget, 'latency', key, bin, n));
     }
   });
   const out: AggregateIncrement[] = [];
@@ -121,16 +167,22 @@ export function aggregateEvents(events: readonly DriftEvent[]): AggregateIncreme
   return out;
 }
 
-/** Folds stored cells (sorted by model, version, hour) into summary buckets. */
+/**
+ * Folds stored cells (sorted by model, version, hour) into summary buckets. Keys are
+ * data: they are summed in `Map`s and answered in prototype-less objects, so a key
+ * named like an `Object` member (a row stored before the key rule, too) is only a key.
+ */
 export function summarize(rows: readonly AggregateRow[]): SummaryBucket[] {
   const buckets = new Map<string, SummaryBucket>();
+  const signals = new Map<SummaryBucket, Map<string, number[]>>();
   const latency = new Map<SummaryBucket, Map<string, number[]>>();
   for (const r of rows) {
     const id = `${r.model}\u0000${r.version}\u0000${r.hour}`;
     let b = buckets.get(id);
     if (!b) {
-      b = { model: r.model, version: r.version, hour: r.hour, events: 0, deviceClasses: {}, predictions: {}, signals: {}, latencyMs: [], errors: {} };
+      b = { model: r.model, version: r.version, hour: r.hour, events: 0, deviceClasses: countMap(), predictions: countMap(), signals: {}, latencyMs: [], errors: countMap() };
       buckets.set(id, b);
+      signals.set(b, new Map());
       latency.set(b, new Map());
     }
     switch (r.kind) {
@@ -147,17 +199,17 @@ export function summarize(rows: readonly AggregateRow[]): SummaryBucket[] {
         b.errors[r.key] = (b.errors[r.key] ?? 0) + r.count;
         break;
       case 'signal':
-        b.signals[r.key] = setBin(b.signals[r.key] ?? [], r.bin, r.count);
+        addBin(signals.get(b)!, r.key, r.bin, r.count);
         break;
-      case 'latency': {
-        const histograms = latency.get(b)!;
-        histograms.set(r.key, setBin(histograms.get(r.key) ?? [], r.bin, r.count));
+      case 'latency':
+        addBin(latency.get(b)!, r.key, r.bin, r.count);
         break;
-      }
     }
   }
-  for (const [b, histograms] of latency) {
-    b.latencyMs = [...histograms].map(([key, counts]) => {
+  for (const b of buckets.values()) {
+    b.signals = Object.create(null) as Record<string, number[]>;
+    for (const [key, counts] of signals.get(b)!) b.signals[key] = counts;
+    b.latencyMs = [...latency.get(b)!].map(([key, counts]) => {
       const edges = key.split(',').map(Number);
       return { edges, counts: Array.from({ length: edges.length - 1 }, (_, i) => counts[i] ?? 0) };
     });
@@ -165,8 +217,9 @@ export function summarize(rows: readonly AggregateRow[]): SummaryBucket[] {
   return [...buckets.values()];
 }
 
-function setBin(counts: number[], bin: number, count: number): number[] {
+function addBin(sums: Map<string, number[]>, key: string, bin: number, count: number): void {
+  let counts = sums.get(key);
+  if (counts === undefined) sums.set(key, (counts = []));
   while (counts.length <= bin) counts.push(0);
   counts[bin] += count;
-  return counts;
 }

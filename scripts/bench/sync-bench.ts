@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { generateSigningKeyPair } from '../../format/index.ts';
 import { freePort } from '../../test-support/sync/free-port.ts';
+import { publishVersion } from '../../test-support/sync/publish-version.ts';
 import { request } from '../../test-support/sync/http.ts';
 import { startPostgres, type PostgresServer } from '../../test-support/sync/postgres.ts';
 import { spawnServer, type SpawnedServer } from '../../test-support/sync/spawn-server.ts';
@@ -128,17 +129,20 @@ async function benchStore(store: Store, args: { duration: number; rounds: number
     }
     const adminToken = `admin-${randomBytes(16).toString('hex')}`;
     const appToken = `app-${randomBytes(16).toString('hex')}`;
+    const publisher = await generateSigningKeyPair();
     const env: Record<string, string> = {
       DATA_DIR: dataDir,
       SYNC_ADMIN_TOKENS: adminToken,
       SYNC_APP_TOKENS: appToken,
-      SYNC_PUBLISHER_KEYS: (await generateSigningKeyPair()).publicKey,
+      SYNC_PUBLISHER_KEYS: publisher.publicKey,
       // One token and one IP send everything here; the limits are not what is measured.
       SYNC_RATE_LIMIT_PER_MINUTE: '1000000000',
       SYNC_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000000',
     };
     if (postgres) env.DATABASE_URL = postgres.databaseUrl;
     server = await spawnServer({ port: await freePort(), env });
+    // Telemetry is accepted only for published model versions (makeBatch's mnist-centroid@1.0.0).
+    await publishVersion({ url: server.url, adminToken, publisher }, 'mnist-centroid', '1.0.0');
     bare = await spawnBare(await freePort());
     const common = { events: args.events, connections: args.connections };
 

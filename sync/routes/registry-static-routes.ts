@@ -81,7 +81,8 @@ export function registerRegistryStaticRoutes(app: FastifyInstance, ctx: SyncCont
         contentType: contentTypeOf(file.path),
         cacheControl: IMMUTABLE,
         size: file.bytes,
-        bytes: compressible && request.method !== 'HEAD' ? await readFile(blob) : undefined,
+        // HEAD too: it must answer the encoded ETag and length GET would (the bytes are cached compressed).
+        bytes: compressible ? await readFile(blob) : undefined,
         file: blob,
         compressible,
       }, compressed);

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { loadMigrations } from './migrations.ts';
-import { aliasOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
+import { aliasOf, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
 import { TABLES, type AggregateRow, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
 
 /** Options of {@link PostgresStore.open}. */
@@ -24,7 +24,7 @@ const INGEST_SQL = `
 WITH batch AS (
   INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT (batch_id) DO NOTHING
+  ON CONFLICT (sender, device_id, batch_id) DO NOTHING
   RETURNING 1
 ), cells AS (
   INSERT INTO telemetry_aggregates (model, version, hour, kind, key, bin, count)
@@ -36,6 +36,14 @@ WITH batch AS (
   ON CONFLICT (model, version, hour, kind, key, bin) DO UPDATE SET count = telemetry_aggregates.count + EXCLUDED.count
 )
 SELECT count(*)::int AS inserted FROM batch`;
+
+/**
+ * Takes the advisory lock of each blob digest in `$1` (sorted by the caller, so two
+ * transactions always lock in the same order), exclusive for a removal, shared for a
+ * publish. The key is a 64-bit hash of the digest; a collision only serialises more.
+ */
+const BLOB_LOCK_SQL = (fn: 'pg_advisory_xact_lock' | 'pg_advisory_xact_lock_shared') =>
+  `SELECT ${fn}(hashtextextended(d, 0)) FROM (SELECT d FROM unnest($1::text[]) WITH ORDINALITY AS t(d, n) ORDER BY n) AS ordered`;
 
 /** The PostgreSQL implementation of {@link Store}. */
 export class PostgresStore implements Store {
@@ -70,18 +78,35 @@ export class PostgresStore implements Store {
     return rows[0] && versionOf(rows[0]);
   }
 
-  async insertVersion(v: NewVersion): Promise<'created' | 'exists'> {
+  async insertVersion(v: NewVersion, blobsPresent: () => boolean): Promise<'created' | 'exists' | 'blobs-missing'> {
     try {
-      await this.#insertVersion(v);
+      await this.#insertVersion(v, blobsPresent);
       return 'created';
     } catch (error) {
       if (error instanceof VersionExists) return 'exists';
+      if (error instanceof BlobsMissing) return 'blobs-missing';
       throw error;
     }
   }
 
-  async #insertVersion(v: NewVersion): Promise<void> {
+  async removeUnreferencedBlobs(sha256s: readonly string[], remove: (sha256: string) => void): Promise<string[]> {
+    const digests = blobDigestsOf(sha256s);
+    if (digests.length === 0) return [];
+    return this.#transaction(async (client) => {
+      await client.query(BLOB_LOCK_SQL('pg_advisory_xact_lock'), [digests]);
+      const { rows } = await client.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM files WHERE sha256 = ANY($1::text[])', [digests]);
+      const referenced = new Set(rows.map((r) => r.sha256));
+      const removed = digests.filter((d) => !referenced.has(d));
+      // Before COMMIT releases the locks: a publish waiting on one then finds the blob gone.
+      for (const sha256 of removed) remove(sha256);
+      return removed;
+    });
+  }
+
+  async #insertVersion(v: NewVersion, blobsPresent: () => boolean): Promise<void> {
     await this.#transaction(async (client) => {
+      // Shared blob locks: publishes do not wait for each other, only for a removal.
+      await client.query(BLOB_LOCK_SQL('pg_advisory_xact_lock_shared'), [blobDigestsOf(v.files.map((f) => f.sha256))]);
       await client.query(
         'INSERT INTO models (name, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at',
         [v.name, v.publishedAt],
@@ -96,6 +121,7 @@ export class PostgresStore implements Store {
         'INSERT INTO files (name, version, path, sha256, bytes) SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::bigint[])',
         [v.name, v.version, v.files.map((f) => f.path), v.files.map((f) => f.sha256), v.files.map((f) => f.bytes)],
       );
+      if (!blobsPresent()) throw new BlobsMissing();
     });
   }
 

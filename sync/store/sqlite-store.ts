@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMigrations } from './migrations.ts';
-import { aliasOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
+import { aliasOf, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
 import { TABLES, type AggregateRow, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
 
 /** Options of {@link SqliteStore.open}. */
@@ -46,6 +46,7 @@ export class SqliteStore implements Store {
       ),
       insertFile: db.prepare('INSERT INTO files (name, version, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)'),
       getFile: db.prepare<[string, string, string], StoredFile>('SELECT path, sha256, bytes FROM files WHERE name = ? AND version = ? AND path = ?'),
+      blobReferenced: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1'),
       models: db.prepare<[], { name: string; updated_at: string }>('SELECT name, updated_at FROM models ORDER BY name'),
       model: db.prepare<[string], { name: string; updated_at: string }>('SELECT name, updated_at FROM models WHERE name = ?'),
       versionsOf: db.prepare<[string], VersionRow>('SELECT * FROM versions WHERE name = ?'),
@@ -91,19 +92,35 @@ export class SqliteStore implements Store {
     return row && versionOf(row);
   }
 
-  async insertVersion(v: NewVersion): Promise<'created' | 'exists'> {
+  async insertVersion(v: NewVersion, blobsPresent: () => boolean): Promise<'created' | 'exists' | 'blobs-missing'> {
+    // The blob lock is SQLite's write lock: an IMMEDIATE transaction, run to its end
+    // without yielding, so no removeUnreferencedBlobs can run between the check and the commit.
     try {
       this.#db.transaction(() => {
         this.#s.upsertModel.run(v.name, v.publishedAt, v.publishedAt);
         const inserted = this.#s.insertVersion.run(v.name, v.version, v.publishedAt, v.bytes, v.manifestSha256, v.signatureSha256, JSON.stringify(v.metrics));
         if (inserted.changes === 0) throw new VersionExists();
         for (const f of v.files) this.#s.insertFile.run(v.name, v.version, f.path, f.sha256, f.bytes);
+        if (!blobsPresent()) throw new BlobsMissing();
       }).immediate();
       return 'created';
     } catch (error) {
       if (error instanceof VersionExists) return 'exists';
+      if (error instanceof BlobsMissing) return 'blobs-missing';
       throw error;
     }
+  }
+
+  async removeUnreferencedBlobs(sha256s: readonly string[], remove: (sha256: string) => void): Promise<string[]> {
+    return this.#db.transaction(() => {
+      const removed: string[] = [];
+      for (const sha256 of blobDigestsOf(sha256s)) {
+        if (this.#s.blobReferenced.get(sha256) !== undefined) continue;
+        remove(sha256);
+        removed.push(sha256);
+      }
+      return removed;
+    }).immediate();
   }
 
   async getFile(name: string, version: string, path: string): Promise<StoredFile | undefined> {

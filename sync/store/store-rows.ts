@@ -93,3 +93,11 @@ export function summarySql(filter: SummaryFilter, placeholder: (n: number) => st
 
 /** Thrown inside the publish transaction to roll it back when the version exists. */
 export class VersionExists extends Error {}
+
+/** Thrown inside the publish transaction to roll it back when a blob it references is gone. */
+export class BlobsMissing extends Error {}
+
+/** The distinct blob digests of `sha256s`, sorted: blob locks are always taken in this order. */
+export function blobDigestsOf(sha256s: Iterable<string>): string[] {
+  return [...new Set(sha256s)].sort();
+}

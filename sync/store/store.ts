@@ -110,8 +110,20 @@ export interface Store {
   ping(): Promise<void>;
 
   getVersion(name: string, version: string): Promise<VersionRecord | undefined>;
-  /** Inserts the version and its files; `exists` (nothing written) when `name@version` is already there. */
-  insertVersion(version: NewVersion): Promise<'created' | 'exists'>;
+  /**
+   * Inserts the version and its files, in one transaction: `exists` (nothing written)
+   * when `name@version` is already there; `blobs-missing` (nothing written) when
+   * `blobsPresent`, called inside the transaction while it holds the blob lock of every
+   * file's digest (see {@link removeUnreferencedBlobs}), answers false.
+   */
+  insertVersion(version: NewVersion, blobsPresent: () => boolean): Promise<'created' | 'exists' | 'blobs-missing'>;
+  /**
+   * Calls `remove` (synchronously) for each digest of `sha256s` that no `files` row
+   * references, while holding the lock `insertVersion` takes on that digest, so a
+   * concurrent publish that references the blob either commits first (and the blob
+   * stays) or finds it gone and writes it again. Resolves to the removed digests.
+   */
+  removeUnreferencedBlobs(sha256s: readonly string[], remove: (sha256: string) => void): Promise<string[]>;
   getFile(name: string, version: string, path: string): Promise<StoredFile | undefined>;
   listModels(): Promise<ModelRecord[]>;
   getModel(name: string): Promise<ModelRecord | undefined>;
@@ -123,8 +135,10 @@ export interface Store {
 
   /**
    * Stores a batch exactly once: the batch row and its aggregate increments commit in
-   * one transaction, and the promise resolves only after that commit. A `batchId` seen
-   * before writes nothing and answers `{ duplicate: true }`.
+   * one transaction, and the promise resolves only after that commit. A batch is
+   * identified by `sender`, `deviceId` and `batchId` together: one seen before writes
+   * nothing and answers `{ duplicate: true }`; the same `batchId` from another device or
+   * token is another batch.
    */
   ingestTelemetry(batch: TelemetryBatch): Promise<{ duplicate: boolean }>;
   summary(filter: SummaryFilter): Promise<AggregateRow[]>;

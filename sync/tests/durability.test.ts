@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../format/index.ts';
 import { freePort } from '../../test-support/sync/free-port.ts';
+import { publishVersion } from '../../test-support/sync/publish-version.ts';
 import { request } from '../../test-support/sync/http.ts';
 import { spawnServer, type SpawnedServer } from '../../test-support/sync/spawn-server.ts';
 import { makeBatch, seededRandom, type TelemetryBatch } from '../../test-support/sync/telemetry-batch.ts';
@@ -52,6 +53,8 @@ it('keeps every acknowledged batch through a SIGKILL, and counts retried batches
   const env = { DATA_DIR: dataDir, SYNC_ADMIN_TOKENS: adminToken, SYNC_APP_TOKENS: appToken, SYNC_PUBLISHER_KEYS: publisher.publicKey, SYNC_SQLITE_SYNCHRONOUS: 'full' };
   server = await spawnServer({ port, env });
   const url = server.url;
+  // Telemetry is accepted only for published model versions (makeBatch's mnist-centroid@1.0.0).
+  await publishVersion({ url, adminToken, publisher }, 'mnist-centroid', '1.0.0');
 
   const batches: TelemetryBatch[] = [];
   const acked = new Set<string>();

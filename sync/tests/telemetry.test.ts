@@ -4,10 +4,11 @@
  * refusals of what the schema does not admit (storing nothing), and the per-token
  * rate limit. Drift events are computed from real digits (the `mnist` package).
  */
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadMnist, MNIST_PIXELS } from '../../trainer/data/mnist-node.ts';
 import { describeMatrix } from '../../test-support/sync/describe-matrix.ts';
 import { request, type RequestOptions } from '../../test-support/sync/http.ts';
+import { publishVersion } from '../../test-support/sync/publish-version.ts';
 import { makeBatch, type DriftEvent, type TelemetryBatch } from '../../test-support/sync/telemetry-batch.ts';
 
 const NAME = 'mnist-centroid';
@@ -50,6 +51,7 @@ describeMatrix('sync telemetry', (t) => {
   const send = (body: unknown, options: RequestOptions = {}) =>
     request(t.server.url, '/v1/telemetry', { method: 'POST', token: t.server.appToken, json: body, ...options });
   const summary = (query = '', token = t.server.adminToken) => request(t.server.url, `/v1/telemetry/summary${query}`, { token });
+  beforeAll(() => publishVersion(t.server, NAME, '1.0.0'), 60_000);
 
   it('sums events into hourly buckets per model version, and filters the summary by time', async () => {
     const events = [event(3, 20, '2026-11-23T16:00:00Z'), event(7, 10, '2026-11-23T16:00:00Z', 'desktop-webgpu'), event(3, 5, '2026-11-23T18:10:00Z')];
@@ -113,6 +115,7 @@ describeMatrix('sync telemetry', (t) => {
 describeMatrix(
   'sync rate limits',
   (t) => {
+    beforeAll(() => publishVersion(t.server, NAME, '1.0.0'), 60_000);
     it('answers 429 RATE_LIMITED with Retry-After past the per-token limit, and stores only what it accepted', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
