@@ -8,9 +8,11 @@ import type { PrecisionOption } from './engine/artifact-choice.ts';
 import type { BackendId, Capabilities } from './engine/types.ts';
 import { EdgeloopError, installErrorTransfer, isPackageName } from '../format/index.ts';
 import type { Manifest } from '../format/index.ts';
-import type { LoadProgress, LoadSource, RuntimeSettings, UpdatePolicy, WorkerApi, WorkerStoreApi } from './worker/api.ts';
+import type { LoadProgress, LoadSource, RuntimeSettings, UpdatePolicy, WorkerApi, WorkerStoreApi, WorkerTelemetryApi } from './worker/api.ts';
 import { ModelClient, type Model } from './client/model-client.ts';
 import { StoreClient, type RuntimeStore } from './client/store-client.ts';
+import { TelemetryClient, type RuntimeTelemetry } from './client/telemetry-client.ts';
+import { resolveTelemetrySettings, type TelemetryOptions } from './telemetry/telemetry-settings.ts';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -39,6 +41,12 @@ export interface RuntimeOptions {
   updatePolicy?: UpdatePolicy;
   /** IndexedDB database name of the model store. @defaultValue 'edgeloop-models' */
   storeName?: string;
+  /**
+   * Drift telemetry: bin counts of each prediction's signals, sent in windows to the
+   * sync endpoint (docs/TELEMETRY.md says exactly what is sent).
+   * @defaultValue undefined (off)
+   */
+  telemetry?: TelemetryOptions;
 }
 
 /** Options of {@link Runtime.load}. */
@@ -79,6 +87,8 @@ export interface Runtime {
   load(source: string | URL | Manifest, options?: LoadOptions): Promise<Model>;
   /** The model store: install, versions, checkForUpdate, rollback, activate, pin, remove, storage, persist. */
   readonly store: RuntimeStore;
+  /** Drift telemetry: `flush`, `disable`, `enable`, `status`, `resetInstallId` (inert unless configured). */
+  readonly telemetry: RuntimeTelemetry;
   /** Unloads every model and stops the worker. */
   dispose(): Promise<void>;
 }
@@ -101,6 +111,7 @@ export function resolveRuntimeSettings(options: RuntimeOptions = {}): RuntimeSet
     warmupRuns,
     updatePolicy: checkedPolicy(options.updatePolicy ?? 'manual'),
     storeName: options.storeName ?? 'edgeloop-models',
+    telemetry: resolveTelemetrySettings(options.telemetry, globalThis.location?.href),
   });
 }
 
@@ -122,22 +133,29 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const channel = new MessageChannel();
   worker.postMessage({ type: 'edgeloop:init', settings, port: channel.port2 }, [channel.port2]);
   const api = wrap<WorkerApi>(channel.port1);
-  return new RuntimeClient(api, worker, channel.port1);
+  return new RuntimeClient(api, worker, channel.port1, settings.telemetry !== null);
 }
 
 class RuntimeClient implements Runtime {
   #disposed = false;
   readonly #models = new Set<ModelClient>();
   readonly store: RuntimeStore;
+  readonly #telemetry: TelemetryClient;
 
   constructor(
     private readonly api: Remote<WorkerApi>,
     private readonly worker: Worker,
     private readonly port: MessagePort,
+    telemetryOn: boolean,
   ) {
     // comlink proxies every property path, so \`api.store.install(…)\` calls the worker's
     // \`store.install\`; its types only see a plain property, hence the cast.
     this.store = new StoreClient(api.store as unknown as Remote<WorkerStoreApi>, () => this.#assertAlive());
+    this.#telemetry = new TelemetryClient(api.telemetry as unknown as Remote<WorkerTelemetryApi>, () => this.#assertAlive(), telemetryOn);
+  }
+
+  get telemetry(): RuntimeTelemetry {
+    return this.#telemetry;
   }
 
   capabilities(): Promise<Capabilities> {
@@ -164,6 +182,7 @@ class RuntimeClient implements Runtime {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#telemetry.dispose();
     try {
       await this.api.dispose();
     } finally {

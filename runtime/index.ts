@@ -18,6 +18,14 @@ export type { TensorInput, TopK } from './worker/preprocess.ts';
 export type { InstallOptions, PackageInMemory, RuntimeStore, StorageInfo } from './client/store-client.ts';
 export type { InstallProgress, InstallResult, InstalledVersion, UpdateCheck, UpdatePolicy, StorageEstimate } from './worker/api.ts';
 
+// ### Drift telemetry (`runtime.telemetry`, docs/TELEMETRY.md)
+export type { RuntimeTelemetry } from './client/telemetry-client.ts';
+export type { TelemetryOptions, TelemetrySettings } from './telemetry/telemetry-settings.ts';
+export type { FlushResult, TelemetryStatus } from './telemetry/telemetry-service.ts';
+export type { DriftEvent } from './telemetry/drift-event.ts';
+/** The fixed latency bin edges (ms) every device uses. */
+export { LATENCY_EDGES_MS } from './telemetry/histogram.ts';
+
 // ### Backends
 /** The backend table (one row per backend) and what a load reports about its backend and artifact choice. */
 export { BACKEND_IDS, BACKEND_TABLE, backendRow, isBackendId, type BackendCandidate, type BackendDevice, type BackendId, type BackendReport, type BackendRow, type Capabilities } from './engine/index.ts';

@@ -11,8 +11,10 @@ import type { ImageSource, TensorInput, TopK } from './preprocess.ts';
 import type { InstallProgress, InstallRequest, InstallResult, LocalPackage, StorageEstimate, UpdateCheck } from '../store/installer.ts';
 import type { InstalledVersion } from '../store/model-store.ts';
 import type { UpdatePolicy } from '../store/store-service.ts';
+import type { FlushResult, TelemetryStatus } from '../telemetry/telemetry-service.ts';
+import type { TelemetrySettings } from '../telemetry/telemetry-settings.ts';
 
-export type { InstallProgress, InstallRequest, InstallResult, InstalledVersion, LocalPackage, PrecisionOption, StorageEstimate, UpdateCheck, UpdatePolicy };
+export type { FlushResult, InstallProgress, InstallRequest, InstallResult, InstalledVersion, LocalPackage, PrecisionOption, StorageEstimate, TelemetrySettings, TelemetryStatus, UpdateCheck, UpdatePolicy };
 
 /** Fully-resolved runtime settings, fixed when the worker starts. */
 export interface RuntimeSettings {
@@ -30,6 +32,8 @@ export interface RuntimeSettings {
   readonly updatePolicy: UpdatePolicy;
   /** The IndexedDB database of the model store. */
   readonly storeName: string;
+  /** Drift telemetry, or `null` (off, the default). */
+  readonly telemetry: TelemetrySettings | null;
 }
 
 /** Where a model comes from: a URL (manifest.json or its folder), or a manifest with the base URL of its files. */
@@ -118,6 +122,17 @@ export interface WorkerStoreApi {
   storageEstimate(): Promise<StorageEstimate>;
 }
 
+/** Telemetry, as the worker exposes it (`api.telemetry.*`); every call is a no-op answer when telemetry is not configured. */
+export interface WorkerTelemetryApi {
+  /** Sends the queue now (`keepalive` for page-hide flushes). */
+  flush(options?: { keepalive?: boolean }): Promise<FlushResult>;
+  enable(): Promise<void>;
+  disable(): Promise<void>;
+  /** `null` when telemetry is not configured. */
+  status(): Promise<TelemetryStatus | null>;
+  resetInstallId(): Promise<string>;
+}
+
 /** The interface the worker exposes. */
 export interface WorkerApi {
   capabilities(): Promise<Capabilities>;
@@ -130,4 +145,6 @@ export interface WorkerApi {
   dispose(): Promise<void>;
   /** The model store. */
   readonly store: WorkerStoreApi;
+  /** Drift telemetry. */
+  readonly telemetry: WorkerTelemetryApi;
 }

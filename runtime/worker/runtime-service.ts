@@ -6,6 +6,7 @@
 import { transfer } from 'comlink';
 import { EdgeloopError, isEdgeloopError } from '../../format/index.ts';
 import type { BackendReport } from '../engine/backend-choice.ts';
+import { backendRow } from '../engine/backend-table.ts';
 import { detectCapabilities } from '../engine/capabilities.ts';
 import { EnginePool } from '../engine/engine-pool.ts';
 import { concatRows, predictInBatches } from '../engine/predict-in-batches.ts';
@@ -13,6 +14,7 @@ import type { BackendId, Capabilities, TensorData } from '../engine/types.ts';
 import { ModelLoader } from '../loader/model-loader.ts';
 import { openNetworkPackage, type OpenedPackage } from '../loader/model-source.ts';
 import { StoreService } from '../store/store-service.ts';
+import { TelemetryService } from '../telemetry/telemetry-service.ts';
 import type {
   BatchOptions,
   BatchProgress,
@@ -26,6 +28,7 @@ import type {
   WorkerApi,
   WorkerLoadOptions,
   WorkerStoreApi,
+  WorkerTelemetryApi,
 } from './api.ts';
 import { assertSingle, prepareInput, toPredictions } from './prediction-output.ts';
 import { withCallback } from './remote-callback.ts';
@@ -35,16 +38,22 @@ export class RuntimeService implements WorkerApi {
   readonly #settings: RuntimeSettings;
   readonly #loader: ModelLoader;
   readonly #store: StoreService;
+  /** Drift telemetry; `undefined` unless configured. */
+  readonly #telemetry?: TelemetryService;
   #capabilities?: Promise<Capabilities>;
   #disposed = false;
   /** The model store (`api.store.*`). */
   readonly store: WorkerStoreApi;
+  /** Drift telemetry (`api.telemetry.*`). */
+  readonly telemetry: WorkerTelemetryApi;
 
   constructor(settings: RuntimeSettings, wasmPaths: Readonly<Record<string, string>>) {
     this.#settings = settings;
     this.#loader = new ModelLoader(new EnginePool(Object.freeze({ wasmPaths, numThreads: settings.wasmThreads, tfjsFlags: settings.tfjsFlags })));
     this.#store = new StoreService({ storeName: settings.storeName, trust: this.#trust(), updatePolicy: settings.updatePolicy });
     this.store = storeApi(this.#store, () => this.#assertAlive());
+    if (settings.telemetry) this.#telemetry = new TelemetryService(settings.telemetry);
+    this.telemetry = telemetryApi(this.#telemetry);
   }
 
   capabilities(): Promise<Capabilities> {
@@ -61,6 +70,7 @@ export class RuntimeService implements WorkerApi {
       try {
         const caps = await this.capabilities();
         const model = await this.#loader.load(opened, caps, { ...options, warmupRuns: this.#settings.warmupRuns }, report);
+        this.#telemetry?.attach(model.id, model.manifest, backendRow(model.report.backend).device);
         return { id: model.id, manifest: model.manifest, backend: model.report, loadMs: performance.now() - started, from: model.from };
       } catch (error) {
         opened.release?.();
@@ -73,11 +83,17 @@ export class RuntimeService implements WorkerApi {
     this.#assertAlive();
     const { manifest } = this.#loader.model(modelId);
     const started = performance.now();
-    const tensor = prepareInput(manifest, input);
-    assertSingle(tensor, 'input');
-    const { output, backend } = await this.#loader.run(modelId, tensor);
-    const prediction = toPredictions(manifest, output, backend, options.topK ?? 5, performance.now() - started)[0]!;
-    return transfer(prediction, [prediction.output.buffer]);
+    try {
+      const tensor = prepareInput(manifest, input);
+      assertSingle(tensor, 'input');
+      const { output, backend } = await this.#loader.run(modelId, tensor);
+      const prediction = toPredictions(manifest, output, backend, options.topK ?? 5, performance.now() - started)[0]!;
+      this.#telemetry?.record(modelId, { input: tensor, output: prediction.output, latencyMs: prediction.latencyMs }, backendRow(backend).device);
+      return transfer(prediction, [prediction.output.buffer]);
+    } catch (error) {
+      this.#recordError(modelId, error);
+      throw error;
+    }
   }
 
   async predictBatch(modelId: string, inputs: WireInput[], options: BatchOptions, onProgress?: (progress: BatchProgress) => void): Promise<Prediction[]> {
@@ -93,6 +109,7 @@ export class RuntimeService implements WorkerApi {
           assertSingle(tensor, 'each input of predictBatch');
           return tensor;
         } catch (error) {
+          this.#recordError(modelId, error);
           if (isEdgeloopError(error)) throw new EdgeloopError(error.code, `inputs[${index}]: ${error.message}`, { details: { ...error.details, index }, cause: error });
           throw error;
         }
@@ -105,13 +122,23 @@ export class RuntimeService implements WorkerApi {
         backend = result.backend;
         return result.output;
       };
-      await predictInBatches(run, concatRows(tensors), {
-        batchSize,
-        onBatch: ({ output, ms }, progress) => {
-          results.push(...toPredictions(manifest, output, backend!, options.topK ?? 5, ms));
-          report(progress);
-        },
-      });
+      try {
+        await predictInBatches(run, concatRows(tensors), {
+          batchSize,
+          onBatch: ({ output, ms }, progress) => {
+            const rows = toPredictions(manifest, output, backend!, options.topK ?? 5, ms);
+            if (this.#telemetry) {
+              const device = backendRow(backend!).device;
+              rows.forEach((p, i) => this.#telemetry!.record(modelId, { input: tensors[results.length + i]!, output: p.output, latencyMs: p.latencyMs }, device));
+            }
+            results.push(...rows);
+            report(progress);
+          },
+        });
+      } catch (error) {
+        this.#recordError(modelId, error);
+        throw error;
+      }
       return transfer(results, results.map((r) => r.output.buffer));
     });
   }
@@ -127,13 +154,21 @@ export class RuntimeService implements WorkerApi {
   }
 
   async unload(modelId: string): Promise<void> {
+    this.#telemetry?.detach(modelId);
     this.#loader.unload(modelId);
   }
 
   async dispose(): Promise<void> {
     this.#disposed = true;
+    // Partial windows are queued (not sent) before the worker goes.
+    await this.#telemetry?.dispose();
     this.#loader.dispose();
     this.#store.close();
+  }
+
+  #recordError(modelId: string, error: unknown): void {
+    if (!this.#telemetry) return;
+    this.#telemetry.recordError(modelId, isEdgeloopError(error) ? error.code : error instanceof Error ? error.name : 'UNKNOWN');
   }
 
   #trust() {
@@ -143,6 +178,24 @@ export class RuntimeService implements WorkerApi {
   #assertAlive(): void {
     if (this.#disposed) throw new EdgeloopError('RUNTIME_DISPOSED', 'the runtime was disposed; create a new one');
   }
+}
+
+/** Telemetry's comlink face: answers (and does nothing) when telemetry is not configured. */
+function telemetryApi(service: TelemetryService | undefined): WorkerTelemetryApi {
+  const off = () => new TypeError('telemetry is not configured; pass createRuntime({ telemetry: { endpoint, token } })');
+  return {
+    flush: async (options) => (service ? service.flush(options) : { at: Date.now(), ok: false, sentBatches: 0, acceptedEvents: 0, error: 'TELEMETRY_NOT_CONFIGURED' }),
+    enable: async () => {
+      if (!service) throw off();
+      service.enable();
+    },
+    disable: async () => service?.disable(),
+    status: async () => (service ? service.status() : null),
+    resetInstallId: async () => {
+      if (!service) throw off();
+      return service.resetInstallId();
+    },
+  };
 }
 
 /** The store's comlink face: progress callbacks made safe and released, nothing after dispose. */
