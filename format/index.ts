@@ -9,6 +9,9 @@
  * Node 20 (WebCrypto; comlink only for the error transfer).
  */
 
+// ### Telemetry wire types
+export type { DriftEvent, TelemetryBatch } from './telemetry-event.ts';
+
 // ### Errors
 export { CodedError, isCodedError, type CodedErrorClass, type CodedErrorOptions } from './coded-error.ts';
 export { EdgeloopError, isEdgeloopError, type EdgeloopErrorCode, type EdgeloopErrorOptions } from './edgeloop-error.ts';

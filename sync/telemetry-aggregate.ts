@@ -3,24 +3,14 @@
  * is summed in memory into one increment per cell before it reaches the store, and
  * the summary API folds the stored cells into one bucket per model version and hour.
  */
+import type { DriftEvent } from '../format/index.ts';
 import type { TelemetryLimits } from './config.ts';
+
+export type { DriftEvent };
 import { dateTimeMs, hourStartOf } from './date-time.ts';
 import { SyncError } from './errors.ts';
 import type { AggregateIncrement, AggregateRow } from './store/store.ts';
 
-/** A drift event as the telemetry schema admits it. */
-export interface DriftEvent {
-  type: 'drift';
-  model: string;
-  version: string;
-  deviceClass?: string;
-  windowStart: string;
-  windowEnd: string;
-  signals?: Record<string, number[]>;
-  predictions?: Record<string, number>;
-  latencyMs?: { edges: number[]; counts: number[] };
-  errors?: Record<string, number>;
-}
 
 /** The telemetry body as the schema admits it. */
 export interface TelemetryBody {

@@ -3,23 +3,13 @@
  * docs/SYNC-API.md "Telemetry"): counts, window bounds, model name and version, the
  * device class. Nothing else; the schema refuses unknown fields.
  */
+import type { DriftEvent as WireDriftEvent } from '../../format/index.ts';
 import { LATENCY_EDGES_MS } from './histogram.ts';
 import { noisyCount, type Random } from './laplace-noise.ts';
 import type { WindowCounts } from './window-counts.ts';
 
-/** One `drift` event, exactly the endpoint's shape. */
-export interface DriftEvent {
-  type: 'drift';
-  model: string;
-  version: string;
-  deviceClass?: string;
-  windowStart: string;
-  windowEnd: string;
-  signals: Record<string, number[]>;
-  predictions: Record<string, number>;
-  latencyMs: { edges: number[]; counts: number[] };
-  errors: Record<string, number>;
-}
+/** One `drift` event as the runtime builds it: the wire type with every count map present. */
+export type DriftEvent = WireDriftEvent & Required<Pick<WireDriftEvent, 'signals' | 'predictions' | 'latencyMs' | 'errors'>>;
 
 /** What a window is about, besides its counts. */
 export interface WindowMeta {

@@ -4,30 +4,13 @@
  * hour: signal histograms, predictions per class, a latency histogram, error counts.
  */
 import { randomUUID } from 'node:crypto';
+import type { DriftEvent as WireDriftEvent, TelemetryBatch as WireTelemetryBatch } from '../../format/index.ts';
 import { createSeededRandom } from '../../trainer/data/seeded-random.ts';
 
-/** One drift event of `POST /v1/telemetry`. */
-export interface DriftEvent {
-  type: 'drift';
-  model: string;
-  version: string;
-  deviceClass: string;
-  windowStart: string;
-  windowEnd: string;
-  signals: Record<string, number[]>;
-  predictions: Record<string, number>;
-  latencyMs: { edges: number[]; counts: number[] };
-  errors: Record<string, number>;
-}
-
-/** The body of `POST /v1/telemetry`. */
-export interface TelemetryBatch {
-  schema: 1;
-  batchId: string;
-  deviceId: string;
-  sentAt: string;
-  events: DriftEvent[];
-}
+/** An event with every count present and a device class, as the test batches make them. */
+export type DriftEvent = WireDriftEvent & Required<Pick<WireDriftEvent, 'deviceClass' | 'signals' | 'predictions' | 'latencyMs' | 'errors'>>;
+/** A batch of such events. */
+export type TelemetryBatch = Omit<WireTelemetryBatch, 'events'> & { events: DriftEvent[] };
 
 /** Options of {@link makeBatch}. */
 export interface MakeBatchOptions {
