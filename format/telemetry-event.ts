@@ -20,6 +20,11 @@ export interface DriftEvent {
   latencyMs?: { edges: number[]; counts: number[] };
   /** Error counts, by code. */
   errors?: Record<string, number>;
+  /**
+   * The ε of the Laplace noise on every count of this event (scale 1/ε), present only
+   * when the device added noise; the endpoint reports it with the drift statistics.
+   */
+  epsilon?: number;
 }
 
 /** The body of `POST /v1/telemetry`. */
@@ -29,5 +34,10 @@ export interface TelemetryBatch {
   batchId: string;
   deviceId: string;
   sentAt: string;
+  /**
+   * Events this device dropped from its full queue (oldest first) since its last
+   * accepted batch; counted once per batch id, like the events.
+   */
+  dropped?: number;
   events: DriftEvent[];
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decodeBase64Url } from '../format/index.ts';
 import { SyncError } from './errors.ts';
+import { resolveDriftConfig, type DriftConfig } from './drift/drift-config.ts';
 
 /** Where the endpoint keeps its rows: the embedded SQLite file, or a PostgreSQL database. */
 export type StoreOption = 'sqlite' | { databaseUrl: string };
@@ -60,6 +61,8 @@ export interface SyncOptions {
   telemetryLimits?: Partial<TelemetryLimits>;
   /** The server's socket timeouts (docs/SYNC-API.md, "Limits"). @defaultValue {@link DEFAULT_TIMEOUTS}, each overridable by its variable */
   timeouts?: Partial<ServerTimeouts>;
+  /** Drift statistics, alerts and webhooks (docs/SYNC-API.md, "Drift and alerts"). @defaultValue {@link DEFAULT_DRIFT_CONFIG}, each overridable by its variable */
+  drift?: Partial<DriftConfig>;
 }
 
 /**
@@ -117,6 +120,7 @@ export interface SyncConfig {
   readonly logger: boolean;
   readonly telemetryLimits: TelemetryLimits;
   readonly timeouts: ServerTimeouts;
+  readonly drift: DriftConfig;
 }
 
 type Source = Record<string, unknown>;
@@ -297,5 +301,6 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
     logger: options.logger ?? flag(get('SYNC_LOG')) ?? false,
     telemetryLimits,
     timeouts,
+    drift: resolveDriftConfig(options.drift ?? {}, { get, integer, list, invalid }),
   });
 }

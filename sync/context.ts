@@ -5,6 +5,8 @@
 import type { Authenticator, Principal, Role } from './auth.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { SyncConfig } from './config.ts';
+import type { AlertService } from './drift/alert-service.ts';
+import type { VersionBaselines } from './drift/version-baselines.ts';
 import type { SyncMetrics } from './metrics.ts';
 import type { Store } from './store/store.ts';
 
@@ -14,6 +16,10 @@ export interface SyncContext {
   readonly blobs: BlobStore;
   readonly metrics: SyncMetrics;
   readonly auth: Authenticator;
+  /** Each published version's drift baseline, read once. */
+  readonly baselines: VersionBaselines;
+  /** The alert machine and webhook deliveries. */
+  readonly alerts: AlertService;
 }
 
 declare module 'fastify' {

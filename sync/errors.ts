@@ -20,6 +20,9 @@ export type SyncErrorCode =
   | 'SIGNATURE_UNTRUSTED'
   | 'SIGNATURE_MISSING'
   | 'MANIFEST_INVALID'
+  // telemetry that the version's baseline or the clock contradicts
+  | 'TELEMETRY_INCONSISTENT'
+  | 'WINDOW_IN_FUTURE'
   | 'RATE_LIMITED'
   | 'NOT_READY'
   | 'INTERNAL'
@@ -41,6 +44,8 @@ export const STATUS_OF: Readonly<Record<SyncErrorCode, number>> = Object.freeze(
   SIGNATURE_UNTRUSTED: 422,
   SIGNATURE_MISSING: 422,
   MANIFEST_INVALID: 422,
+  TELEMETRY_INCONSISTENT: 422,
+  WINDOW_IN_FUTURE: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_READY: 503,

@@ -6,13 +6,14 @@
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+export const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
 /** Counters and histograms of one endpoint instance. */
 export class SyncMetrics {
   readonly #requests = new Map<string, number>();
   readonly #rejects = new Map<string, number>();
   #events = 0;
+  #dropped = 0;
   readonly #storeBuckets = new Array<number>(BUCKETS.length).fill(0);
   #storeCount = 0;
   #storeSum = 0;
@@ -28,9 +29,10 @@ export class SyncMetrics {
     this.#rejects.set(code, (this.#rejects.get(code) ?? 0) + 1);
   }
 
-  /** Counts newly stored telemetry events (duplicates are not counted). */
-  events(n: number): void {
+  /** Counts newly stored telemetry events and the events devices said they dropped (duplicates are not counted). */
+  events(n: number, dropped = 0): void {
     this.#events += n;
+    this.#dropped += dropped;
   }
 
   /** Times a store call. */
@@ -55,6 +57,9 @@ export class SyncMetrics {
       '# HELP sync_telemetry_events_total Telemetry events stored (retried batches counted once).',
       '# TYPE sync_telemetry_events_total counter',
       `sync_telemetry_events_total ${this.#events}`,
+      '# HELP sync_telemetry_dropped_events_total Events devices dropped from their full queues before sending (as they reported).',
+      '# TYPE sync_telemetry_dropped_events_total counter',
+      `sync_telemetry_dropped_events_total ${this.#dropped}`,
       '# HELP sync_rejects_total Rejected requests, by error code.',
       '# TYPE sync_rejects_total counter',
       ...[...this.#rejects].map(([code, n]) => `sync_rejects_total{code="${escapeLabel(code)}"} ${n}`),

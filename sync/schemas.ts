@@ -130,6 +130,7 @@ const driftEvent = {
       },
     },
     errors: countMap(COUNT_KEY_PATTERN, 64),
+    epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 1000, description: 'the ε of the Laplace noise on every count (scale 1/ε); absent when the counts are exact' },
   },
 } as const;
 
@@ -142,6 +143,7 @@ export const telemetryBody = {
     batchId: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$', description: 'client-generated, unique per batch (a UUID)' },
     deviceId: { type: 'string', pattern: '^[\\x21-\\x7e]{1,256}$' },
     sentAt: dateTime,
+    dropped: { type: 'integer', minimum: 0, maximum: 1_000_000_000, description: 'events the device dropped from its full queue since its last accepted batch' },
     events: { type: 'array', minItems: 0, maxItems: 500, items: driftEvent },
   },
 } as const;
@@ -152,4 +154,24 @@ export const summaryQuery = {
   type: 'object',
   additionalProperties: false,
   properties: { model: name, version, from: dateTime, to: dateTime },
+} as const;
+
+export const driftParams = paramsOf({ name, version });
+
+export const driftQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { from: dateTime, to: dateTime, deviceClass: countKey },
+} as const;
+
+export const alertsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    model: name,
+    version,
+    deviceClass: countKey,
+    after: { type: 'string', pattern: '^[0-9]{1,15}$', description: 'only alerts with a larger id (poll with the last id seen)' },
+    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000; default 100' },
+  },
 } as const;

@@ -16,6 +16,9 @@ import { SyncError } from './errors.ts';
 import { toSyncError } from './http-errors.ts';
 import { SyncMetrics } from './metrics.ts';
 import { RouteCatalog } from './openapi.ts';
+import { AlertService } from './drift/alert-service.ts';
+import { VersionBaselines } from './drift/version-baselines.ts';
+import { registerDriftRoutes } from './routes/drift-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.ts';
 import { registerRegistryStaticRoutes } from './routes/registry-static-routes.ts';
@@ -40,6 +43,8 @@ export interface SyncServer {
   /** The artifact blobs: `blobs.count()`. */
   readonly blobs: BlobStore;
   readonly metrics: SyncMetrics;
+  /** The alert machine: `alerts.kick()` judges stored windows and delivers what is due now (tests await it). */
+  readonly alerts: AlertService;
   /** Starts listening on `config.host`/`config.port`; resolves to the base URL (`http://127.0.0.1:8787`). */
   listen(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, then closes the store. */
@@ -75,7 +80,16 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
   const config = resolveSyncConfig(rest, env);
   const blobs = new BlobStore(config.dataDir);
   const store = await openStore(config);
-  const ctx: SyncContext = { config, store, blobs, metrics: new SyncMetrics(), auth: new Authenticator(config.adminTokens, config.appTokens) };
+  const alerts = new AlertService(store, config.drift, (message, error) => console.error(`sync: ${message}:`, error));
+  const ctx: SyncContext = {
+    config,
+    store,
+    blobs,
+    metrics: new SyncMetrics(),
+    auth: new Authenticator(config.adminTokens, config.appTokens),
+    baselines: new VersionBaselines(store, blobs),
+    alerts,
+  };
 
   const { timeouts } = config;
   const app = Fastify({
@@ -106,7 +120,10 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
       sendError(request, reply, ctx, error);
     },
   });
-  app.addHook('onClose', async () => store.close());
+  app.addHook('onClose', async () => {
+    await alerts.close();
+    await store.close();
+  });
 
   try {
     await configure(app, ctx);
@@ -121,7 +138,12 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
     store,
     blobs,
     metrics: ctx.metrics,
-    listen: () => app.listen({ host: config.host, port: config.port }),
+    alerts,
+    listen: async () => {
+      const url = await app.listen({ host: config.host, port: config.port });
+      alerts.start();
+      return url;
+    },
     close: () => app.close(),
   };
 }
@@ -193,5 +215,6 @@ async function configure(app: FastifyInstance, ctx: SyncContext): Promise<void> 
   registerRegistryApiRoutes(app, ctx);
   registerRegistryStaticRoutes(app, ctx);
   registerTelemetryRoutes(app, ctx);
+  registerDriftRoutes(app, ctx);
   await app.ready();
 }

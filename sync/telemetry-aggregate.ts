@@ -18,6 +18,7 @@ export interface TelemetryBody {
   batchId: string;
   deviceId: string;
   sentAt: string;
+  dropped?: number;
   events: DriftEvent[];
 }
 

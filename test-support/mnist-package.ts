@@ -2,10 +2,10 @@
  * A real, signed `edgeloop/1` package for publishing in the endpoint's tests: a
  * nearest-centroid MNIST classifier (one dense 784→10 layer whose weights are the
  * class means of the `mnist` package's 10,000 digits), with its measured accuracy as
- * the metric and a `mean_intensity` drift baseline of the same digits. Built with
+ * the metric and a drift baseline (`mean_intensity`, `confidence`) of the same digits. Built with
  * `createPackage`, so the bytes are exactly what the trainer would publish.
  */
-import { createPackage, type BuiltPackage, type SigningKeyPair } from '../format/index.ts';
+import { createPackage, type BaselineSignal, type BuiltPackage, type SigningKeyPair } from '../format/index.ts';
 import { loadMnist, MNIST_PIXELS } from '../trainer/node.ts';
 
 /** Options of {@link buildMnistPackage}. */
@@ -22,6 +22,8 @@ export interface BuildMnistPackageOptions {
    * @defaultValue '2026-11-01T10:00:00.000Z'
    */
   createdAt?: string;
+  /** The drift baseline's signals, instead of the measured `mean_intensity` and `confidence`. */
+  baselineSignals?: BaselineSignal[];
 }
 
 interface CentroidModel {
@@ -29,9 +31,12 @@ interface CentroidModel {
   bias: Float32Array;
   accuracy: number;
   intensityCounts: number[];
+  confidenceCounts: number[];
 }
 
 const INTENSITY_EDGES = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 1];
+/** Top-1 softmax confidence bins: the signal the runtime's sketch also computes. */
+const CONFIDENCE_EDGES = [0, 0.5, 0.9, 1];
 let model: CentroidModel | undefined;
 
 /** Class means as a linear layer: score_c = x·μ_c − ½‖μ_c‖², i.e. nearest centroid in L2. */
@@ -67,23 +72,31 @@ function centroidModel(): CentroidModel {
     bias[c] = -norm / 2;
   }
   let correct = 0;
+  const confidenceCounts = new Array<number>(CONFIDENCE_EDGES.length - 1).fill(0);
+  const scores = new Float64Array(10);
   for (let i = 0; i < count; i++) {
     let best = 0;
     let bestScore = -Infinity;
     for (let c = 0; c < 10; c++) {
       let score = bias[c];
       for (let p = 0; p < MNIST_PIXELS; p++) score += images[i * MNIST_PIXELS + p] * weights[p * 10 + c];
+      scores[c] = score;
       if (score > bestScore) [best, bestScore] = [c, score];
     }
     if (best === labels[i]) correct++;
+    let total = 0;
+    for (let c = 0; c < 10; c++) total += Math.exp(scores[c] - bestScore);
+    const confidence = 1 / total;
+    const bin = CONFIDENCE_EDGES.findIndex((edge, b) => b > 0 && confidence < edge);
+    confidenceCounts[bin === -1 ? confidenceCounts.length - 1 : bin - 1]++;
   }
-  model = { weights, bias, accuracy: correct / count, intensityCounts };
+  model = { weights, bias, accuracy: correct / count, intensityCounts, confidenceCounts };
   return model;
 }
 
 /** Builds (and signs, with a key) the nearest-centroid MNIST package. */
 export async function buildMnistPackage(options: BuildMnistPackageOptions = {}): Promise<BuiltPackage> {
-  const { weights, bias, accuracy, intensityCounts } = centroidModel();
+  const { weights, bias, accuracy, intensityCounts, confidenceCounts } = centroidModel();
   const weightBytes = new Uint8Array(weights.byteLength + bias.byteLength);
   weightBytes.set(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), 0);
   weightBytes.set(new Uint8Array(bias.buffer, bias.byteOffset, bias.byteLength), weights.byteLength);
@@ -118,7 +131,12 @@ export async function buildMnistPackage(options: BuildMnistPackageOptions = {}):
       input: { name: 'image', shape: [-1, MNIST_PIXELS], dtype: 'float32', preprocessing: { resize: { width: 28, height: 28 }, colorSpace: 'grayscale', scale: 1 / 255 } },
       output: { name: 'scores', shape: [-1, 10], labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], activation: 'softmax' },
       metrics: { accuracy },
-      baseline: { signals: [{ name: 'mean_intensity', edges: INTENSITY_EDGES, counts: intensityCounts }] },
+      baseline: {
+        signals: options.baselineSignals ?? [
+          { name: 'mean_intensity', edges: INTENSITY_EDGES, counts: intensityCounts },
+          { name: 'confidence', edges: CONFIDENCE_EDGES, counts: confidenceCounts },
+        ],
+      },
       lineage: { trainerConfig: { method: 'nearest-centroid', digits: 10_000 } },
     },
     artifacts: [

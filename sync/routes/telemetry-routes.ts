@@ -2,7 +2,8 @@
  * Telemetry ingest and its summary (docs/SYNC-API.md, "Telemetry"). A batch is
  * validated whole (schema, then window order and the per-batch limits while it is
  * summed into aggregate cells in memory, then that every model version it names is
- * published) before anything is written, and stored exactly once per sender, device
+ * published and every signal's counts go over its baseline's bins, then each window is
+ * judged for drift) before anything is written, and stored exactly once per sender, device
  * and `batchId`; the answer is sent only after the store has committed it.
  */
 import type { FastifyInstance } from 'fastify';
@@ -10,40 +11,14 @@ import type { SyncContext } from '../context.ts';
 import { SyncError } from '../errors.ts';
 import { dateTimeMs, hourStartOf } from '../date-time.ts';
 import { errorSchema, summaryQuery, telemetryBody, telemetryResponse } from '../schemas.ts';
-import type { Store } from '../store/store.ts';
-import { aggregateEvents, summarize, type DriftEvent, type TelemetryBody } from '../telemetry-aggregate.ts';
+import { judgeEvents } from '../drift/judge-events.ts';
+import { aggregateEvents, summarize, type TelemetryBody } from '../telemetry-aggregate.ts';
 
 /** The telemetry body limit (1 MiB). */
 export const TELEMETRY_BODY_LIMIT = 1024 * 1024;
 
-/** How many published `name@version`s a server remembers; past it, the memory starts over. */
-const PUBLISHED_CACHE_SIZE = 10_000;
-
-/**
- * Refuses a batch naming a model version that was never published. Published versions
- * are immutable and never removed, so a found one is remembered (per server) and the
- * steady state costs no query.
- * @throws SyncError `NOT_FOUND` naming the first event of an unpublished version.
- */
-async function checkPublished(events: readonly DriftEvent[], store: Store, published: Set<string>): Promise<void> {
-  const checked = new Set<string>();
-  for (const [i, e] of events.entries()) {
-    const id = `${e.model}@${e.version}`;
-    if (published.has(id) || checked.has(id)) continue;
-    checked.add(id);
-    if ((await store.getVersion(e.model, e.version)) === undefined) {
-      throw new SyncError('NOT_FOUND', `events[${i}] is about ${id}, which is not published; telemetry is accepted only for published model versions`, {
-        details: { field: `events[${i}].version` },
-      });
-    }
-    if (published.size >= PUBLISHED_CACHE_SIZE) published.clear();
-    published.add(id);
-  }
-}
-
 export function registerTelemetryRoutes(app: FastifyInstance, ctx: SyncContext): void {
-  const { store, metrics, config } = ctx;
-  const published = new Set<string>();
+  const { store, metrics, config, baselines, alerts } = ctx;
 
   app.post<{ Body: TelemetryBody }>(
     '/v1/telemetry',
@@ -59,20 +34,26 @@ export function registerTelemetryRoutes(app: FastifyInstance, ctx: SyncContext):
     async (request) => {
       const body = request.body;
       const aggregates = aggregateEvents(body.events, config.telemetryLimits);
-      await metrics.timeStore(() => checkPublished(body.events, store, published));
+      const receivedAt = new Date();
+      const driftWindows = await metrics.timeStore(() => judgeEvents(body.events, baselines, config.drift, receivedAt));
       const { duplicate } = await metrics.timeStore(() =>
         store.ingestTelemetry({
           batchId: body.batchId,
           deviceId: body.deviceId,
           sender: request.principal!.id,
           sentAt: body.sentAt,
-          receivedAt: new Date().toISOString(),
+          receivedAt: receivedAt.toISOString(),
           eventCount: body.events.length,
           eventsJson: JSON.stringify(body.events),
           aggregates,
+          dropped: body.dropped ?? 0,
+          driftWindows,
         }),
       );
-      if (!duplicate) metrics.events(body.events.length);
+      if (!duplicate) {
+        metrics.events(body.events.length, body.dropped ?? 0);
+        if (driftWindows.length > 0) void alerts.kick();
+      }
       return { batchId: body.batchId, accepted: body.events.length, duplicate };
     },
   );

@@ -6,8 +6,9 @@
  */
 import pg from 'pg';
 import { loadMigrations } from './migrations.ts';
+import { PostgresDrift } from './postgres-drift.ts';
 import { aliasOf, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
-import { TABLES, type AggregateRow, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
+import { TABLES, type AggregateRow, type DriftStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -22,8 +23,8 @@ const RETRYABLE = new Set(['40P01', '40001']);
 
 const INGEST_SQL = `
 WITH batch AS (
-  INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events, dropped)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $15)
   ON CONFLICT (sender, device_id, batch_id) DO NOTHING
   RETURNING 1
 ), cells AS (
@@ -34,6 +35,13 @@ WITH batch AS (
   WHERE EXISTS (SELECT 1 FROM batch)
   ORDER BY c.n
   ON CONFLICT (model, version, hour, kind, key, bin) DO UPDATE SET count = telemetry_aggregates.count + EXCLUDED.count
+), windows AS (
+  INSERT INTO drift_windows (model, version, device_class, window_start, window_end, received_at, sample_size, status, drifted, evaluated, epsilon, report)
+  SELECT w.model, w.version, w.device_class, w.window_start, w.window_end, w.received_at, w.sample_size, w.status, w.drifted, w.evaluated, w.epsilon, w.report
+  FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::int[], $25::int[], $26::float8[], $27::text[])
+    WITH ORDINALITY AS w(model, version, device_class, window_start, window_end, received_at, sample_size, status, drifted, evaluated, epsilon, report, n)
+  WHERE EXISTS (SELECT 1 FROM batch)
+  ORDER BY w.n
 )
 SELECT count(*)::int AS inserted FROM batch`;
 
@@ -49,9 +57,11 @@ const BLOB_LOCK_SQL = (fn: 'pg_advisory_xact_lock' | 'pg_advisory_xact_lock_shar
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  readonly #drift: PostgresDrift;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
+    this.#drift = new PostgresDrift(pool, (work) => this.#transaction(work));
   }
 
   /** Connects, and applies pending migrations under an advisory lock. */
@@ -197,6 +207,8 @@ export class PostgresStore implements Store {
       b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson,
       cells.map((c) => c.model), cells.map((c) => c.version), cells.map((c) => c.hour), cells.map((c) => c.kind),
       cells.map((c) => c.key), cells.map((c) => c.bin), cells.map((c) => c.count),
+      b.dropped,
+      ...(['model', 'version', 'deviceClass', 'windowStart', 'windowEnd', 'receivedAt', 'sampleSize', 'status', 'drifted', 'evaluated', 'epsilon', 'report'] as const).map((k) => b.driftWindows.map((w) => w[k])),
     ];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -213,6 +225,13 @@ export class PostgresStore implements Store {
     const { rows } = await this.#pool.query<AggregateRow & { count: string }>(sql, params);
     return rows.map((r) => ({ ...r, count: Number(r.count) }));
   }
+
+  driftWindows: DriftStore['driftWindows'] = (filter) => this.#drift.driftWindows(filter);
+  advanceAlerts: DriftStore['advanceAlerts'] = (...args) => this.#drift.advanceAlerts(...args);
+  alertStreams: DriftStore['alertStreams'] = (filter) => this.#drift.alertStreams(filter);
+  listAlerts: DriftStore['listAlerts'] = (filter) => this.#drift.listAlerts(filter);
+  claimDeliveries: DriftStore['claimDeliveries'] = (...args) => this.#drift.claimDeliveries(...args);
+  finishDelivery: DriftStore['finishDelivery'] = (...args) => this.#drift.finishDelivery(...args);
 
   async countRows(): Promise<Record<string, number>> {
     const { rows } = await this.#pool.query<Record<string, number>>(`SELECT ${TABLES.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);

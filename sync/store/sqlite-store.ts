@@ -10,8 +10,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMigrations } from './migrations.ts';
+import { SqliteDrift } from './sqlite-drift.ts';
 import { aliasOf, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
-import { TABLES, type AggregateRow, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
+import { TABLES, type AggregateRow, type DriftStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -30,12 +31,14 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #s;
+  readonly #drift: SqliteDrift;
   #queue: Pending[] = [];
   #flushScheduled = false;
   #closed = false;
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    this.#drift = new SqliteDrift(db);
     this.#s = {
       ping: db.prepare('SELECT 1'),
       getVersion: db.prepare<[string, string], VersionRow>('SELECT * FROM versions WHERE name = ? AND version = ?'),
@@ -62,7 +65,7 @@ export class SqliteStore implements Store {
         'SELECT version, canary_version, canary_percent, at, by FROM alias_history WHERE name = ? AND alias = ? ORDER BY id DESC',
       ),
       insertBatch: db.prepare(
-        'INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        'INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events, dropped) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       ),
       addAggregate: db.prepare(
         `INSERT INTO telemetry_aggregates (model, version, hour, kind, key, bin, count) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -184,9 +187,10 @@ export class SqliteStore implements Store {
     let results: boolean[];
     try {
       results = this.#db.transaction(() => group.map(({ batch: b }) => {
-        const inserted = this.#s.insertBatch.run(b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson);
+        const inserted = this.#s.insertBatch.run(b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson, b.dropped);
         if (inserted.changes === 0) return true;
         for (const a of b.aggregates) this.#s.addAggregate.run(a.model, a.version, a.hour, a.kind, a.key, a.bin, a.count);
+        this.#drift.insertWindows(b.driftWindows);
         return false;
       })).immediate();
     } catch (error) {
@@ -200,6 +204,13 @@ export class SqliteStore implements Store {
     const { sql, params } = summarySql(filter, () => '?');
     return this.#db.prepare<string[], AggregateRow>(sql).all(...params);
   }
+
+  driftWindows: DriftStore['driftWindows'] = (filter) => this.#drift.driftWindows(filter);
+  advanceAlerts: DriftStore['advanceAlerts'] = (...args) => this.#drift.advanceAlerts(...args);
+  alertStreams: DriftStore['alertStreams'] = (filter) => this.#drift.alertStreams(filter);
+  listAlerts: DriftStore['listAlerts'] = (filter) => this.#drift.listAlerts(filter);
+  claimDeliveries: DriftStore['claimDeliveries'] = (...args) => this.#drift.claimDeliveries(...args);
+  finishDelivery: DriftStore['finishDelivery'] = (...args) => this.#drift.finishDelivery(...args);
 
   async countRows(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};

@@ -3,6 +3,10 @@
  * default) and `PostgresStore` (`DATABASE_URL`) implement it; the routes only see
  * this. Artifact bytes are not rows: they live in the blob store on the file system.
  */
+import type { DriftStore, NewDriftWindow } from './drift-records.ts';
+
+export type * from './drift-records.ts';
+export { streamKey } from './drift-records.ts';
 
 /** One file of a published version (artifact files, `manifest.json`, `manifest.sig`). */
 export interface StoredFile {
@@ -88,6 +92,10 @@ export interface TelemetryBatch {
   eventsJson: string;
   /** Pre-aggregated: one entry per cell, summed over the batch. */
   aggregates: AggregateIncrement[];
+  /** Events the device dropped from its full queue before this batch. */
+  dropped: number;
+  /** The batch's events that carried signal counts, judged against their version's baseline. */
+  driftWindows: NewDriftWindow[];
 }
 
 export interface SummaryFilter {
@@ -103,7 +111,7 @@ export interface SummaryFilter {
 export type AggregateRow = AggregateIncrement;
 
 /** The storage the endpoint runs on. */
-export interface Store {
+export interface Store extends DriftStore {
   /** `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres';
   /** Resolves when the database answers a trivial query. */
@@ -134,7 +142,7 @@ export interface Store {
   aliasHistory(name: string, alias: string): Promise<AliasHistoryEntry[]>;
 
   /**
-   * Stores a batch exactly once: the batch row and its aggregate increments commit in
+   * Stores a batch exactly once: the batch row, its aggregate increments and its drift windows commit in
    * one transaction, and the promise resolves only after that commit. A batch is
    * identified by `sender`, `deviceId` and `batchId` together: one seen before writes
    * nothing and answers `{ duplicate: true }`; the same `batchId` from another device or
@@ -149,4 +157,4 @@ export interface Store {
 }
 
 /** Every table a store keeps, in the order `countRows()` reports them. */
-export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates'] as const;
+export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries'] as const;

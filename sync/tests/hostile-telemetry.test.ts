@@ -16,7 +16,7 @@ import { describeMatrix } from '../../test-support/sync/describe-matrix.ts';
 import { request, type TestResponse } from '../../test-support/sync/http.ts';
 import { publishVersion } from '../../test-support/sync/publish-version.ts';
 import type { TestServer } from '../../test-support/sync/test-server.ts';
-import { amplificationBatch, batchOf, HOSTILE_TELEMETRY_CASES, MODEL, validEvent, VERSION, type CaseRequest } from './hostile/telemetry-cases.ts';
+import { amplificationBatch, batchOf, HOSTILE_BASELINE, HOSTILE_TELEMETRY_CASES, MODEL, validEvent, VERSION, type CaseRequest } from './hostile/telemetry-cases.ts';
 
 function send(server: TestServer, r: CaseRequest): Promise<TestResponse> {
   const token = r.token === 'app' ? server.appToken : r.token === 'admin' ? server.adminToken : r.token === 'wrong' ? `${server.appToken}x` : undefined;
@@ -27,7 +27,7 @@ const postBatch = (server: TestServer, body: unknown, token = server.appToken) =
 const summaryOf = (server: TestServer, query: string) => request(server.url, `/v1/telemetry/summary${query}`, { token: server.adminToken });
 
 describeMatrix('sync hostile telemetry', (t) => {
-  beforeAll(() => publishVersion(t.server, MODEL, VERSION), 60_000);
+  beforeAll(() => publishVersion(t.server, MODEL, VERSION, { baselineSignals: HOSTILE_BASELINE }), 60_000);
 
   for (const c of HOSTILE_TELEMETRY_CASES) {
     it(`${c.group}: ${c.what} → ${c.status} ${c.code}, nothing stored, still up`, async () => {
@@ -91,19 +91,19 @@ describeMatrix('sync hostile telemetry', (t) => {
   });
 
   it('2: what the one parser admits is read right: a leap second, ±HH:MM offsets, fractions', async () => {
-    const leap = await postBatch(t.server, batchOf([validEvent({ windowStart: '2026-12-31T23:59:60Z', windowEnd: '2027-01-01T00:00:00Z' })]));
+    const leap = await postBatch(t.server, batchOf([validEvent({ windowStart: '2016-12-31T23:59:60Z', windowEnd: '2017-01-01T00:00:00Z' })]));
     expect(leap.status, leap.text).toBe(200);
-    const offset = await postBatch(t.server, batchOf([validEvent({ windowStart: '2026-12-31T10:30:00.123456+05:30', windowEnd: '2026-12-31T11:00:00-00:00' })]));
+    const offset = await postBatch(t.server, batchOf([validEvent({ windowStart: '2016-12-31T10:30:00.123456+05:30', windowEnd: '2016-12-31T11:00:00-00:00' })]));
     expect(offset.status, offset.text).toBe(200);
-    const summary = await summaryOf(t.server, `?from=2026-12-31T00:00:00Z&to=${encodeURIComponent('2026-12-31T23:59:60Z')}`);
+    const summary = await summaryOf(t.server, `?from=2016-12-31T00:00:00Z&to=${encodeURIComponent('2016-12-31T23:59:60Z')}`);
     expect(summary.status, summary.text).toBe(200);
     // 23:59:60Z reads as 23:59:59.999 (the 23:00 hour); 10:30+05:30 is 05:00 UTC.
     expect(summary.json.buckets.map((b: { hour: string; events: number }) => [b.hour, b.events])).toEqual([
-      ['2026-12-31T05:00:00.000Z', 1],
-      ['2026-12-31T23:00:00.000Z', 1],
+      ['2016-12-31T05:00:00.000Z', 1],
+      ['2016-12-31T23:00:00.000Z', 1],
     ]);
-    const shifted = await summaryOf(t.server, `?from=${encodeURIComponent('2026-12-31T10:00:00+05:00')}&to=${encodeURIComponent('2026-12-31T11:00:00+05:00')}`);
-    expect(shifted.json.buckets.map((b: { hour: string }) => b.hour)).toEqual(['2026-12-31T05:00:00.000Z']);
+    const shifted = await summaryOf(t.server, `?from=${encodeURIComponent('2016-12-31T10:00:00+05:00')}&to=${encodeURIComponent('2016-12-31T11:00:00+05:00')}`);
+    expect(shifted.json.buckets.map((b: { hour: string }) => b.hour)).toEqual(['2016-12-31T05:00:00.000Z']);
   });
 
   it("4: the issue's amplification batch is refused fast, writes nothing, and /healthz keeps answering meanwhile", async () => {
@@ -259,7 +259,7 @@ describeMatrix(
     }
 
     it('5: a request sent at once still goes through under these timeouts', async () => {
-      await publishVersion(t.server, MODEL, VERSION);
+      await publishVersion(t.server, MODEL, VERSION, { baselineSignals: HOSTILE_BASELINE });
       const res = await postBatch(t.server, JSON.parse(body));
       expect(res.status, res.text).toBe(200);
     }, 60_000);

@@ -13,7 +13,8 @@ import { makeBatch, type DriftEvent, type TelemetryBatch } from '../../test-supp
 
 const NAME = 'mnist-centroid';
 
-const EDGES = [0, 0.05, 0.1, 0.15, 0.2, 1];
+/** The published package's `mean_intensity` bins (test-support/mnist-package.ts): the endpoint takes counts over exactly these. */
+const EDGES = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 1];
 const mnist = loadMnist();
 
 /**

@@ -22,8 +22,11 @@ export const STORES: readonly StoreKind[] = ['sqlite', 'postgres'];
 
 const postgresRequired = (): boolean => Boolean(process.env.CI) || process.env.SYNC_TEST_REQUIRE_POSTGRES === '1';
 
+/** What a suite passes on to `startServer` (or a function that makes it, run in `beforeAll`: a webhook receiver's URL, say). */
+export type ServerOptions = Omit<StartServerOptions, 'store' | 'databaseUrl'>;
+
 /** Declares `body` once per store, each with its own server (and PostgreSQL cluster). */
-export function describeMatrix(title: string, body: (context: MatrixContext) => void, options: Omit<StartServerOptions, 'store' | 'databaseUrl'> = {}): void {
+export function describeMatrix(title: string, body: (context: MatrixContext) => void, options: ServerOptions | (() => ServerOptions | Promise<ServerOptions>) = {}): void {
   for (const store of STORES) {
     let available = true;
     if (store === 'postgres' && !postgresRequired()) {
@@ -38,7 +41,8 @@ export function describeMatrix(title: string, body: (context: MatrixContext) => 
       let postgres: PostgresServer | undefined;
       beforeAll(async () => {
         if (store === 'postgres') postgres = await startPostgres();
-        server = await startServer({ ...options, store, databaseUrl: postgres?.databaseUrl });
+        const resolved = typeof options === 'function' ? await options() : options;
+        server = await startServer({ ...resolved, store, databaseUrl: postgres?.databaseUrl });
       }, 120_000);
       afterAll(async () => {
         await server?.close();

@@ -38,6 +38,16 @@ export interface HostileCase {
 
 type Event = Record<string, unknown>;
 
+/**
+ * The baseline the hostile suite's version is published with: the signals its events
+ * count, over the same bins (the endpoint refuses any other), Object-member names included.
+ */
+export const HOSTILE_BASELINE = [
+  { name: 'mean_intensity', edges: [0, 0.1, 0.2, 1], counts: [3, 10, 2] },
+  { name: 'top1_confidence', edges: [0, 0.5, 0.9, 1], counts: [1, 4, 11] },
+  ...['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'].map((name) => ({ name, edges: [0, 1, 2], counts: [5, 5] })),
+];
+
 /** A valid drift event for the published version, in the hour of `windowStart`. */
 export function validEvent(overrides: Event = {}): Event {
   return {
