@@ -34,3 +34,26 @@ export { canaryBucket, latestVersion } from './registry-model.ts';
 
 // ### Telemetry
 export type { DriftEvent, SummaryBucket, TelemetryBody } from './telemetry-aggregate.ts';
+
+// ### Drift and alerts
+export {
+  chiSquareQuantile,
+  chiSquareSurvival,
+  chiSquareTest,
+  DEFAULT_DRIFT_THRESHOLDS,
+  evaluateDrift,
+  jensenShannonDistance,
+  jsThreshold,
+  populationStabilityIndex,
+  signalDrift,
+  signalKind,
+  type DriftStatus,
+  type DriftThresholds,
+  type DriftVerdict,
+  type SignalDrift,
+  type SignalKind,
+} from './drift/statistics.ts';
+export { DEFAULT_DRIFT_CONFIG, type DriftConfig } from './drift/drift-config.ts';
+export { signWebhook, type AlertBody } from './drift/alert-service.ts';
+export type { DriftReport, SignalReport } from './drift/drift-report.ts';
+export { stepAlerts, type Hysteresis } from './drift/alert-machine.ts';
