@@ -92,7 +92,7 @@ test('trains an MLP on MNIST in the worker (wasm) to ≥ 93 %, resumes after a r
   expect(outcome.testAccuracy).toBeGreaterThanOrEqual(0.93);
   expect(outcome.metrics?.accuracy).toBeCloseTo(outcome.testAccuracy!, 5);
   expect(outcome.runtimeCorrect, 'the package predicts in the runtime').toBeGreaterThanOrEqual(180);
-  expect(outcome.baselineSignals).toBe(1 + 49 + 2); // mean intensity, 7×7 blocks, predicted class, confidence
+  expect(outcome.baselineSignals).toBe(2 + 49 + 3); // mean intensity, contrast, 7×7 blocks, predicted class, confidence, entropy
   expect(outcome.lineage?.trainerConfig).toMatchObject({ model: { kind: 'mlp', hidden: [128] }, backend: 'wasm' });
   expect(outcome.reportHtml).toContain('<svg');
 });

@@ -12,6 +12,20 @@
 // ### Telemetry wire types
 export type { DriftEvent, TelemetryBatch } from './telemetry-event.ts';
 
+// ### Drift signals (the formulas the trainer's baseline and the runtime's sketch share)
+export {
+  DRIFT_SIGNAL_NAMES,
+  OUTPUT_SIGNAL_NAMES,
+  blockSignalName,
+  channelMeanSignalName,
+  entropyOf,
+  imageSignalGeometry,
+  imageSignalNames,
+  imageSignalValuesOf,
+  topOneOf,
+  type ImageSignalGeometry,
+} from './drift-signals.ts';
+
 // ### Errors
 export { CodedError, isCodedError, type CodedErrorClass, type CodedErrorOptions } from './coded-error.ts';
 export { EdgeloopError, isEdgeloopError, type EdgeloopErrorCode, type EdgeloopErrorOptions } from './edgeloop-error.ts';

@@ -5,10 +5,13 @@
  * - `fixtures/keys/publisher.json`: an Ed25519 test publisher key pair (made once).
  * - `fixtures/registry/mnist-mlp/1.0.0/`, `fixtures/registry/mnist-cnn/1.0.0/`:
  *   trained on the `mnist` package's digits (stratified split, seed 42), each with
- *   a `tfjs-fp32` and an `onnx-fp32` artifact, signed with the publisher key.
+ *   a `tfjs-fp32` and an `onnx-fp32` artifact and the trainer's drift baseline (input
+ *   and output signals: bin edges from the training split, counts from the test
+ *   split), signed with the publisher key.
  * - `fixtures/data/mnist-{train,validation,test}-{images.f32,labels.u8}`: the splits.
  * - with `--mobilenet`: `fixtures/registry/mobilenetv2/1.0.0/` (224×224, α 1.0,
- *   1000 classes, random weights).
+ *   1000 classes, random weights), with a drift baseline of seeded random images (the
+ *   model has no data of its own; the baseline only has to be well formed).
  *
  * A version folder whose `.stamp` matches its configuration is left alone
  * ("up to date"); `--force` rebuilds everything.
@@ -32,6 +35,8 @@ import {
   buildMobileNetV2,
   evaluateAccuracy,
   gatherExamples,
+  imageBaseline,
+  predictProbabilities,
   registerFastCpuKernels,
   stratifiedSplit,
   tfjsArtifactFiles,
@@ -41,7 +46,9 @@ import {
 import { loadMnist, MNIST_PIXELS, writePackageDir, type MnistData } from '../trainer/node.ts';
 
 /** Bump when the script's output changes, so every stamp goes stale. */
-const SCRIPT_VERSION = 2;
+const SCRIPT_VERSION = 3;
+/** Training digits the baseline's bin edges come from (as `buildTrainedPackage`: quantiles need no more). */
+const BASELINE_TRAIN_SAMPLE = 5000;
 const VERSION = '1.0.0';
 const SPLIT = { train: 0.8, validation: 0.1, test: 0.1, seed: 42 } as const;
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -173,6 +180,16 @@ async function trainMnistFixture(
   const validationAccuracy = evaluateAccuracy(model, validation.features, validation.labels);
   log(`${spec.name}: test accuracy ${accuracy.toFixed(4)}, validation accuracy ${validationAccuracy.toFixed(4)}`);
   if (!(accuracy > 0.85)) throw new Error(`${spec.name} reached only ${accuracy.toFixed(4)} test accuracy; expected > 0.85`);
+  // The drift baseline, as the trainer's package builder makes it: softmax of the logits, as the runtime applies it.
+  const baselineTrain = train.features.subarray(0, Math.min(train.count, BASELINE_TRAIN_SAMPLE) * MNIST_PIXELS);
+  const baseline = imageBaseline(baselineTrain, test.features, {
+    height: 28,
+    width: 28,
+    channels: 1,
+    trainProbs: predictProbabilities(model, baselineTrain),
+    testProbs: predictProbabilities(model, test.features),
+  });
+  log(`${spec.name}: drift baseline of ${baseline.signals.length} signals (edges from ${baselineTrain.length / MNIST_PIXELS} training digits, counts from ${test.count} test digits)`);
 
   return writeModelPackage(model, key, test.features.subarray(0, 8 * MNIST_PIXELS), {
     name: spec.name,
@@ -194,6 +211,7 @@ async function trainMnistFixture(
       trainAccuracy: result.accuracy,
       testExamples: test.count,
     },
+    baseline,
     lineage: {
       datasetSha256,
       trainerConfig: { builder: spec.builder, training, split: SPLIT, backend: 'cpu' },
@@ -206,6 +224,16 @@ async function buildMobileNetPackage(key: SigningKeyPair): Promise<string> {
   const model = buildMobileNetV2(MOBILENET_SPEC.builder.options);
   log(`${MOBILENET_SPEC.name}: built ${model.countParams()} parameters (random weights, untrained)`);
   const probe = tf.tidy(() => tf.randomUniform([2, inputSize, inputSize, 3], -1, 1, 'float32', 3).dataSync() as Float32Array);
+  // A few seeded random images, in the model's input range: enough for a well-formed baseline (10 bins), cheap on the cpu backend.
+  const randomImages = (count: number, seed: number) => tf.tidy(() => tf.randomUniform([count, inputSize, inputSize, 3], -1, 1, 'float32', seed).dataSync() as Float32Array);
+  const [baselineTrain, baselineTest] = [randomImages(20, 4), randomImages(10, 5)];
+  const baseline = imageBaseline(baselineTrain, baselineTest, {
+    height: inputSize,
+    width: inputSize,
+    channels: 3,
+    trainProbs: predictProbabilities(model, baselineTrain, { batchSize: 10 }),
+    testProbs: predictProbabilities(model, baselineTest, { batchSize: 10 }),
+  });
   return writeModelPackage(model, key, probe, {
     name: MOBILENET_SPEC.name,
     version: VERSION,
@@ -227,7 +255,8 @@ async function buildMobileNetPackage(key: SigningKeyPair): Promise<string> {
     },
     output: { name: 'logits', shape: [-1, classes], activation: 'softmax' },
     metrics: {},
-    lineage: { trainerConfig: { builder: MOBILENET_SPEC.builder, trained: false } },
+    baseline,
+    lineage: { trainerConfig: { builder: MOBILENET_SPEC.builder, trained: false, baseline: 'seeded random images (20 train, 10 test)' } },
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * A closed window in the endpoint's event format (`sync/schemas.ts` `driftEvent`,
  * docs/SYNC-API.md "Telemetry"): counts, window bounds, model name and version, the
- * device class. Nothing else; the schema refuses unknown fields.
+ * device class, and the ε of the Laplace noise when the counts carry some. Nothing
+ * else; the schema refuses unknown fields.
  */
 import type { DriftEvent as WireDriftEvent } from '../../format/index.ts';
 import { LATENCY_EDGES_MS } from './histogram.ts';
@@ -20,7 +21,10 @@ export interface WindowMeta {
   endMs: number;
 }
 
-/** The event of a closed window; with `noise`, every count gets Laplace noise (rounded, clamped ≥ 0). */
+/**
+ * The event of a closed window; with `noise`, every count gets Laplace noise (rounded,
+ * clamped ≥ 0) and the event says so in `epsilon`, so the endpoint knows the counts' scale.
+ */
 export function toDriftEvent(meta: WindowMeta, counts: WindowCounts, noise?: { epsilon: number; random: Random }): DriftEvent {
   const n = noise ? (c: number) => noisyCount(c, noise.epsilon, noise.random) : (c: number) => c;
   const mapCounts = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, n(v)]));
@@ -36,5 +40,6 @@ export function toDriftEvent(meta: WindowMeta, counts: WindowCounts, noise?: { e
     errors: mapCounts(counts.errors),
   };
   if (meta.deviceClass !== null) event.deviceClass = meta.deviceClass;
+  if (noise) event.epsilon = noise.epsilon;
   return event;
 }

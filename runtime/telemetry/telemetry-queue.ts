@@ -4,8 +4,15 @@
  * event is dropped and counted. A flush first *seals* a batch — its events move into the
  * one pending batch, under a fresh batch id, in one transaction — and only then sends it,
  * so a retry (even after a reload) sends the same batch id and the endpoint counts it once.
+ *
+ * Dropped events are counted twice in `meta`: `dropped`, every drop so far (for
+ * `status()`), and `droppedUnreported`, the queue's drops the endpoint has not yet been
+ * told of.
+ * Sealing a batch stores the unreported count in it (so every retry sends the same
+ * `dropped`), and the endpoint's acknowledgement takes that many off. The arithmetic is
+ * in the pure functions below (unit-tested); the IndexedDB side runs in e2e.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from 'idb';
 import type { DriftEvent } from './drift-event.ts';
 
 /** A batch sealed for sending; it stays until the endpoint acknowledges it. */
@@ -14,6 +21,43 @@ export interface SealedBatch {
   deviceId: string;
   events: DriftEvent[];
   sealedAt: number;
+  /**
+   * Events dropped and not yet reported when the batch was sealed, sent as the body's
+   * `dropped`; absent when none (and in batches sealed by older versions).
+   */
+  dropped?: number;
+}
+
+/** The queue's drop counters. */
+export interface DropCounts {
+  /** Every event dropped so far, from the full queue or refused by the endpoint (`status().droppedEvents`). */
+  total: number;
+  /** Events dropped from the full queue that no acknowledged batch has reported yet. */
+  unreported: number;
+}
+
+/** The endpoint's largest `dropped` (sync/schemas.ts `telemetryBody`). */
+export const MAX_REPORTED_DROPS = 1_000_000_000;
+
+/** The counters after `count` more events were dropped from the full queue. */
+export function addDrops(counts: DropCounts, count: number): DropCounts {
+  return { total: counts.total + count, unreported: counts.unreported + count };
+}
+
+/** What a batch sealed now reports as `dropped` (`undefined` for none). */
+export function dropsToReport(counts: DropCounts): number | undefined {
+  return counts.unreported > 0 ? Math.min(counts.unreported, MAX_REPORTED_DROPS) : undefined;
+}
+
+/**
+ * The counters once the endpoint answered `batch` for good. Acknowledged: its reported
+ * drops are off the unreported count (drops since its sealing stay). Refused: nothing
+ * was reported, and its own events count in `total` — not in what is reported, which
+ * is the queue's drops only (the endpoint knows what it refused).
+ */
+export function settleDrops(counts: DropCounts, batch: Pick<SealedBatch, 'events' | 'dropped'>, refused: boolean): DropCounts {
+  if (refused) return { total: counts.total + batch.events.length, unreported: counts.unreported };
+  return { total: counts.total, unreported: Math.max(0, counts.unreported - (batch.dropped ?? 0)) };
 }
 
 interface QueueSchema extends DBSchema {
@@ -24,6 +68,19 @@ interface QueueSchema extends DBSchema {
 
 const DB_VERSION = 1;
 const PENDING = 'pending';
+
+type MetaStore = IDBPObjectStore<QueueSchema, ArrayLike<'events' | 'batches' | 'meta'>, 'meta', 'readwrite'>;
+
+async function readDrops(meta: MetaStore): Promise<DropCounts> {
+  const total = Number((await meta.get('dropped')) ?? 0);
+  // Databases from before `droppedUnreported` never reported a drop.
+  return { total, unreported: Number((await meta.get('droppedUnreported')) ?? total) };
+}
+
+async function writeDrops(meta: MetaStore, counts: DropCounts): Promise<void> {
+  await meta.put(counts.total, 'dropped');
+  await meta.put(counts.unreported, 'droppedUnreported');
+}
 
 /** The queue; one per runtime worker. */
 export class TelemetryQueue {
@@ -56,17 +113,18 @@ export class TelemetryQueue {
         cursor = await cursor.continue();
       }
       const meta = tx.objectStore('meta');
-      await meta.put(Number((await meta.get('dropped')) ?? 0) + dropped, 'dropped');
+      await writeDrops(meta, addDrops(await readDrops(meta), dropped));
     }
     await tx.done;
   }
 
   /**
    * The pending batch, or a new one sealed from the oldest queued events while `fits`
-   * accepts them (at least one); `undefined` when nothing waits.
+   * accepts them (at least one), carrying the drops not yet reported; `undefined` when
+   * nothing waits.
    */
   async sealedBatch(deviceId: string, fits: (events: readonly DriftEvent[]) => boolean, newBatchId: () => string, now: number): Promise<SealedBatch | undefined> {
-    const tx = (await this.#db).transaction(['events', 'batches'], 'readwrite');
+    const tx = (await this.#db).transaction(['events', 'batches', 'meta'], 'readwrite');
     const pending = await tx.objectStore('batches').get(PENDING);
     if (pending) {
       await tx.done;
@@ -88,18 +146,24 @@ export class TelemetryQueue {
       return undefined;
     }
     const batch: SealedBatch = { batchId: newBatchId(), deviceId, events, sealedAt: now };
+    const dropped = dropsToReport(await readDrops(tx.objectStore('meta')));
+    if (dropped !== undefined) batch.dropped = dropped;
     await tx.objectStore('batches').put(batch, PENDING);
     await tx.done;
     return batch;
   }
 
-  /** Forgets the pending batch once the endpoint acknowledged it (or refused it for good: then its events count as dropped). */
+  /**
+   * Forgets the pending batch once the endpoint acknowledged it (its reported drops are
+   * then reported) or refused it for good (then its events count as dropped).
+   */
   async settle(batchId: string, dropped = false): Promise<void> {
     const tx = (await this.#db).transaction(['batches', 'meta'], 'readwrite');
     const pending = await tx.objectStore('batches').get(PENDING);
     if (pending?.batchId === batchId) {
       await tx.objectStore('batches').delete(PENDING);
-      if (dropped) await tx.objectStore('meta').put(Number((await tx.objectStore('meta').get('dropped')) ?? 0) + pending.events.length, 'dropped');
+      const meta = tx.objectStore('meta');
+      await writeDrops(meta, settleDrops(await readDrops(meta), pending, dropped));
     }
     await tx.done;
   }

@@ -1,13 +1,14 @@
 /**
  * Sends sealed batches to the endpoint, one at a time, oldest first: the batch id is in
  * IndexedDB before the request leaves (see telemetry-queue.ts), so a retry after a
- * failure or a reload repeats the same id. 2xx settles the batch; 413 splits it; a 4xx
- * that a retry cannot fix (400, 404, 409, 413 of one event, 422) drops it (counted as
- * dropped); anything else
+ * failure or a reload repeats the same id, events and `dropped` count. 2xx settles the
+ * batch (its `dropped` is then reported); 413 splits it; a 4xx that a retry cannot fix
+ * (400, 404, 409, 413 of one event, 422) drops it (counted as dropped); anything else
  * (network, 401/403, 408, 429, 5xx) leaves it pending for a backed-off retry.
  */
+import type { TelemetryBatch } from '../../format/index.ts';
 import type { DriftEvent } from './drift-event.ts';
-import type { TelemetryQueue } from './telemetry-queue.ts';
+import type { SealedBatch, TelemetryQueue } from './telemetry-queue.ts';
 import type { TelemetrySettings } from './telemetry-settings.ts';
 
 /**
@@ -37,6 +38,16 @@ export function fitsOneBatch(events: readonly DriftEvent[]): boolean {
   }
   return hours.size <= MAX_BATCH_HOURS && cells.size <= MAX_BATCH_CELLS;
 }
+/**
+ * The request body of a sealed batch: everything in it comes from the batch as sealed
+ * (only `sentAt` is this attempt's), so a retry repeats the same id, events and `dropped`.
+ */
+export function batchBody(batch: SealedBatch, sentAt: number): TelemetryBatch {
+  const body: TelemetryBatch = { schema: 1, batchId: batch.batchId, deviceId: batch.deviceId, sentAt: new Date(sentAt).toISOString(), events: batch.events };
+  if (batch.dropped !== undefined && batch.dropped > 0) body.dropped = batch.dropped;
+  return body;
+}
+
 /** Browsers cap keepalive request bodies at 64 KiB in flight; bigger batches go without it. */
 const KEEPALIVE_MAX_BYTES = 60 * 1024;
 const PERMANENT = new Set([400, 404, 409, 413, 422]);
@@ -80,7 +91,7 @@ export class TelemetrySender {
     for (;;) {
       const batch = await this.queue.sealedBatch(installId, fitsOneBatch, this.deps.newBatchId, this.deps.now());
       if (!batch) return { at: this.deps.now(), ok: refused === undefined, sentBatches, acceptedEvents, ...refused };
-      const body = JSON.stringify({ schema: 1, batchId: batch.batchId, deviceId: batch.deviceId, sentAt: new Date(this.deps.now()).toISOString(), events: batch.events });
+      const body = JSON.stringify(batchBody(batch, this.deps.now()));
       let response: Response;
       try {
         response = await this.deps.fetch(this.settings.url, {

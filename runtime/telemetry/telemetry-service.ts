@@ -21,7 +21,10 @@ export interface TelemetryStatus {
   enabled: boolean;
   /** Events waiting to be sent (queued plus the pending batch's). */
   queuedEvents: number;
-  /** Events dropped so far: over the queue bound, or refused by the endpoint. Kept on the device (the endpoint's schema has no field for it). */
+  /**
+   * Events dropped so far: over the queue bound, or refused by the endpoint. The next
+   * sealed batch reports those not yet reported as its `dropped` (docs/TELEMETRY.md).
+   */
   droppedEvents: number;
   /** The id of the batch sealed and not yet acknowledged, if any. */
   pendingBatchId: string | null;

@@ -55,18 +55,69 @@ describe('imageBaseline on MNIST digits', () => {
   const [train, test] = [trainSet.features, testSet.features];
   const [trainLabels, testLabels] = [trainSet.labels, testSet.labels];
 
-  it('has mean intensity, 49 block means, predicted class and confidence, and the validator accepts it', () => {
+  it('has mean intensity, contrast, 49 block means, predicted class, confidence and entropy, and the validator accepts it', () => {
     const baseline = imageBaseline(train, test, { height: 28, width: 28, trainProbs: probsFor(trainLabels), testProbs: probsFor(testLabels) });
     const names = baseline.signals.map((s) => s.name);
-    expect(names).toHaveLength(52);
-    expect(names.slice(0, 3)).toEqual(['mean_intensity', 'block_0_0', 'block_0_1']);
+    expect(names).toHaveLength(54);
+    expect(names.slice(0, 3)).toEqual(['mean_intensity', 'contrast', 'block_0_0']);
     expect(names).toContain('block_6_6');
-    expect(names.slice(-2)).toEqual(['predicted_class', 'confidence']);
+    // A grey image has no per-channel means.
+    expect(names.some((n) => n.startsWith('channel_mean_'))).toBe(false);
+    expect(names.slice(-3)).toEqual(['predicted_class', 'confidence', 'entropy']);
     checkBaseline(baseline, testCount);
     // The predicted class counts are the test split's class counts here.
     const perClass = new Array<number>(10).fill(0);
     for (const label of testLabels) perClass[label]++;
     expect(baseline.signals.find((s) => s.name === 'predicted_class')!.counts).toEqual(perClass);
+    // Entropy edges come from the training rows: from the most confident row's entropy to the least confident's.
+    const entropy = baseline.signals.find((s) => s.name === 'entropy')!;
+    const rowEntropy = (top: number) => -(top * Math.log(top) + (1 - top) * Math.log((1 - top) / 9));
+    expect(entropy.edges[0]).toBeCloseTo(rowEntropy(0.95), 6);
+    expect(entropy.edges[entropy.edges.length - 1]).toBeCloseTo(rowEntropy(0.5), 6);
+  });
+
+  it('shows uncertain outputs (uniform rows) as a pile-up in the top entropy bin and the bottom confidence bin', () => {
+    const uniform = new Float32Array(testCount * 10).fill(0.1);
+    const baseline = imageBaseline(train, test, { height: 28, width: 28, trainProbs: probsFor(trainLabels), testProbs: uniform });
+    const entropy = baseline.signals.find((s) => s.name === 'entropy')!;
+    const confidence = baseline.signals.find((s) => s.name === 'confidence')!;
+    expect(entropy.counts[entropy.counts.length - 1]).toBe(testCount);
+    expect(confidence.counts[0]).toBe(testCount);
+  });
+
+  it('shows washed-out (low-contrast) images in the bottom contrast bin, whatever their brightness', () => {
+    // Squeeze every value towards 0.5: contrast falls to a fifth, mean intensity rises.
+    const washed = test.map((v) => 0.4 + 0.2 * v);
+    const baseline = imageBaseline(train, washed, { height: 28, width: 28 });
+    const contrast = baseline.signals.find((s) => s.name === 'contrast')!;
+    expect(contrast.counts[0]).toBe(testCount);
+    const mean = baseline.signals.find((s) => s.name === 'mean_intensity')!;
+    expect(mean.counts[mean.counts.length - 1]).toBe(testCount);
+  });
+
+  it('adds one mean per channel for colour images, and a tinted test split moves them', () => {
+    // Digits as RGB: ink in red, half as much in green, blue the inverse (at half strength).
+    const rgb = (grey: Float32Array, blueShift = 0) => {
+      const out = new Float32Array(grey.length * 3);
+      for (let i = 0; i < grey.length; i++) {
+        out[i * 3] = grey[i];
+        out[i * 3 + 1] = 0.5 * grey[i];
+        out[i * 3 + 2] = 0.5 * (1 - grey[i]) + blueShift;
+      }
+      return out;
+    };
+    const [small, smallTest] = [train.subarray(0, 300 * MNIST_PIXELS), test.subarray(0, 100 * MNIST_PIXELS)];
+    const baseline = imageBaseline(rgb(small), rgb(smallTest), { height: 28, width: 28, channels: 3 });
+    const names = baseline.signals.map((s) => s.name);
+    expect(names.slice(0, 5)).toEqual(['mean_intensity', 'contrast', 'channel_mean_0', 'channel_mean_1', 'channel_mean_2']);
+    expect(names).toHaveLength(2 + 3 + 49);
+    checkBaseline(baseline, 100);
+    // Bluer test images: only the blue channel's mean leaves the training range (upwards).
+    const bluer = imageBaseline(rgb(small), rgb(smallTest, 0.2), { height: 28, width: 28, channels: 3 });
+    const blue = bluer.signals.find((s) => s.name === 'channel_mean_2')!;
+    const red = bluer.signals.find((s) => s.name === 'channel_mean_0')!;
+    expect(blue.counts[blue.counts.length - 1]).toBeGreaterThan(90);
+    expect(red.counts).toEqual(baseline.signals.find((s) => s.name === 'channel_mean_0')!.counts);
   });
 
   it('spreads the test split roughly evenly over the bins of an undrifted signal', () => {
@@ -111,13 +162,24 @@ describe('tabularBaseline', () => {
     checkBaseline(baseline, 90);
   });
 
+  it('has predicted class, confidence and entropy for a classifier', () => {
+    const probs = (count: number) => Float64Array.from({ length: count * 2 }, (_, i) => (i % 2 === 0 ? 0.5 + 0.4 * ((i >> 1) % 7) / 6 : 0.5 - 0.4 * ((i >> 1) % 7) / 6));
+    const baseline = tabularBaseline(rows(300, 0), rows(90, 0), ['age', 'income'], { trainProbs: probs(300), testProbs: probs(90) });
+    expect(baseline.signals.map((s) => s.name)).toEqual(['age', 'income', 'predicted_class', 'confidence', 'entropy']);
+    checkBaseline(baseline, 90);
+    // Entropy of a two-class row spans ln 2 (p = 0.5) down to that of p = 0.9.
+    const entropy = baseline.signals.find((s) => s.name === 'entropy')!;
+    expect(entropy.edges[entropy.edges.length - 1]).toBeCloseTo(Math.log(2), 9);
+    expect(entropy.edges[0]).toBeCloseTo(-(0.9 * Math.log(0.9) + 0.1 * Math.log(0.1)), 9);
+  });
+
   it('shows a shifted feature as a pile-up in the last bin', () => {
     const age = tabularBaseline(rows(300, 0), rows(90, 100), ['age', 'income']).signals[0];
     expect(age.counts[age.counts.length - 1]).toBe(90);
   });
 
   it('refuses duplicate and reserved feature names', () => {
-    for (const names of [['a', 'a'], ['a', 'prediction']]) {
+    for (const names of [['a', 'a'], ['a', 'prediction'], ['entropy', 'b']]) {
       try {
         tabularBaseline(rows(10, 0), rows(10, 0), names);
         expect.unreachable();

@@ -1,11 +1,13 @@
 /**
- * The drift baseline of an image model: per image, its mean intensity and the means of
+ * The drift baseline of an image model: per image, its mean intensity, contrast (the
+ * standard deviation of its values), per-channel means (colour images) and the means of
  * a 7 × 7 grid of blocks (where in the frame the ink / light is), plus the model's
- * predicted class and top-1 confidence. Bins come from the training split, counts
- * from the test split.
+ * predicted class, top-1 confidence and entropy. The formulas are format's
+ * (`format/drift-signals.ts`), the ones the runtime counts field predictions with. Bins
+ * come from the training split, counts from the test split.
  */
-import type { Baseline } from '../../format/index.ts';
-import { predictionSignals, type PredictionInputs } from './prediction-signals.ts';
+import { imageSignalGeometry, imageSignalNames, imageSignalValuesOf, type Baseline } from '../../format/index.ts';
+import { exampleRow, predictionSignals, type PredictionInputs } from './prediction-signals.ts';
 import { continuousSignal } from './signal-histogram.ts';
 
 /** Options for {@link imageBaseline}; the image size is required. */
@@ -20,35 +22,20 @@ export interface ImageBaselineOptions extends PredictionInputs {
   grid?: number;
 }
 
-/** The image signals of each image: `mean_intensity` then `block_r_c` row by row. */
+/**
+ * The image signals of each NHWC image, named as format's `imageSignalNames`:
+ * `mean_intensity`, `contrast`, `channel_mean_<c>` (channels > 1), then `block_r_c` row by row.
+ */
 export function imageSignalValues(images: ArrayLike<number>, height: number, width: number, channels: number, grid: number): { names: string[]; values: Float64Array[] } {
+  const geometry = imageSignalGeometry(height, width, channels, grid);
   const pixels = height * width * channels;
-  const count = images.length / pixels;
-  const names = ['mean_intensity'];
-  for (let r = 0; r < grid; r++) for (let c = 0; c < grid; c++) names.push(`block_${r}_${c}`);
+  const count = Math.floor(images.length / pixels);
+  const names = imageSignalNames(channels, grid);
   const values = names.map(() => new Float64Array(count));
-  // Block r spans rows ⌊r·H/grid⌋ … ⌊(r+1)·H/grid⌋ − 1, so sizes that 7 does not divide still tile the image.
-  const rowBlock = Array.from({ length: height }, (_, y) => Math.min(grid - 1, Math.floor((y * grid) / height)));
-  const colBlock = Array.from({ length: width }, (_, x) => Math.min(grid - 1, Math.floor((x * grid) / width)));
-  const blockSize = new Float64Array(grid * grid);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) blockSize[rowBlock[y] * grid + colBlock[x]] += channels;
-  const sums = new Float64Array(grid * grid);
+  const out = new Float64Array(geometry.signalCount);
   for (let n = 0; n < count; n++) {
-    sums.fill(0);
-    let total = 0;
-    const base = n * pixels;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const block = rowBlock[y] * grid + colBlock[x];
-        const at = base + (y * width + x) * channels;
-        for (let ch = 0; ch < channels; ch++) {
-          sums[block] += images[at + ch];
-          total += images[at + ch];
-        }
-      }
-    }
-    values[0][n] = total / pixels;
-    for (let b = 0; b < grid * grid; b++) values[b + 1][n] = sums[b] / blockSize[b];
+    imageSignalValuesOf(exampleRow(images, n, pixels), geometry, out);
+    for (let s = 0; s < names.length; s++) values[s][n] = out[s];
   }
   return { names, values };
 }
@@ -56,8 +43,9 @@ export function imageSignalValues(images: ArrayLike<number>, height: number, wid
 /**
  * Builds the manifest `baseline` of an image model from NHWC images (`count × height
  * × width × channels` values, as the model sees them after preprocessing). Signals:
- * `mean_intensity`, `block_0_0` … `block_6_6`, and with probabilities
- * `predicted_class` and `confidence`. Each signal's counts sum to the test count.
+ * `mean_intensity`, `contrast`, `channel_mean_0` … (colour images only),
+ * `block_0_0` … `block_6_6`, and with probabilities `predicted_class`, `confidence`
+ * and `entropy`. Each signal's counts sum to the test count.
  *
  * @throws {RangeError} when the image size is invalid (or smaller than the grid), an
  *   array is not a whole number of images, or a split is empty.

@@ -1,10 +1,10 @@
 /**
  * The model-output signals of a drift baseline, shared by the image and tabular
- * baselines: the predicted class and the top-1 confidence (classifiers), or the
- * predicted value (regressors).
+ * baselines: the predicted class, the top-1 confidence and the entropy (classifiers),
+ * or the predicted value (regressors). The formulas are format's (`topOneOf`,
+ * `entropyOf`), the ones the runtime counts field predictions with.
  */
-import type { BaselineSignal } from '../../format/index.ts';
-import { topOne } from './classification-inputs.ts';
+import { DRIFT_SIGNAL_NAMES, entropyOf, topOneOf, type BaselineSignal } from '../../format/index.ts';
 import { categoricalSignal, continuousSignal } from './signal-histogram.ts';
 
 /** Model outputs on the training and the test split, for the output signals. */
@@ -19,16 +19,42 @@ export interface PredictionInputs {
   testPredictions?: ArrayLike<number>;
 }
 
-/** Names of the output signals. */
+/** Names of the output signals (format's `DRIFT_SIGNAL_NAMES`). */
 export const PREDICTION_SIGNAL_NAMES = Object.freeze({
-  predictedClass: 'predicted_class',
-  confidence: 'confidence',
-  prediction: 'prediction',
+  predictedClass: DRIFT_SIGNAL_NAMES.predictedClass,
+  confidence: DRIFT_SIGNAL_NAMES.confidence,
+  entropy: DRIFT_SIGNAL_NAMES.entropy,
+  prediction: DRIFT_SIGNAL_NAMES.prediction,
 });
 
 /**
- * `predicted_class` (categorical, one bin per class) and `confidence` (quantile bins)
- * when probabilities are given; `prediction` (quantile bins) when predicted values
+ * Row `index` of a row-major matrix of `width` columns, as a view when `values` is a
+ * typed array (no copy) and a copy otherwise.
+ */
+export function exampleRow(values: ArrayLike<number>, index: number, width: number): ArrayLike<number> {
+  const start = index * width;
+  if (ArrayBuffer.isView(values)) return (values as unknown as Float64Array).subarray(start, start + width);
+  return Array.prototype.slice.call(values, start, start + width) as number[];
+}
+
+/** Each row's predicted class, top-1 confidence and entropy, by format's formulas. */
+function outputValues(probs: ArrayLike<number>, count: number, classes: number): { predicted: Int32Array; confidence: Float64Array; entropy: Float64Array } {
+  const predicted = new Int32Array(count);
+  const confidence = new Float64Array(count);
+  const entropy = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const row = exampleRow(probs, i, classes);
+    const top = topOneOf(row);
+    predicted[i] = top.predicted;
+    confidence[i] = top.confidence;
+    entropy[i] = entropyOf(row);
+  }
+  return { predicted, confidence, entropy };
+}
+
+/**
+ * `predicted_class` (categorical, one bin per class), `confidence` and `entropy`
+ * (quantile bins) when probabilities are given; `prediction` (quantile bins) when predicted values
  * are given; none otherwise.
  *
  * @throws {RangeError} when only one split's outputs are given, or the probability
@@ -50,10 +76,11 @@ export function predictionSignals(inputs: PredictionInputs, trainCount: number, 
         `drift baseline: trainProbs (${trainProbs.length} values) and testProbs (${testProbs.length}) must be ${trainCount} and ${testCount} rows of the same class count`,
       );
     }
-    const train = topOne(trainProbs, trainCount, classes);
-    const test = topOne(testProbs, testCount, classes);
+    const train = outputValues(trainProbs, trainCount, classes);
+    const test = outputValues(testProbs, testCount, classes);
     signals.push(categoricalSignal(PREDICTION_SIGNAL_NAMES.predictedClass, classes, test.predicted));
     signals.push(continuousSignal(PREDICTION_SIGNAL_NAMES.confidence, train.confidence, test.confidence, { bins }));
+    signals.push(continuousSignal(PREDICTION_SIGNAL_NAMES.entropy, train.entropy, test.entropy, { bins }));
   }
   if (trainPredictions !== undefined && testPredictions !== undefined) {
     if (trainPredictions.length !== trainCount || testPredictions.length !== testCount) {

@@ -1,11 +1,13 @@
 /**
  * The drift baseline of a tabular model: one signal per input feature (named after
- * the feature) plus the model's prediction. Bins come from the training split,
- * counts from the test split.
+ * the feature, the raw value the model sees) plus the model's output signals
+ * (prediction-signals.ts). Bins come from the training split, counts from the test
+ * split. Feature names may not take an output signal's name (format's
+ * `OUTPUT_SIGNAL_NAMES`).
  */
-import type { Baseline } from '../../format/index.ts';
+import { OUTPUT_SIGNAL_NAMES, type Baseline } from '../../format/index.ts';
 import { TrainerError } from '../errors.ts';
-import { PREDICTION_SIGNAL_NAMES, predictionSignals, type PredictionInputs } from './prediction-signals.ts';
+import { predictionSignals, type PredictionInputs } from './prediction-signals.ts';
 import { continuousSignal } from './signal-histogram.ts';
 
 /** Options for {@link tabularBaseline}. */
@@ -17,7 +19,7 @@ export interface TabularBaselineOptions extends PredictionInputs {
 /**
  * Builds the manifest `baseline` of a tabular model from row-major feature matrices
  * (`count × featureNames.length`, the values the model sees). Signals: each feature
- * by name, then `predicted_class` and `confidence` (with `trainProbs`/`testProbs`) or
+ * by name, then `predicted_class`, `confidence` and `entropy` (with `trainProbs`/`testProbs`) or
  * `prediction` (with `trainPredictions`/`testPredictions`).
  *
  * @throws {RangeError} when a matrix is not a whole number of rows or a split is empty.
@@ -33,7 +35,7 @@ export function tabularBaseline(
   const { bins = 10 } = options;
   const features = featureNames.length;
   if (features === 0) throw new RangeError('tabularBaseline: featureNames is empty; pass one name per feature column');
-  const reserved = new Set<string>(Object.values(PREDICTION_SIGNAL_NAMES));
+  const reserved = new Set<string>(OUTPUT_SIGNAL_NAMES);
   const seen = new Set<string>();
   for (const name of featureNames) {
     if (seen.has(name) || reserved.has(name)) {
