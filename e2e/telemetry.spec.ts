@@ -1,55 +1,31 @@
 /**
- * Drift telemetry end to end, device half: a page predicts 400 real MNIST test digits
- * (windows of 100) with telemetry sent to the real sync endpoint (SQLite, a loopback
- * port) through a logging proxy. It goes offline in the middle (windows queue in
- * IndexedDB, a batch is sealed and its send fails), reloads, comes back online; the
- * proxy loses the endpoint's reply to the first send of the sealed batch, so the device
- * retries it under the same batch id. Every window is counted exactly once, and no
- * byte sent carries a pixel or an output value.
+ * Drift telemetry end to end: a page predicts 2,000 real MNIST test digits (windows of
+ * 250), the second half rotated by 45°, with telemetry sent to the real sync endpoint
+ * (SQLite, a loopback port) through a logging proxy. It goes offline in the middle
+ * (windows queue in IndexedDB, a batch is sealed and its send fails), reloads, comes
+ * back online; the proxy loses the endpoint's reply to the first send of the sealed
+ * batch, so the device retries it under the same batch id. Every window is counted
+ * exactly once, the endpoint judges the rotated windows `drift` and the others not, a
+ * webhook receiver on another loopback port gets exactly one signed alert, and no byte
+ * sent carries a pixel or an output value.
  */
+import { createHmac } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import type { Manifest } from '../format/index.ts';
-import { createEngineSession } from '../runtime/index.ts';
 import { createSyncServer } from '../sync/index.ts';
-import { imageBaseline } from '../trainer/index.ts';
-import { FIXTURES, openLab, packageVariant, publisherKey, writeSignedManifest } from './lab.ts';
+import { startWebhookReceiver } from '../test-support/sync/webhook-receiver.ts';
+import { FIXTURES, openLab, publisherKey, REGISTRY } from './lab.ts';
 
-const WINDOW = 100;
+const WINDOW = 250;
+const DIGITS = 2000;
+const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
 
-/** The fixture CNN (which has no baseline) with the trainer's image baseline, re-signed. */
-async function packageWithBaseline(): Promise<string> {
-  return packageVariant('mnist-cnn', 'telemetry', async (dir, manifest) => {
-    const images = async (split: string, from: number, count: number) =>
-      new Float32Array((await readFile(join(FIXTURES, 'data', `mnist-${split}-images.f32`))).buffer.slice(0)).slice(from * 784, (from + count) * 784);
-    // Few images: the CNN runs on tfjs's plain-JS cpu backend here (slow in Node).
-    const train = await images('train', 0, 300);
-    const test = await images('validation', 0, 300);
-    const artifact = manifest.artifacts.find((a) => a.id === 'tfjs-fp32')!;
-    const files = new Map<string, Uint8Array>();
-    for (const f of artifact.files) files.set(f.path, new Uint8Array(await readFile(join(dir, f.path))));
-    const session = await createEngineSession('tfjs-cpu', { files, paths: artifact.files.map((f) => f.path) });
-    const probs = async (x: Float32Array) => {
-      const out = await session.run({ data: x, shape: [x.length / 784, 28, 28, 1] });
-      const p = Float32Array.from(out.data as Float32Array);
-      for (let r = 0; r < p.length; r += 10) {
-        const max = Math.max(...p.subarray(r, r + 10));
-        let sum = 0;
-        for (let i = r; i < r + 10; i++) sum += p[i] = Math.exp(p[i]! - max);
-        for (let i = r; i < r + 10; i++) p[i]! /= sum;
-      }
-      return p;
-    };
-    const [trainProbs, testProbs] = [await probs(train), await probs(test)];
-    session.dispose();
-    const withBaseline: Manifest = { ...manifest, baseline: imageBaseline(train, test, { height: 28, width: 28, trainProbs, testProbs }) };
-    await writeSignedManifest(dir, withBaseline);
-  });
-}
+/** The fixture CNN as published: its drift baseline is the trainer's (edges from training digits, counts from the test digits). */
+const MANIFEST_URL = '/fixtures/registry/mnist-cnn/1.0.0/manifest.json';
 
 async function packageFiles(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -111,12 +87,44 @@ async function startPage(page: Page, endpoint: string, manifestUrl: string): Pro
   await page.evaluate(
     async ({ endpoint, manifestUrl, window: windowPredictions }) => {
       const w = window as unknown as Record<string, unknown>;
-      const { createRuntime, trustedKeys, loadTestDigits } = window.edgeloop;
+      const { createRuntime, trustedKeys, loadTestDigits, loadMnistSplit } = window.edgeloop;
       // Long flush interval: the spec decides when flushes happen (and the start-up flush).
       const rt = await createRuntime({ trustedKeys, telemetry: { endpoint, token: 'app-token', windowPredictions, flushIntervalMs: 3_600_000, deviceClass: 'e2e-chromium' } });
       w.rt = rt;
       w.model = await rt.load(manifestUrl, { backend: 'tfjs-cpu' });
-      w.digits = await loadTestDigits(400);
+      // 2,000 held-out digits: the validation split upright (the baseline's counts come
+      // from the test split, so these are digits the baseline never saw), then the test
+      // split rotated.
+      const validation = await loadMnistSplit('validation', 1000);
+      const test = await loadTestDigits(1000);
+      const digits = {
+        images: [...Array.from({ length: validation.count }, (_, i) => validation.x.slice(i * 784, (i + 1) * 784)), ...test.images],
+        labels: [...Array.from(validation.y), ...test.labels],
+      };
+      // The second half rotated by 45° about the centre (bilinear): what a phone held
+      // sideways would show the model.
+      const rotate = (image: Float32Array): Float32Array => {
+        const out = new Float32Array(784);
+        const c = Math.SQRT1_2;
+        for (let y = 0; y < 28; y++) {
+          for (let x = 0; x < 28; x++) {
+            const sx = c * (x - 13.5) + c * (y - 13.5) + 13.5;
+            const sy = -c * (x - 13.5) + c * (y - 13.5) + 13.5;
+            const x0 = Math.floor(sx);
+            const y0 = Math.floor(sy);
+            let v = 0;
+            for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+              const px = x0 + dx;
+              const py = y0 + dy;
+              if (px < 0 || py < 0 || px > 27 || py > 27) continue;
+              v += image[py * 28 + px]! * (dx ? sx - x0 : 1 - (sx - x0)) * (dy ? sy - y0 : 1 - (sy - y0));
+            }
+            out[y * 28 + x] = v;
+          }
+        }
+        return out;
+      };
+      w.digits = { images: digits.images.map((image, i) => (i < 1000 ? image : rotate(image))), labels: digits.labels };
     },
     { endpoint, manifestUrl, window: WINDOW },
   );
@@ -138,12 +146,13 @@ async function predict(page: Page, from: number, count: number, oneByOne = false
 const status = (page: Page) => page.evaluate(() => (window as unknown as { rt: { telemetry: { status(): Promise<Status> } } }).rt.telemetry.status());
 const flush = (page: Page) => page.evaluate(() => (window as unknown as { rt: { telemetry: { flush(): Promise<{ ok: boolean; error?: string }> } } }).rt.telemetry.flush());
 
-test('every telemetry window reaches the endpoint exactly once across offline, reload and a lost reply, and no pixel or output leaves the device', async ({ page, context, baseURL }) => {
-  test.setTimeout(240_000);
-  const manifestUrl = await packageWithBaseline();
-  const dir = join(FIXTURES, manifestUrl.replace('/fixtures/', '').replace('/manifest.json', ''));
+test('every window reaches the endpoint once across offline, reload and a lost reply; the rotated ones drift and raise one alert; no pixel or output leaves the device', async ({ page, context, baseURL }) => {
+  test.setTimeout(300_000);
+  const manifestUrl = MANIFEST_URL;
+  const dir = join(REGISTRY, 'mnist-cnn', '1.0.0');
   const dataDir = await mkdtemp(join(tmpdir(), 'edgeloop-telemetry-'));
   const key = await publisherKey();
+  const receiver = await startWebhookReceiver();
   const sync = await createSyncServer({
     env: {},
     port: 0,
@@ -152,6 +161,7 @@ test('every telemetry window reaches the endpoint exactly once across offline, r
     appTokens: ['app-token'],
     publisherKeys: [key.publicKey],
     corsOrigins: [new URL(baseURL!).origin],
+    drift: { alertWindows: 2, webhooks: [receiver.url], webhookSecret: WEBHOOK_SECRET, pollMs: 200 },
   });
   const syncUrl = await sync.listen();
   let sealedOffline: string | null = null;
@@ -175,22 +185,23 @@ test('every telemetry window reaches the endpoint exactly once across offline, r
     });
     expect(published.status, await published.clone().text()).toBe(201);
 
-    // Window 1, online.
+    // Windows 1–2 (upright digits), online.
     await startPage(page, proxy.url, manifestUrl);
     const before = await status(page);
     expect(before).toMatchObject({ enabled: true, queuedEvents: 0, droppedEvents: 0 });
-    let correct = await predict(page, 0, WINDOW);
-    expect(await flush(page)).toMatchObject({ ok: true, sentBatches: 1, acceptedEvents: 1 });
+    let correct = await predict(page, 0, 2 * WINDOW);
+    expect(await flush(page)).toMatchObject({ ok: true, sentBatches: 1, acceptedEvents: 2 });
 
-    // Windows 2 and 3, offline: the flush seals a batch, persists it and fails.
+    // Windows 3–4 (upright) and 5 (rotated), offline: the flush seals a batch of 3–4,
+    // persists it and fails; window 5 waits in the queue.
     await context.setOffline(true);
-    correct += await predict(page, 100, WINDOW);
+    correct += await predict(page, 500, 2 * WINDOW);
     expect((await flush(page)).ok).toBe(false);
     const offline = await status(page);
     expect(offline.pendingBatchId).toMatch(/^[0-9a-f-]{36}$/);
     sealedOffline = offline.pendingBatchId;
-    correct += await predict(page, 200, WINDOW, true);
-    expect(await status(page)).toMatchObject({ queuedEvents: 2, pendingBatchId: sealedOffline, lastFlush: { ok: false } });
+    await predict(page, 1000, WINDOW, true);
+    expect(await status(page)).toMatchObject({ queuedEvents: 3, pendingBatchId: sealedOffline, lastFlush: { ok: false } });
 
     // Back online and reload: the new page's worker resends the sealed batch under the
     // same id; the proxy loses the endpoint's first reply to it, so it is sent again.
@@ -199,11 +210,26 @@ test('every telemetry window reaches the endpoint exactly once across offline, r
     await expect.poll(async () => (await status(page)).queuedEvents, { timeout: 60_000 }).toBe(0);
     expect((await status(page)).installId).toBe(before.installId);
 
-    // Window 4, after the reload.
-    correct += await predict(page, 300, WINDOW);
+    // Windows 6–8 (rotated), after the reload.
+    await predict(page, 1250, 3 * WINDOW);
     expect(await flush(page)).toMatchObject({ ok: true });
-    // The predictions are real (the fixture CNN scores ~93 % on these digits).
-    expect(correct).toBeGreaterThanOrEqual(340);
+    // The predictions are real (the fixture CNN scores ~93 % on upright digits).
+    expect(correct).toBeGreaterThanOrEqual(850);
+
+    // The endpoint judged each window: upright ones not drifting, rotated ones drifting.
+    const report = await fetch(`${syncUrl}/v1/models/mnist-cnn/versions/1.0.0/drift?from=2020-01-01T00:00:00Z`, { headers: { authorization: 'Bearer admin-token' } });
+    expect(report.status).toBe(200);
+    const drift = (await report.json()) as { status: string; series: { windowStart: string; status: string; sampleSize: number }[]; signals: { name: string; status: string }[] };
+    expect(drift.series.map((w) => w.sampleSize)).toEqual(new Array(8).fill(WINDOW));
+    expect(drift.series.map((w) => w.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'drift', 'drift', 'drift', 'drift']);
+    // One alert, when the second rotated window in a row arrived; delivered once, signed.
+    const [hook] = await receiver.waitForAccepted(1, 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.received).toHaveLength(1);
+    const alert = JSON.parse(hook!.body) as { type: string; alert: { state: string; model: string; version: string; deviceClass: string } };
+    expect(alert).toMatchObject({ type: 'drift.alert', alert: { state: 'drift', model: 'mnist-cnn', version: '1.0.0', deviceClass: 'e2e-chromium' } });
+    const stamp = hook!.headers['x-edgeloop-timestamp'] as string;
+    expect(hook!.headers['x-edgeloop-signature']).toBe(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${stamp}.${hook!.body}`).digest('hex')}`);
 
     const posts = proxy.log.filter((e) => e.method === 'POST' && e.path === '/v1/telemetry');
     const sealedSends = posts.filter((e) => e.body.toString().includes(sealedOffline!));
@@ -212,23 +238,27 @@ test('every telemetry window reaches the endpoint exactly once across offline, r
     expect(sealedSends.every((e) => JSON.parse(e.body.toString()).batchId === sealedOffline)).toBe(true);
     expect(sealedSends.slice(1).every((e) => e.status === 200 && JSON.parse(e.reply).duplicate === true)).toBe(true);
 
-    // Exactly once: 4 windows, 400 predictions, in every histogram.
+    // Exactly once: 8 windows, 2,000 predictions, in every histogram.
     const summary = await fetch(`${syncUrl}/v1/telemetry/summary?model=mnist-cnn&version=1.0.0`, { headers: { authorization: 'Bearer admin-token' } });
     expect(summary.status).toBe(200);
     const { buckets } = (await summary.json()) as {
       buckets: Array<{ events: number; deviceClasses: Record<string, number>; predictions: Record<string, number>; signals: Record<string, number[]>; latencyMs: Array<{ counts: number[] }> }>;
     };
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    expect(sum(buckets.map((b) => b.events))).toBe(4);
-    expect(sum(buckets.map((b) => b.deviceClasses['e2e-chromium'] ?? 0))).toBe(4);
-    expect(sum(buckets.flatMap((b) => Object.values(b.predictions)))).toBe(400);
-    expect(sum(buckets.flatMap((b) => b.latencyMs.flatMap((l) => l.counts)))).toBe(400);
-    for (const name of ['mean_intensity', 'block_3_3', 'confidence', 'predicted_class']) expect(sum(buckets.flatMap((b) => b.signals[name] ?? [])), name).toBe(400);
+    expect(sum(buckets.map((b) => b.events))).toBe(8);
+    expect(sum(buckets.map((b) => b.deviceClasses['e2e-chromium'] ?? 0))).toBe(8);
+    expect(sum(buckets.flatMap((b) => Object.values(b.predictions)))).toBe(DIGITS);
+    expect(sum(buckets.flatMap((b) => b.latencyMs.flatMap((l) => l.counts)))).toBe(DIGITS);
+    for (const name of ['mean_intensity', 'block_3_3', 'confidence', 'predicted_class']) expect(sum(buckets.flatMap((b) => b.signals[name] ?? [])), name).toBe(DIGITS);
 
     // Nothing but counts left the device: every number sent is an integer (no pixel in
     // 0..1, no probability), and no run of six consecutive non-zero pixels of any test
     // digit (as 0–255 values) appears in any byte sent.
-    const digits = new Float32Array((await readFile(join(FIXTURES, 'data', 'mnist-test-images.f32'))).buffer.slice(0)).slice(0, 400 * 784);
+    const upright = new Float32Array((await readFile(join(FIXTURES, 'data', 'mnist-validation-images.f32'))).buffer.slice(0));
+    const test = new Float32Array((await readFile(join(FIXTURES, 'data', 'mnist-test-images.f32'))).buffer.slice(0));
+    const digits = new Float32Array(upright.length + test.length);
+    digits.set(upright);
+    digits.set(test, upright.length);
     const sent = proxy.log.map((e) => e.body.toString('latin1')).join('\n');
     const numbers = (value: unknown): number[] => (typeof value === 'number' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(numbers) : []);
     for (const e of posts) expect(numbers(JSON.parse(e.body.toString())).every(Number.isInteger)).toBe(true);
@@ -254,6 +284,7 @@ test('every telemetry window reaches the endpoint exactly once across offline, r
     proxy.server.closeAllConnections();
     await new Promise((resolve) => proxy.server.close(resolve));
     await sync.close();
+    await receiver.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 });

@@ -30,6 +30,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'sync endpoint: telemetry ingest (batches of 50 events, 64 connections) vs a bare fastify route, SQLite and PostgreSQL (autocannon)',
     load: async () => (await import('./sync-bench.ts')).syncBenchmark,
   },
+  drift: {
+    description: 'drift verdicts on simulated devices (MNIST CNN, 6 input shifts, windows of 100/500/2,000) and telemetry overhead per prediction (Node + Chromium)',
+    load: async () => (await import('./drift-bench.ts')).driftBenchmark,
+  },
   train: {
     description: "samples/s of the trainer's train() loop vs plain tfjs model.fit, same model, data and backend, ABBA (Node)",
     load: async () => (await import('./train-bench.ts')).trainBenchmark,
