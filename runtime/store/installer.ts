@@ -147,16 +147,15 @@ export class Installer {
     // 5. Files, each stored as soon as it is verified. Should the browser refuse a write
     // (its estimate was optimistic), evict the least recently used candidate and retry;
     // with nothing left to evict, give up and free what this version took.
-    await store.beginVersion({ name, version, source, manifestBytes: fetched.manifestBytes, signature: fetched.signature, bytes: totalBytes });
     const byPath = new Map(files.map((f) => [f.path, f]));
     let storedBytes = 0;
     let evicting = Promise.resolve();
     const retry = new QuotaRetry();
-    const put = async (path: string, data: Uint8Array): Promise<void> => {
+    /** Runs a store write; when the browser refuses it for quota, waits or evicts and retries, or fails with QUOTA_EXCEEDED. */
+    const withRoom = async (write: () => Promise<void>): Promise<void> => {
       for (;;) {
         try {
-          await store.putFile({ name, version, path, sha256: byPath.get(path)!.sha256, data });
-          storedBytes += data.byteLength;
+          await write();
           return;
         } catch (error) {
           if (!isEdgeloopError(error, 'QUOTA_EXCEEDED')) throw error;
@@ -190,6 +189,14 @@ export class Installer {
         }
       }
     };
+    const put = (path: string, data: Uint8Array): Promise<void> =>
+      withRoom(async () => {
+        await store.putFile({ name, version, path, sha256: byPath.get(path)!.sha256, data });
+        storedBytes += data.byteLength;
+      });
+    // The version record holds the manifest (its drift baseline can be tens of KiB): it
+    // needs room like a file.
+    await withRoom(() => store.beginVersion({ name, version, source, manifestBytes: fetched.manifestBytes, signature: fetched.signature, bytes: totalBytes }));
     let downloaded: Map<string, Uint8Array>;
     try {
       downloaded = await fetchArtifacts(baseUrl, fetched.manifest.artifacts, {

@@ -142,9 +142,12 @@ export class ModelStore {
   async beginVersion(record: Omit<VersionRecord, 'state' | 'lastUsedAt' | 'pinned' | 'installedAt'>): Promise<void> {
     const db = await this.#db;
     const tx = db.transaction('versions', 'readwrite');
-    const existing = await tx.store.get([record.name, record.version]);
-    if (!existing) await tx.store.put({ ...record, state: 'partial', lastUsedAt: Date.now(), pinned: false });
-    await tx.done;
+    const write = async () => {
+      const existing = await tx.store.get([record.name, record.version]);
+      if (!existing) await tx.store.put({ ...record, state: 'partial', lastUsedAt: Date.now(), pinned: false });
+      await tx.done;
+    };
+    await wrapQuota(write(), record.manifestBytes.byteLength);
   }
 
   async putFile(record: FileRecord): Promise<void> {
