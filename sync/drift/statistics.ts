@@ -185,8 +185,21 @@ export function signalKind(name: string): SignalKind {
 export function jsThreshold(n: number, m: number, bins: number, thresholds: Partial<Pick<DriftThresholds, 'jsDistance' | 'noiseQuantile'>> = {}): number {
   const t = resolveThresholds(thresholds);
   if (bins < 2 || !(n > 0) || !(m > 0)) return t.jsDistance;
-  const q = chiSquareQuantile(t.noiseQuantile, bins - 1);
+  const q = noiseQuantileOf(t.noiseQuantile, bins - 1);
   return Math.max(t.jsDistance, Math.sqrt((q * (1 / n + 1 / m)) / 8));
+}
+
+/** χ² quantiles by (probability, dof), computed once each: every signal of every ingested window needs one, and the root search costs far more than the rest of the verdict. */
+const quantiles = new Map<string, number>();
+function noiseQuantileOf(probability: number, dof: number): number {
+  const key = `${probability}:${dof}`;
+  let q = quantiles.get(key);
+  if (q === undefined) {
+    q = chiSquareQuantile(probability, dof);
+    if (quantiles.size >= 10_000) quantiles.clear();
+    quantiles.set(key, q);
+  }
+  return q;
 }
 
 /** One signal's verdict. */
