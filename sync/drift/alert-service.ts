@@ -51,8 +51,6 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 
 const MAX_RETRY_MS = 600_000;
 const WINDOWS_PER_PASS = 1000;
-/** How long stored windows may wait for the alert machine, so that batches arriving together share one pass. */
-const COALESCE_MS = 50;
 
 export class AlertService {
   #advancing: Promise<void> | null = null;
@@ -60,7 +58,6 @@ export class AlertService {
   #delivering: Promise<void> | null = null;
   #timer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
-  #soon: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(
@@ -74,20 +71,6 @@ export class AlertService {
     this.#timer = setInterval(() => this.kick(), this.config.pollMs);
     this.#timer.unref();
     this.kick();
-  }
-
-  /**
-   * Judges windows not yet seen, soon: calls within {@link COALESCE_MS} share one pass,
-   * so a burst of batches costs one alert transaction, not one each (each is a
-   * synced commit on SQLite).
-   */
-  soon(): void {
-    if (this.#closed || this.#soon !== undefined) return;
-    this.#soon = setTimeout(() => {
-      this.#soon = undefined;
-      void this.kick();
-    }, COALESCE_MS);
-    this.#soon.unref();
   }
 
   /** Judges windows not yet seen (coalescing calls), then delivers what is due. */
@@ -191,7 +174,6 @@ export class AlertService {
     this.#closed = true;
     clearInterval(this.#timer);
     clearTimeout(this.#retryTimer);
-    clearTimeout(this.#soon);
     await Promise.all([this.#advancing, this.#delivering]);
   }
 }
