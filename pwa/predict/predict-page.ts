@@ -2,9 +2,12 @@
  * The Predict page: load a package through the runtime, draw (or pick) a digit, and
  * see the prediction, the backend and why it was chosen, and the latency.
  */
-import { createRuntime, isEdgeloopError, type BackendId, type LoadProgress, type Model, type Runtime } from '../runtime/index.ts';
-import models from './models.json';
-import { loadTestDigits } from './test-digits.ts';
+import { createRuntime, isEdgeloopError, type BackendId, type LoadProgress, type Model, type Runtime } from '../../runtime/index.ts';
+import models from '../models.json';
+import { loadTestDigits } from '../test-digits.ts';
+import { mountShell } from '../shell/shell.ts';
+
+mountShell('predict');
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const modelSelect = $<HTMLSelectElement>('model');

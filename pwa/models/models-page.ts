@@ -1,0 +1,4 @@
+/** The Models page. */
+import { mountShell } from '../shell/shell.ts';
+
+mountShell('models');

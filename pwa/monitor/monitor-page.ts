@@ -1,0 +1,4 @@
+/** The Monitor page. */
+import { mountShell } from '../shell/shell.ts';
+
+mountShell('monitor');

@@ -1,0 +1,93 @@
+/**
+ * The app's settings (the settings sheet): where models come from, where telemetry and
+ * the Monitor page's figures come from, and how the runtime runs. Kept in localStorage,
+ * on this device only; every page reads the same ones.
+ */
+import { isBackendId, type BackendId } from '../../runtime/index.ts';
+
+export interface AppSettings {
+  /** Registry base URL: the folder holding `<name>/index.json` (a static registry) or `<endpoint>/v1/registry/`. */
+  registryUrl: string;
+  /** Base URL of the sync endpoint (telemetry, the Monitor page); '' when none is set. */
+  syncUrl: string;
+  /** The endpoint's token: an app token sends telemetry; the Monitor page needs one allowed to read drift. */
+  syncToken: string;
+  /** Send drift telemetry (counts only, docs/TELEMETRY.md) to the sync endpoint. Off unless the user turns it on. */
+  telemetry: boolean;
+  /** Which backend the runtime uses: 'auto' measures and keeps the fastest. */
+  backend: BackendId | 'auto';
+}
+
+const KEY = 'edgeloop.settings.v1';
+const EVENT = 'edgeloop:settings';
+
+export function defaultSettings(): AppSettings {
+  return {
+    registryUrl: new URL('/fixtures/registry/', location.origin).href,
+    syncUrl: '',
+    syncToken: '',
+    telemetry: false,
+    backend: 'auto',
+  };
+}
+
+/** The settings now, defaults filled in for anything missing or malformed. */
+export function loadSettings(): AppSettings {
+  const defaults = defaultSettings();
+  let stored: Partial<Record<keyof AppSettings, unknown>> = {};
+  try {
+    stored = (JSON.parse(localStorage.getItem(KEY) ?? '{}') as typeof stored) ?? {};
+  } catch {
+    stored = {};
+  }
+  const text = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
+  return {
+    registryUrl: text(stored.registryUrl, defaults.registryUrl) || defaults.registryUrl,
+    syncUrl: text(stored.syncUrl, defaults.syncUrl),
+    syncToken: text(stored.syncToken, defaults.syncToken),
+    telemetry: typeof stored.telemetry === 'boolean' ? stored.telemetry : defaults.telemetry,
+    backend: stored.backend === 'auto' || (typeof stored.backend === 'string' && isBackendId(stored.backend)) ? (stored.backend as AppSettings['backend']) : defaults.backend,
+  };
+}
+
+/** What is wrong with a settings patch, in words, or `undefined` when it is fine. */
+export function settingsProblem(patch: Partial<AppSettings>): string | undefined {
+  for (const key of ['registryUrl', 'syncUrl'] as const) {
+    const value = patch[key];
+    if (value === undefined || value === '') continue;
+    let url: URL;
+    try {
+      url = new URL(value, location.href);
+    } catch {
+      return `${key === 'registryUrl' ? 'The registry URL' : 'The sync endpoint'} is not a URL: ${JSON.stringify(value)}. Use one like https://models.example.com/registry/.`;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${key === 'registryUrl' ? 'The registry URL' : 'The sync endpoint'} must start with https:// (or http:// for a local one).`;
+  }
+  if (patch.telemetry && !(patch.syncUrl ?? loadSettings().syncUrl)) return 'Telemetry needs a sync endpoint: set one first.';
+  return undefined;
+}
+
+/** Saves a patch (after {@link settingsProblem} says it is fine) and tells every listener on this page and in other tabs. */
+export function saveSettings(patch: Partial<AppSettings>): AppSettings {
+  const problem = settingsProblem(patch);
+  if (problem) throw new TypeError(problem);
+  const next: AppSettings = { ...loadSettings(), ...patch };
+  if (next.registryUrl && !next.registryUrl.endsWith('/')) next.registryUrl += '/';
+  localStorage.setItem(KEY, JSON.stringify(next));
+  window.dispatchEvent(new CustomEvent(EVENT, { detail: next }));
+  return next;
+}
+
+/** Calls `listener` whenever the settings change (here or in another tab); returns the unsubscribe. */
+export function onSettingsChange(listener: (settings: AppSettings) => void): () => void {
+  const local = () => listener(loadSettings());
+  const other = (event: StorageEvent) => {
+    if (event.key === KEY) listener(loadSettings());
+  };
+  window.addEventListener(EVENT, local);
+  window.addEventListener('storage', other);
+  return () => {
+    window.removeEventListener(EVENT, local);
+    window.removeEventListener('storage', other);
+  };
+}

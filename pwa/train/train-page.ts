@@ -1,0 +1,4 @@
+/** The Train page. */
+import { mountShell } from '../shell/shell.ts';
+
+mountShell('train');
