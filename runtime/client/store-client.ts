@@ -42,6 +42,8 @@ export interface RuntimeStore {
    * same checks as a download (signature policy, every SHA-256), and activates it.
    */
   installPackage(pkg: PackageInMemory): Promise<InstallResult>;
+  /** The names of the models in the store (any state), sorted. */
+  models(): Promise<string[]>;
   /** The versions of `name` in the store, newest first. */
   versions(name: string): Promise<InstalledVersion[]>;
   /** Asks the registry (with the stored ETag) whether a newer version is out. */
@@ -90,6 +92,11 @@ export class StoreClient implements RuntimeStore {
     this.assertAlive();
     assertName(pkg?.name, 'installPackage');
     return this.api.installPackage({ name: pkg.name, manifestBytes: pkg.manifestBytes, signature: pkg.signature ?? null, files: new Map(pkg.files) });
+  }
+
+  models(): Promise<string[]> {
+    this.assertAlive();
+    return this.api.models();
   }
 
   versions(name: string): Promise<InstalledVersion[]> {

@@ -112,6 +112,12 @@ export class ModelStore {
     return (await this.#db).getAll('versions');
   }
 
+  /** The names of the models with at least one version in the store, sorted. */
+  async names(): Promise<string[]> {
+    const keys = await (await this.#db).getAllKeys('versions');
+    return [...new Set(keys.map((key) => (key as [string, string])[0]))].sort();
+  }
+
   async list(name: string): Promise<InstalledVersion[]> {
     const model = await this.model(name);
     return (await this.versionsOf(name)).map((v) => ({

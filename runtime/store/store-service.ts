@@ -56,6 +56,11 @@ export class StoreService {
     this.#installs.get(installId)?.abort(new EdgeloopError('ABORTED', 'the install was aborted'));
   }
 
+  /** The names of the models in the store, sorted. */
+  models(): Promise<string[]> {
+    return this.#modelStore().names();
+  }
+
   /** The versions of `name` in the store, newest first. */
   versions(name: string): Promise<InstalledVersion[]> {
     return this.#modelStore().list(name);

@@ -113,6 +113,7 @@ export interface WorkerStoreApi {
   installPackage(pkg: LocalPackage): Promise<InstallResult>;
   /** Aborts the install started with `installId` (what was stored stays, for a resume). */
   abortInstall(installId: string): Promise<void>;
+  models(): Promise<string[]>;
   versions(name: string): Promise<InstalledVersion[]>;
   activate(name: string, version: string): Promise<void>;
   rollback(name: string): Promise<string>;

@@ -210,6 +210,7 @@ function storeApi(store: StoreService, assertAlive: () => void): WorkerStoreApi 
     install: alive((name, request, installId, onProgress) => withCallback(onProgress, (report) => store.install(name, request, installId, report))),
     installPackage: alive((pkg) => store.installPackage(pkg)),
     abortInstall: (installId) => store.abortInstall(installId),
+    models: alive(() => store.models()),
     versions: alive((name) => store.versions(name)),
     activate: alive((name, version) => store.activate(name, version)),
     rollback: alive((name) => store.rollback(name)),
