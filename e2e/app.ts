@@ -33,6 +33,7 @@ export interface AppSettingsInput {
   registryUrl?: string;
   syncUrl?: string;
   syncToken?: string;
+  monitorToken?: string;
   telemetry?: boolean;
   backend?: string;
 }
@@ -44,7 +45,8 @@ export async function setAppSettings(page: Page, settings: AppSettingsInput): Pr
   await expect(sheet).toBeVisible();
   if (settings.registryUrl !== undefined) await sheet.getByLabel('Registry URL').fill(settings.registryUrl);
   if (settings.syncUrl !== undefined) await sheet.getByLabel('Sync endpoint').fill(settings.syncUrl);
-  if (settings.syncToken !== undefined) await sheet.getByLabel('Token').fill(settings.syncToken);
+  if (settings.syncToken !== undefined) await sheet.getByLabel('App token').fill(settings.syncToken);
+  if (settings.monitorToken !== undefined) await sheet.getByLabel('Monitor token').fill(settings.monitorToken);
   if (settings.telemetry !== undefined) await sheet.getByLabel(/Send drift telemetry/).setChecked(settings.telemetry);
   if (settings.backend !== undefined) await sheet.getByLabel('Backend').selectOption(settings.backend);
   await sheet.getByRole('button', { name: 'Save' }).click();

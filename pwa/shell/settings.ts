@@ -10,8 +10,10 @@ export interface AppSettings {
   registryUrl: string;
   /** Base URL of the sync endpoint (telemetry, the Monitor page); '' when none is set. */
   syncUrl: string;
-  /** The endpoint's token: an app token sends telemetry; the Monitor page needs one allowed to read drift. */
+  /** The endpoint's app token: telemetry is sent with it. */
   syncToken: string;
+  /** A token allowed to read drift and alerts (the endpoint's admin token), for the Monitor page; '' when none. */
+  monitorToken: string;
   /** Send drift telemetry (counts only, docs/TELEMETRY.md) to the sync endpoint. Off unless the user turns it on. */
   telemetry: boolean;
   /** Which backend the runtime uses: 'auto' measures and keeps the fastest. */
@@ -26,6 +28,7 @@ export function defaultSettings(): AppSettings {
     registryUrl: new URL('/fixtures/registry/', location.origin).href,
     syncUrl: '',
     syncToken: '',
+    monitorToken: '',
     telemetry: false,
     backend: 'auto',
   };
@@ -45,6 +48,7 @@ export function loadSettings(): AppSettings {
     registryUrl: text(stored.registryUrl, defaults.registryUrl) || defaults.registryUrl,
     syncUrl: text(stored.syncUrl, defaults.syncUrl),
     syncToken: text(stored.syncToken, defaults.syncToken),
+    monitorToken: text(stored.monitorToken, defaults.monitorToken),
     telemetry: typeof stored.telemetry === 'boolean' ? stored.telemetry : defaults.telemetry,
     backend: stored.backend === 'auto' || (typeof stored.backend === 'string' && isBackendId(stored.backend)) ? (stored.backend as AppSettings['backend']) : defaults.backend,
   };

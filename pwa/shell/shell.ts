@@ -64,6 +64,7 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
   const registry = element('input', { id: 'settings-registry', type: 'url', inputmode: 'url', autocomplete: 'url', required: '' });
   const syncUrl = element('input', { id: 'settings-sync-url', type: 'url', inputmode: 'url', placeholder: 'https://sync.example.com' });
   const token = element('input', { id: 'settings-sync-token', type: 'password', autocomplete: 'off' });
+  const monitorToken = element('input', { id: 'settings-monitor-token', type: 'password', autocomplete: 'off' });
   const telemetry = element('input', { id: 'settings-telemetry', type: 'checkbox' });
   const backend = element('select', { id: 'settings-backend' });
   backend.add(new Option('auto (measure, keep the fastest)', 'auto'));
@@ -79,7 +80,8 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
     element('h2', { id: 'settings-heading' }, 'Settings'),
     field('Registry URL', registry, 'Where models are installed from: a folder with <name>/index.json.'),
     field('Sync endpoint', syncUrl, 'Telemetry goes here; the Monitor page reads drift from here. Empty: none.'),
-    field('Token', token, 'The endpoint’s token (kept on this device).'),
+    field('App token', token, 'Telemetry is sent with it (kept on this device).'),
+    field('Monitor token', monitorToken, 'An admin token of the endpoint, to read drift and alerts on Monitor. Empty: no Monitor.'),
     telemetryLabel,
     field('Backend', backend),
     problem,
@@ -91,6 +93,7 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
     registry.value = settings.registryUrl;
     syncUrl.value = settings.syncUrl;
     token.value = settings.syncToken;
+    monitorToken.value = settings.monitorToken;
     telemetry.checked = settings.telemetry;
     backend.value = settings.backend;
   };
@@ -100,6 +103,7 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
       registryUrl: registry.value.trim(),
       syncUrl: syncUrl.value.trim().replace(/\/+$/, ''),
       syncToken: token.value.trim(),
+      monitorToken: monitorToken.value.trim(),
       telemetry: telemetry.checked,
       backend: backend.value as AppSettings['backend'],
     };
