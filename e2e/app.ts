@@ -55,8 +55,8 @@ export async function setAppSettings(page: Page, settings: AppSettingsInput): Pr
 
 /** Waits until the app's service worker is active (the app is then available offline). */
 export async function waitForServiceWorker(page: Page): Promise<void> {
-  await page.waitForFunction(async () => {
-    const registration = await navigator.serviceWorker.getRegistration();
-    return registration?.active?.state === 'activated';
-  }, undefined, { timeout: 120_000 });
+  // (waitForFunction would take an async predicate's promise as truthy at once.)
+  await expect
+    .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state ?? 'none'), { timeout: 120_000, message: 'the service worker never reached activated' })
+    .toBe('activated');
 }

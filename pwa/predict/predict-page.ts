@@ -1,162 +1,152 @@
 /**
- * The Predict page: load a package through the runtime, draw (or pick) a digit, and
- * see the prediction, the backend and why it was chosen, and the latency.
+ * The Predict page: an installed model (or a demo one, installed in one click), an input
+ * drawn, photographed or captured from the camera, the top-k with bars, latency and
+ * backend, and "Wrong? Tell us the right label" into the device's feedback store.
  */
-import { createRuntime, isEdgeloopError, type BackendId, type LoadProgress, type Model, type Runtime } from '../../runtime/index.ts';
-import models from '../models.json';
-import { loadTestDigits } from '../test-digits.ts';
+import type { Model } from '../../runtime/index.ts';
+import { busy, onRuntimeReplaced } from '../shell/app-runtime.ts';
+import { showErrorIn } from '../shell/error-words.ts';
+import { onSettingsChange, loadSettings } from '../shell/settings.ts';
 import { mountShell } from '../shell/shell.ts';
+import { loadTestDigits } from '../test-digits.ts';
+import { createCameraSource } from './camera-source.ts';
+import { createDrawPad } from './draw-pad.ts';
+import { createFeedbackPanel } from './feedback-panel.ts';
+import { createInputTabs } from './input-tabs.ts';
+import { createModelPicker } from './model-picker.ts';
+import { createPhotoSource } from './photo-source.ts';
+import './predict.css';
+import { clearPrediction, renderPrediction } from './results.ts';
 
 mountShell('predict');
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const modelSelect = $<HTMLSelectElement>('model');
-const modelUrl = $<HTMLInputElement>('model-url');
-const backendSelect = $<HTMLSelectElement>('backend');
-const loadButton = $<HTMLButtonElement>('load');
-const predictButton = $<HTMLButtonElement>('predict');
-const progressBar = $<HTMLProgressElement>('load-progress');
-const loadStatus = $('load-status');
-const pad = $<HTMLCanvasElement>('pad');
 const errorBox = $('error');
+const invert = $<HTMLInputElement>('invert');
+const TOP_K = 3;
 
-for (const entry of models) modelSelect.add(new Option(entry.label, entry.url));
-
-let runtime: Runtime | undefined;
+const feedback = createFeedbackPanel();
 let model: Model | undefined;
+let predicting: Promise<void> | undefined;
+let queued: HTMLCanvasElement | undefined;
 
-function showError(error: unknown): void {
-  errorBox.hidden = false;
-  errorBox.textContent = isEdgeloopError(error) ? `${error.code}: ${error.message}` : String(error instanceof Error ? error.message : error);
-}
-
-function showProgress(progress: LoadProgress): void {
-  progressBar.hidden = false;
-  progressBar.value = progress.totalBytes ? progress.loadedBytes / progress.totalBytes : 0;
-  const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
-  loadStatus.textContent =
-    progress.phase === 'download'
-      ? `Downloading and verifying ${kib(progress.loadedBytes)} / ${kib(progress.totalBytes)}`
-      : progress.phase === 'backend'
-        ? `Warming up ${progress.backend}…`
-        : progress.phase === 'manifest'
-          ? 'Reading the manifest…'
-          : 'Ready';
-}
-
-async function load(): Promise<void> {
-  errorBox.hidden = true;
-  loadButton.disabled = true;
-  predictButton.disabled = true;
-  try {
-    runtime ??= await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__ });
-    await model?.dispose();
-    model = undefined;
-    const url = modelUrl.value.trim() || modelSelect.value;
-    model = await runtime.load(url, { backend: backendSelect.value as BackendId | 'auto', onProgress: showProgress });
-    loadStatus.textContent = `Loaded ${model.manifest.name}@${model.manifest.version} in ${model.loadMs.toFixed(0)} ms`;
-    progressBar.hidden = true;
-    renderBackend();
-    predictButton.disabled = false;
-  } catch (error) {
-    progressBar.hidden = true;
-    loadStatus.textContent = 'Load failed';
-    showError(error);
-  } finally {
-    loadButton.disabled = false;
+/** Predicts `input`; while one prediction runs, only the latest input waits for the next. */
+function predict(input: HTMLCanvasElement | undefined): void {
+  if (!input || !model) return;
+  if (predicting) {
+    queued = input;
+    return;
   }
-}
-
-function renderBackend(): void {
-  if (!model) return;
-  $('backend-info').hidden = false;
-  $('backend-name').textContent = model.backend.backend;
-  $('backend-reason').textContent = `${model.backend.reason}; artifact ${model.backend.artifact} (${model.backend.artifactReason})`;
-  const body = document.querySelector('#candidates tbody')!;
-  body.replaceChildren(
-    ...model.backend.candidates.map((c) => {
-      const row = document.createElement('tr');
-      for (const text of [c.backend, c.warmupMs === undefined ? '—' : c.warmupMs.toFixed(2), c.skipped ?? (c.backend === model!.backend.backend ? 'chosen' : '')]) {
-        row.insertCell().textContent = text;
+  const current = model;
+  errorBox.hidden = true;
+  predicting = busy(
+    (async () => {
+      try {
+        const started = performance.now();
+        const prediction = await current.predict(input, { topK: TOP_K });
+        if (current !== model) return;
+        renderPrediction(prediction, performance.now() - started);
+        // For `npm run bench -- app` (and anyone profiling the page): when the first answer showed.
+        if (performance.getEntriesByName('edgeloop:first-prediction').length === 0) performance.mark('edgeloop:first-prediction');
+        feedback.setPrediction(prediction, input);
+      } catch (error) {
+        showErrorIn(errorBox, error);
       }
-      return row;
-    }),
-  );
+    })(),
+  ).finally(() => {
+    predicting = undefined;
+    const next = queued;
+    queued = undefined;
+    if (next) predict(next);
+  });
 }
 
-async function predict(): Promise<void> {
-  if (!model) return;
-  errorBox.hidden = true;
-  try {
-    const started = performance.now();
-    const prediction = await model.predict(pad, { topK: 3 });
-    const roundTrip = performance.now() - started;
-    $('top-k').replaceChildren(
-      ...prediction.topK.map((k) => {
-        const item = document.createElement('li');
-        const bar = document.createElement('div');
-        bar.className = 'bar';
-        bar.style.width = `${(k.score * 100).toFixed(1)}%`;
-        item.append(k.label, bar, `${(k.score * 100).toFixed(1)}%`);
-        return item;
-      }),
-    );
-    $('latency').textContent = `${prediction.backend}: ${prediction.latencyMs.toFixed(2)} ms in the worker, ${roundTrip.toFixed(2)} ms round trip`;
-  } catch (error) {
-    showError(error);
-  }
+const pad = createDrawPad($<HTMLCanvasElement>('pad'), () => {
+  $('sample-label').textContent = '';
+  predict(pad.empty ? undefined : $<HTMLCanvasElement>('pad'));
+});
+
+const photo = createPhotoSource({
+  file: $<HTMLInputElement>('photo-file'),
+  preview: $<HTMLCanvasElement>('photo-preview'),
+  empty: $('photo-empty'),
+  invert: () => invert.checked,
+  onPhoto: (canvas) => predict(canvas),
+  onError: (error) => showErrorIn(errorBox, error),
+});
+
+const camera = createCameraSource({
+  video: $<HTMLVideoElement>('camera-video'),
+  still: $<HTMLCanvasElement>('camera-still'),
+  start: $<HTMLButtonElement>('camera-start'),
+  capture: $<HTMLButtonElement>('camera-capture'),
+  status: $('camera-status'),
+  error: $('camera-error'),
+  invert: () => invert.checked,
+  onCapture: (canvas) => predict(canvas),
+});
+
+/** The input of the selected tab, if it has one yet. */
+function currentInput(): HTMLCanvasElement | undefined {
+  if (tabs.current === 'draw') return pad.empty ? undefined : $<HTMLCanvasElement>('pad');
+  if (tabs.current === 'photo') return photo.canvas;
+  return camera.frame;
 }
 
-// Drawing pad: white strokes on black, like MNIST.
-const context = pad.getContext('2d')!;
-function clearPad(): void {
-  context.fillStyle = '#000';
-  context.fillRect(0, 0, pad.width, pad.height);
-}
-let drawing = false;
-pad.addEventListener('pointerdown', (event) => {
-  drawing = true;
-  pad.setPointerCapture(event.pointerId);
-  context.beginPath();
-  context.moveTo(event.offsetX, event.offsetY);
+const tabs = createInputTabs((tab, left) => {
+  if (left === 'camera') camera.stop();
+  // Inverting is for photos of ink on paper; the pad is already white on black.
+  invert.closest('label')!.hidden = tab === 'draw';
+  clearPrediction();
+  feedback.clearPrediction();
+  predict(currentInput());
 });
-pad.addEventListener('pointermove', (event) => {
-  if (!drawing) return;
-  context.lineWidth = 22;
-  context.lineCap = 'round';
-  context.strokeStyle = '#fff';
-  context.lineTo(event.offsetX, event.offsetY);
-  context.stroke();
+invert.closest('label')!.hidden = true;
+invert.addEventListener('change', () => {
+  photo.redraw();
+  if (tabs.current === 'photo') predict(photo.canvas);
 });
-pad.addEventListener('pointerup', () => {
-  drawing = false;
-  void predict();
+
+$('clear').addEventListener('click', () => {
+  pad.clear();
+  $('sample-label').textContent = '';
+  clearPrediction();
+  feedback.clearPrediction();
 });
 
 let digits: ReturnType<typeof loadTestDigits> | undefined;
+$('sample').addEventListener('click', () => {
+  digits ??= loadTestDigits(200);
+  void digits
+    .then(({ images, labels }) => {
+      const at = Math.floor(Math.random() * images.length);
+      pad.drawDigit(images[at]!);
+      const label = $('sample-label');
+      label.textContent = `Test digit #${at}, labelled ${labels[at]}.`;
+      label.dataset.label = String(labels[at]);
+      predict($<HTMLCanvasElement>('pad'));
+    })
+    .catch((error: unknown) => {
+      digits = undefined;
+      showErrorIn(errorBox, error);
+    });
+});
 
-async function drawSample(): Promise<void> {
-  digits ??= loadTestDigits();
-  const { images } = await digits.catch((error: unknown) => {
-    digits = undefined;
-    throw error;
-  });
-  const image = images[Math.floor(Math.random() * images.length)]!;
-  const digit = new ImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const v = Math.round(image[i]! * 255);
-    digit.data.set([v, v, v, 255], i * 4);
-  }
-  const small = new OffscreenCanvas(28, 28);
-  small.getContext('2d')!.putImageData(digit, 0, 0);
-  context.imageSmoothingEnabled = false;
-  context.drawImage(small, 0, 0, pad.width, pad.height);
-  await predict();
-}
+const picker = createModelPicker((next) => {
+  model = next;
+  feedback.setModel(next);
+  clearPrediction();
+  $('top-k').setAttribute('aria-busy', String(next === undefined));
+  if (next) predict(currentInput());
+});
 
-clearPad();
-loadButton.addEventListener('click', () => void load());
-predictButton.addEventListener('click', () => void predict());
-$('clear').addEventListener('click', clearPad);
-$('sample').addEventListener('click', () => void drawSample().catch(showError));
-void load();
+let backend = loadSettings().backend;
+onSettingsChange((settings) => {
+  if (settings.backend === backend) return;
+  backend = settings.backend;
+  void picker.reload();
+});
+onRuntimeReplaced(() => void picker.reload());
+// Every control answers from here on (the model loads behind them).
+performance.mark('edgeloop:interactive');
+void picker.refresh();

@@ -45,7 +45,9 @@ export function describeError(error: unknown): ErrorWords {
   const detail = error instanceof Error ? error.message : String(error);
   const raw = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
   const code = typeof raw === 'string' ? raw : undefined;
-  if (code) return { code, words: WORDS[code] ?? detail, detail };
+  // An error that carries its own words (the Monitor page's endpoint errors) keeps them.
+  const own = error instanceof Error ? (error as Error & { words?: unknown }).words : undefined;
+  if (code) return { code, words: typeof own === 'string' ? own : (WORDS[code] ?? detail), detail };
   if (error instanceof DOMException && error.name === 'QuotaExceededError') return { code: 'QUOTA_EXCEEDED', words: WORDS.QUOTA_EXCEEDED!, detail };
   return { words: detail, detail };
 }

@@ -5,6 +5,7 @@
  * first, then fills its own `<main>`.
  */
 import { BACKEND_IDS } from '../../runtime/index.ts';
+import { el as element } from './dom.ts';
 import { registerServiceWorker, type ServiceWorkerState } from './service-worker.ts';
 import { loadSettings, saveSettings, settingsProblem, type AppSettings } from './settings.ts';
 
@@ -28,13 +29,6 @@ declare global {
   interface Window {
     edgeloopApp?: AppHandle;
   }
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
 }
 
 function header(page: AppPage, openSettings: () => void): HTMLElement {

@@ -34,6 +34,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'drift verdicts on simulated devices (MNIST CNN, 6 input shifts, windows of 100/500/2,000) and telemetry overhead per prediction (Node + Chromium)',
     load: async () => (await import('./drift-bench.ts')).driftBenchmark,
   },
+  app: {
+    description: 'the installable app: cold first visit vs offline warm visit to interactive and first prediction, and the first page\'s JS (gzip) (Chromium)',
+    load: async () => (await import('./app-bench.ts')).appBenchmark,
+  },
   train: {
     description: "samples/s of the trainer's train() loop vs plain tfjs model.fit, same model, data and backend, ABBA (Node)",
     load: async () => (await import('./train-bench.ts')).trainBenchmark,

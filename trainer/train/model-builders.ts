@@ -54,7 +54,7 @@ function checkPositiveInt(value: number, what: string): void {
 
 /**
  * Builds `Flatten → (Dense relu)×hidden → Dense(classes, linear)` as a Sequential
- * model named `mlp`.
+ * model named `mlp` (no Flatten for a rank-1 `inputShape`: a row of tabular features).
  *
  * @throws {RangeError} when a size is not a positive integer.
  */
@@ -65,7 +65,9 @@ export function buildMlp(options: MlpOptions = {}): LayersModel {
   checkPositiveInt(classes, 'classes');
   const nextSeed = seedSource(seed);
   const model = tfl.sequential({ name: 'mlp' });
-  model.add(tfl.layers.flatten({ inputShape, name: 'flatten' }));
+  // Images are flattened; a row of tabular features (rank 1) already is flat, and Flatten refuses it.
+  const flat = inputShape.length === 1;
+  if (!flat) model.add(tfl.layers.flatten({ inputShape, name: 'flatten' }));
   hidden.forEach((units, i) => {
     model.add(
       tfl.layers.dense({
@@ -73,9 +75,11 @@ export function buildMlp(options: MlpOptions = {}): LayersModel {
         activation: 'relu',
         kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }),
         name: `dense_${i + 1}`,
+        ...(flat && i === 0 ? { inputShape } : {}),
       }),
     );
   });
+  if (flat && hidden.length === 0) model.add(tfl.layers.inputLayer({ inputShape, name: 'features' }));
   model.add(logitsLayer(classes, nextSeed()));
   return model;
 }

@@ -24,6 +24,17 @@ describe('buildModel', () => {
     for (const m of [mlp, cnn, mobilenet, again]) m.dispose();
   });
 
+  it('builds an MLP on a row of tabular features (rank-1 input, no Flatten), with and without hidden layers', () => {
+    for (const hidden of [[8], []]) {
+      const model = buildModel({ kind: 'mlp', inputShape: [47], hidden, classes: 3 });
+      expect(model.inputs[0].shape).toEqual([null, 47]);
+      const out = model.predict(tf.ones([2, 47])) as tf.Tensor;
+      expect(out.shape).toEqual([2, 3]);
+      out.dispose();
+      model.dispose();
+    }
+  });
+
   it.each<[unknown, string]>([
     [[], '(root)'],
     [{}, 'kind'],
