@@ -14,7 +14,7 @@ import type { BackendId, Capabilities, TensorData } from '../engine/types.ts';
 import { ModelLoader } from '../loader/model-loader.ts';
 import { openNetworkPackage, type OpenedPackage } from '../loader/model-source.ts';
 import { StoreService } from '../store/store-service.ts';
-import { TelemetryService } from '../telemetry/telemetry-service.ts';
+import type { TelemetryService } from '../telemetry/telemetry-service.ts';
 import type {
   BatchOptions,
   BatchProgress,
@@ -47,12 +47,17 @@ export class RuntimeService implements WorkerApi {
   /** Drift telemetry (`api.telemetry.*`). */
   readonly telemetry: WorkerTelemetryApi;
 
-  constructor(settings: RuntimeSettings, wasmPaths: Readonly<Record<string, string>>) {
+  /**
+   * `telemetry` is the drift telemetry service when `settings.telemetry` is set: the
+   * worker entry imports its code only then, so a runtime without telemetry (the default)
+   * never loads it.
+   */
+  constructor(settings: RuntimeSettings, wasmPaths: Readonly<Record<string, string>>, telemetry?: TelemetryService) {
     this.#settings = settings;
     this.#loader = new ModelLoader(new EnginePool(Object.freeze({ wasmPaths, numThreads: settings.wasmThreads, tfjsFlags: settings.tfjsFlags })));
     this.#store = new StoreService({ storeName: settings.storeName, trust: this.#trust(), updatePolicy: settings.updatePolicy });
     this.store = storeApi(this.#store, () => this.#assertAlive());
-    if (settings.telemetry) this.#telemetry = new TelemetryService(settings.telemetry);
+    this.#telemetry = telemetry;
     this.telemetry = telemetryApi(this.#telemetry);
   }
 

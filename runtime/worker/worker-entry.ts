@@ -25,9 +25,13 @@ const wasmPaths = {
 /** The first message carries the resolved settings; then comlink takes over. */
 self.addEventListener(
   'message',
-  (event: MessageEvent<{ type: 'edgeloop:init'; settings: RuntimeSettings; port: MessagePort }>) => {
+  async (event: MessageEvent<{ type: 'edgeloop:init'; settings: RuntimeSettings; port: MessagePort }>) => {
     if (event.data?.type !== 'edgeloop:init') return;
-    expose(new RuntimeService(event.data.settings, wasmPaths), event.data.port);
+    const { settings, port } = event.data;
+    // Telemetry is off unless configured: its code loads only then. Calls on the port
+    // wait meanwhile (a MessagePort queues messages until comlink's expose starts it).
+    const telemetry = settings.telemetry ? new (await import('../telemetry/telemetry-service.ts')).TelemetryService(settings.telemetry) : undefined;
+    expose(new RuntimeService(settings, wasmPaths, telemetry), port);
   },
   { once: true },
 );

@@ -75,7 +75,12 @@ async function visit(browser: Browser, baseURL: string, options: { warm: boolean
     const js = (await page.evaluate("performance.getEntriesByType('resource').map((e) => e.name).filter((n) => new URL(n).pathname.endsWith('.js'))")) as string[];
     if (!options.warm) return { cold, js };
     // Offline needs the precache: wait for the service worker to be active.
-    await page.waitForFunction('navigator.serviceWorker.getRegistration().then((r) => r?.active?.state === "activated")', undefined, { timeout: 180_000, polling: 500 });
+    // (waitForFunction would take the promise an async check returns as truthy at once: poll from here.)
+    const deadline = Date.now() + 180_000;
+    while ((await page.evaluate('navigator.serviceWorker.getRegistration().then((r) => r?.active?.state ?? "none")')) !== 'activated') {
+      if (Date.now() > deadline) throw new Error('the service worker never reached activated: the warm visit cannot be offline');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     await context.setOffline(true);
     await page.goto('/');
     await drawOne(page);
