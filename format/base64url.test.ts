@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, decodeBase64Url, encodeBase64Url } from './base64url.ts';
+import { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from './base64url.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -53,15 +53,17 @@ describe('base64 (standard, padded)', () => {
     ['foob', 'Zm9vYg=='],
     ['fooba', 'Zm9vYmE='],
     ['foobar', 'Zm9vYmFy'],
-  ])('decodes %j from %j', (text, encoded) => {
+  ])('decodes %j from %j and encodes it back', (text, encoded) => {
     expect(decodeBase64(encoded)).toEqual(bytes(text));
+    expect(encodeBase64(bytes(text))).toBe(encoded);
   });
 
-  it('decodes every byte value at every length as Node writes it', () => {
+  it('decodes and encodes every byte value at every length as Node does', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     for (let length = 0; length <= 70; length++) {
       const slice = all.subarray(length, length * 2);
       expect(decodeBase64(Buffer.from(slice).toString('base64'))).toEqual(slice);
+      expect(encodeBase64(slice)).toBe(Buffer.from(slice).toString('base64'));
     }
   });
 

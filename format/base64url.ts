@@ -36,6 +36,12 @@ export function encodeBase64Url(bytes: Uint8Array): string {
   return out;
 }
 
+/** Encodes `bytes` as standard base64 with `=` padding (RFC 4648 §4). */
+export function encodeBase64(bytes: Uint8Array): string {
+  const url = encodeBase64Url(bytes).replace(/-/g, '+').replace(/_/g, '/');
+  return url + '='.repeat((4 - (url.length % 4)) % 4);
+}
+
 /**
  * Decodes unpadded base64url. Throws a `TypeError` for anything that is not the
  * canonical encoding of some bytes: characters outside `A–Z a–z 0–9 - _` (including

@@ -12,6 +12,17 @@
 // ### Telemetry wire types
 export type { DriftEvent, TelemetryBatch } from './telemetry-event.ts';
 
+// ### Feedback wire types (labelled examples a user chose to share)
+export {
+  FEEDBACK_INPUT_DTYPES,
+  FEEDBACK_LIMITS,
+  feedbackExampleId,
+  type FeedbackBatch,
+  type FeedbackExample,
+  type FeedbackInput,
+  type FeedbackInputDtype,
+} from './feedback-batch.ts';
+
 // ### Drift signals (the formulas the trainer's baseline and the runtime's sketch share)
 export {
   DRIFT_SIGNAL_NAMES,
@@ -115,7 +126,7 @@ export {
   type SigningKeyPair,
   type VerifiedSignature,
 } from './signature.ts';
-export { decodeBase64, decodeBase64Url, encodeBase64Url } from './base64url.ts';
+export { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from './base64url.ts';
 export { concatBytes } from './concat-bytes.ts';
 
 // ### Writing

@@ -59,6 +59,12 @@ export interface SyncOptions {
   logger?: boolean;
   /** The per-batch telemetry limits (docs/SYNC-API.md, "Telemetry"). @defaultValue {@link DEFAULT_TELEMETRY_LIMITS}, each overridable by its variable */
   telemetryLimits?: Partial<TelemetryLimits>;
+  /**
+   * Examples one model's feedback dataset may hold (docs/SYNC-API.md, "Feedback"); a batch
+   * that would store more is refused with `FEEDBACK_FULL`.
+   * @defaultValue `SYNC_FEEDBACK_MAX_EXAMPLES_PER_MODEL` or {@link DEFAULT_FEEDBACK_MAX_EXAMPLES_PER_MODEL}
+   */
+  feedbackMaxExamplesPerModel?: number;
   /** The server's socket timeouts (docs/SYNC-API.md, "Limits"). @defaultValue {@link DEFAULT_TIMEOUTS}, each overridable by its variable */
   timeouts?: Partial<ServerTimeouts>;
   /** Drift statistics, alerts and webhooks (docs/SYNC-API.md, "Drift and alerts"). @defaultValue {@link DEFAULT_DRIFT_CONFIG}, each overridable by its variable */
@@ -81,6 +87,9 @@ export interface TelemetryLimits {
 
 /** The defaults of {@link TelemetryLimits}. */
 export const DEFAULT_TELEMETRY_LIMITS: TelemetryLimits = Object.freeze({ maxHoursPerBatch: 24, maxBinsPerEvent: 4096, maxCellsPerBatch: 20_000 });
+
+/** The default of {@link SyncOptions.feedbackMaxExamplesPerModel}: 100,000 examples (MNIST-sized inputs: about 300 MB as float32). */
+export const DEFAULT_FEEDBACK_MAX_EXAMPLES_PER_MODEL = 100_000;
 
 /** How long the server waits for a client (milliseconds). */
 export interface ServerTimeouts {
@@ -119,6 +128,7 @@ export interface SyncConfig {
   readonly trustProxy: boolean;
   readonly logger: boolean;
   readonly telemetryLimits: TelemetryLimits;
+  readonly feedbackMaxExamplesPerModel: number;
   readonly timeouts: ServerTimeouts;
   readonly drift: DriftConfig;
 }
@@ -276,7 +286,9 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
     idleMs: ms(t.idleMs, 'SYNC_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs),
     keepAliveMs: ms(t.keepAliveMs, 'SYNC_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_TIMEOUTS.keepAliveMs),
   });
-  for (const [key, value] of [...Object.entries(telemetryLimits), ...Object.entries(timeouts)]) {
+  const feedbackMaxExamplesPerModel =
+    options.feedbackMaxExamplesPerModel ?? integer(get('SYNC_FEEDBACK_MAX_EXAMPLES_PER_MODEL'), 'SYNC_FEEDBACK_MAX_EXAMPLES_PER_MODEL', 1, 1e9) ?? DEFAULT_FEEDBACK_MAX_EXAMPLES_PER_MODEL;
+  for (const [key, value] of [...Object.entries(telemetryLimits), ...Object.entries(timeouts), ['feedbackMaxExamplesPerModel', feedbackMaxExamplesPerModel] as const]) {
     if (!Number.isInteger(value) || value < 1) invalid(`${key} must be a positive integer (got ${JSON.stringify(value)})`);
   }
   if (timeouts.headersMs > timeouts.requestMs) invalid(`SYNC_HEADERS_TIMEOUT_MS (${timeouts.headersMs}) must not exceed SYNC_REQUEST_TIMEOUT_MS (${timeouts.requestMs})`);
@@ -300,6 +312,7 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
     trustProxy: options.trustProxy ?? flag(get('SYNC_TRUST_PROXY')) ?? false,
     logger: options.logger ?? flag(get('SYNC_LOG')) ?? false,
     telemetryLimits,
+    feedbackMaxExamplesPerModel,
     timeouts,
     drift: resolveDriftConfig(options.drift ?? {}, { get, integer, list, invalid }),
   });

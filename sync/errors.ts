@@ -23,6 +23,9 @@ export type SyncErrorCode =
   // telemetry that the version's baseline or the clock contradicts
   | 'TELEMETRY_INCONSISTENT'
   | 'WINDOW_IN_FUTURE'
+  // feedback that the version's manifest contradicts, or a model's full dataset
+  | 'FEEDBACK_INCONSISTENT'
+  | 'FEEDBACK_FULL'
   | 'RATE_LIMITED'
   | 'NOT_READY'
   | 'INTERNAL'
@@ -46,6 +49,8 @@ export const STATUS_OF: Readonly<Record<SyncErrorCode, number>> = Object.freeze(
   MANIFEST_INVALID: 422,
   TELEMETRY_INCONSISTENT: 422,
   WINDOW_IN_FUTURE: 422,
+  FEEDBACK_INCONSISTENT: 422,
+  FEEDBACK_FULL: 409,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_READY: 503,

@@ -1,7 +1,7 @@
 /**
  * The sync endpoint: the model registry (publish, aliases with canary splits, the
- * static layout the runtime installs from) and drift telemetry ingest, over SQLite
- * or PostgreSQL. See docs/SYNC-API.md.
+ * static layout the runtime installs from), drift telemetry ingest and feedback
+ * datasets, over SQLite or PostgreSQL. See docs/SYNC-API.md.
  */
 
 // ### Server
@@ -10,6 +10,7 @@ export { createSyncServer, type SyncServer, type SyncServerOptions } from './ser
 // ### Configuration
 export {
   resolveSyncConfig,
+  DEFAULT_FEEDBACK_MAX_EXAMPLES_PER_MODEL,
   DEFAULT_TELEMETRY_LIMITS,
   DEFAULT_TIMEOUTS,
   type IndexKey,
@@ -34,6 +35,9 @@ export { canaryBucket, latestVersion } from './registry-model.ts';
 
 // ### Telemetry
 export type { DriftEvent, SummaryBucket, TelemetryBody } from './telemetry-aggregate.ts';
+
+// ### Feedback
+export { FEEDBACK_PAGE_BYTES, FEEDBACK_PAGE_DEFAULT_LIMIT } from './routes/feedback-routes.ts';
 
 // ### Drift and alerts
 export {

@@ -1,8 +1,12 @@
 /**
  * The endpoint's Prometheus metrics, hand-written (text exposition format 0.0.4,
  * https://prometheus.io/docs/instrumenting/exposition_formats/): request and reject
- * counters, ingested events, and a histogram of store call durations.
+ * counters, ingested events, feedback examples by result, and a histogram of store
+ * call durations.
  */
+
+/** What became of a feedback example (see {@link SyncMetrics.feedback}). */
+export type FeedbackResult = 'stored' | 'duplicate' | 'refused';
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -14,6 +18,7 @@ export class SyncMetrics {
   readonly #rejects = new Map<string, number>();
   #events = 0;
   #dropped = 0;
+  readonly #feedback: Record<FeedbackResult, number> = { stored: 0, duplicate: 0, refused: 0 };
   readonly #storeBuckets = new Array<number>(BUCKETS.length).fill(0);
   #storeCount = 0;
   #storeSum = 0;
@@ -33,6 +38,15 @@ export class SyncMetrics {
   events(n: number, dropped = 0): void {
     this.#events += n;
     this.#dropped += dropped;
+  }
+
+  /**
+   * Counts feedback examples: `stored` (new to their model's dataset), `duplicate`
+   * (already there: a retried batch, another device, a repeat within the batch) or
+   * `refused` (in a batch refused once its body was read).
+   */
+  feedback(result: FeedbackResult, n: number): void {
+    this.#feedback[result] += n;
   }
 
   /** Times a store call. */
@@ -60,6 +74,9 @@ export class SyncMetrics {
       '# HELP sync_telemetry_dropped_events_total Events devices dropped from their full queues before sending (as they reported).',
       '# TYPE sync_telemetry_dropped_events_total counter',
       `sync_telemetry_dropped_events_total ${this.#dropped}`,
+      '# HELP sync_feedback_examples_total Feedback examples received, by result: stored (new to the dataset), duplicate (already stored), refused (in a refused batch).',
+      '# TYPE sync_feedback_examples_total counter',
+      ...Object.entries(this.#feedback).map(([result, n]) => `sync_feedback_examples_total{result="${result}"} ${n}`),
       '# HELP sync_rejects_total Rejected requests, by error code.',
       '# TYPE sync_rejects_total counter',
       ...[...this.#rejects].map(([code, n]) => `sync_rejects_total{code="${escapeLabel(code)}"} ${n}`),

@@ -6,6 +6,9 @@
 
 import {
   ALIAS_PATTERN_SOURCE,
+  FEEDBACK_INPUT_DTYPES,
+  FEEDBACK_LIMITS,
+  MANIFEST_LIMITS,
   MAX_NAME_LENGTH,
   MAX_VERSION_LENGTH,
   PACKAGE_NAME_PATTERN_SOURCE,
@@ -36,7 +39,17 @@ const countMap = (keyPattern: string, maxProperties: number) =>
 export const errorSchema = {
   type: 'object',
   required: ['error'],
-  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        field: { type: 'string', description: 'the request field the error is about, when it is about one (`examples[3].label`)' },
+      },
+    },
+  },
 } as const;
 
 export const nameParams = paramsOf({ name });
@@ -175,3 +188,99 @@ export const alertsQuery = {
     limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000; default 100' },
   },
 } as const;
+
+/** A label of a feedback example: the manifest validator's bound on an output label; the version's labels decide the rest. */
+const feedbackLabel = { type: 'string', minLength: 1, maxLength: FEEDBACK_LIMITS.maxLabelLength } as const;
+
+/** The app install that shared a batch: printable ASCII, like a telemetry `deviceId`. */
+const installId = { type: 'string', pattern: `^[\\x21-\\x7e]{1,${FEEDBACK_LIMITS.maxInstallIdLength}}$` } as const;
+
+/** One labelled example of a feedback batch (see docs/SYNC-API.md, "Feedback"). */
+const feedbackExample = {
+  type: 'object',
+  required: ['label', 'input', 'createdAt'],
+  additionalProperties: false,
+  properties: {
+    label: feedbackLabel,
+    predicted: feedbackLabel,
+    createdAt: dateTime,
+    input: {
+      type: 'object',
+      required: ['shape', 'dtype', 'data'],
+      additionalProperties: false,
+      properties: {
+        shape: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MANIFEST_LIMITS.maxDims,
+          items: { type: 'integer', minimum: 1, maximum: FEEDBACK_LIMITS.maxInputBytes },
+          description: "the version's input shape with batch dimension 1",
+        },
+        dtype: { enum: [...FEEDBACK_INPUT_DTYPES] },
+        // The body limit bounds it; the decoded size is checked against maxInputBytes (413).
+        data: { type: 'string', maxLength: FEEDBACK_LIMITS.maxBodyBytes, description: 'standard base64 (RFC 4648 §4) of the input bytes' },
+      },
+    },
+  },
+} as const;
+
+export const feedbackBody = {
+  type: 'object',
+  required: ['schema', 'model', 'version', 'examples'],
+  additionalProperties: false,
+  properties: {
+    schema: { const: 1, description: 'payload version; only 1 exists' },
+    model: name,
+    version,
+    installId,
+    examples: { type: 'array', minItems: 1, maxItems: FEEDBACK_LIMITS.maxExamplesPerBatch, items: feedbackExample },
+  },
+} as const;
+
+export const feedbackResponse = responseOf({
+  stored: { type: 'integer' },
+  duplicates: { type: 'integer' },
+  ids: { type: 'array', items: { type: 'string' }, description: "each example's content id, in the batch's order" },
+});
+
+const feedbackFilter = {
+  version,
+  installId,
+} as const;
+
+export const feedbackQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...feedbackFilter,
+    after: { type: 'string', pattern: '^[0-9]{1,15}$', description: "the previous page's `next`" },
+    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000; default 100' },
+  },
+} as const;
+
+export const feedbackDeleteQuery = { type: 'object', additionalProperties: false, properties: feedbackFilter } as const;
+
+const nullableString = { anyOf: [{ type: 'string' }, { type: 'null' }] } as const;
+
+export const feedbackPageResponse = responseOf({
+  model: { type: 'string' },
+  count: { type: 'integer' },
+  next: nullableString,
+  examples: {
+    type: 'array',
+    items: responseOf({
+      id: { type: 'string' },
+      version: { type: 'string' },
+      label: { type: 'string' },
+      predicted: nullableString,
+      dtype: { type: 'string' },
+      shape: { type: 'array', items: { type: 'integer' } },
+      data: { type: 'string' },
+      createdAt: { type: 'string' },
+      receivedAt: { type: 'string' },
+      installId: nullableString,
+    }),
+  },
+});
+
+export const feedbackDeleteResponse = responseOf({ deleted: { type: 'integer' } });

@@ -19,6 +19,7 @@ import { RouteCatalog } from './openapi.ts';
 import { AlertService } from './drift/alert-service.ts';
 import { VersionBaselines } from './drift/version-baselines.ts';
 import { registerDriftRoutes } from './routes/drift-routes.ts';
+import { registerFeedbackRoutes } from './routes/feedback-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.ts';
 import { registerRegistryStaticRoutes } from './routes/registry-static-routes.ts';
@@ -66,7 +67,9 @@ function sendError(request: FastifyRequest, reply: FastifyReply, ctx: SyncContex
   const error = toSyncError(thrown);
   if (error.statusCode >= 500) request.log.error({ err: thrown }, 'request failed');
   ctx.metrics.reject(error.code);
-  return reply.code(error.statusCode).headers(error.headers).send({ error: { code: error.code, message: error.message } });
+  // The field an error is about, when it names one, so a client can tell which part of its request to fix or drop.
+  const field = typeof error.details.field === 'string' ? { field: error.details.field } : {};
+  return reply.code(error.statusCode).headers(error.headers).send({ error: { code: error.code, message: error.message, ...field } });
 }
 
 /**
@@ -185,7 +188,7 @@ async function configure(app: FastifyInstance, ctx: SyncContext): Promise<void> 
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...config.corsOrigins],
-      methods: ['GET', 'HEAD', 'PUT', 'POST'],
+      methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'If-Range', 'Range'],
       exposedHeaders: ['ETag', 'Content-Range', 'Content-Length', 'Accept-Ranges', 'Retry-After'],
       maxAge: 600,
@@ -216,5 +219,6 @@ async function configure(app: FastifyInstance, ctx: SyncContext): Promise<void> 
   registerRegistryStaticRoutes(app, ctx);
   registerTelemetryRoutes(app, ctx);
   registerDriftRoutes(app, ctx);
+  registerFeedbackRoutes(app, ctx);
   await app.ready();
 }

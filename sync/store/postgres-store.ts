@@ -7,8 +7,9 @@
 import pg from 'pg';
 import { loadMigrations } from './migrations.ts';
 import { PostgresDrift } from './postgres-drift.ts';
+import { PostgresFeedback } from './postgres-feedback.ts';
 import { aliasOf, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
-import { TABLES, type AggregateRow, type DriftStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
+import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -58,10 +59,12 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #drift: PostgresDrift;
+  readonly #feedback: PostgresFeedback;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
     this.#drift = new PostgresDrift(pool, (work) => this.#transaction(work));
+    this.#feedback = new PostgresFeedback(pool, (work, mode) => this.#transaction(work, mode));
   }
 
   /** Connects, and applies pending migrations under an advisory lock. */
@@ -232,6 +235,10 @@ export class PostgresStore implements Store {
   listAlerts: DriftStore['listAlerts'] = (filter) => this.#drift.listAlerts(filter);
   claimDeliveries: DriftStore['claimDeliveries'] = (...args) => this.#drift.claimDeliveries(...args);
   finishDelivery: DriftStore['finishDelivery'] = (...args) => this.#drift.finishDelivery(...args);
+
+  insertFeedback: FeedbackStore['insertFeedback'] = (...args) => this.#feedback.insertFeedback(...args);
+  feedbackPage: FeedbackStore['feedbackPage'] = (request) => this.#feedback.feedbackPage(request);
+  deleteFeedback: FeedbackStore['deleteFeedback'] = (filter) => this.#feedback.deleteFeedback(filter);
 
   async countRows(): Promise<Record<string, number>> {
     const { rows } = await this.#pool.query<Record<string, number>>(`SELECT ${TABLES.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);

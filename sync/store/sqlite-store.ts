@@ -11,8 +11,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMigrations } from './migrations.ts';
 import { SqliteDrift } from './sqlite-drift.ts';
+import { SqliteFeedback } from './sqlite-feedback.ts';
 import { aliasOf, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
-import { TABLES, type AggregateRow, type DriftStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
+import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #s;
   readonly #drift: SqliteDrift;
+  readonly #feedback: SqliteFeedback;
   #queue: Pending[] = [];
   #flushScheduled = false;
   #closed = false;
@@ -39,6 +41,7 @@ export class SqliteStore implements Store {
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#drift = new SqliteDrift(db);
+    this.#feedback = new SqliteFeedback(db);
     this.#s = {
       ping: db.prepare('SELECT 1'),
       getVersion: db.prepare<[string, string], VersionRow>('SELECT * FROM versions WHERE name = ? AND version = ?'),
@@ -211,6 +214,10 @@ export class SqliteStore implements Store {
   listAlerts: DriftStore['listAlerts'] = (filter) => this.#drift.listAlerts(filter);
   claimDeliveries: DriftStore['claimDeliveries'] = (...args) => this.#drift.claimDeliveries(...args);
   finishDelivery: DriftStore['finishDelivery'] = (...args) => this.#drift.finishDelivery(...args);
+
+  insertFeedback: FeedbackStore['insertFeedback'] = (...args) => this.#feedback.insertFeedback(...args);
+  feedbackPage: FeedbackStore['feedbackPage'] = (request) => this.#feedback.feedbackPage(request);
+  deleteFeedback: FeedbackStore['deleteFeedback'] = (filter) => this.#feedback.deleteFeedback(filter);
 
   async countRows(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};

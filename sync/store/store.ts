@@ -2,10 +2,14 @@
  * The one storage interface of the sync endpoint. `SqliteStore` (embedded, the
  * default) and `PostgresStore` (`DATABASE_URL`) implement it; the routes only see
  * this. Artifact bytes are not rows: they live in the blob store on the file system.
+ * Feedback examples are (each at most 256 KiB of input), so every replica over one
+ * PostgreSQL database reads the same datasets.
  */
 import type { DriftStore, NewDriftWindow } from './drift-records.ts';
+import type { FeedbackStore } from './feedback-records.ts';
 
 export type * from './drift-records.ts';
+export type * from './feedback-records.ts';
 export { streamKey } from './drift-records.ts';
 
 /** One file of a published version (artifact files, `manifest.json`, `manifest.sig`). */
@@ -111,7 +115,7 @@ export interface SummaryFilter {
 export type AggregateRow = AggregateIncrement;
 
 /** The storage the endpoint runs on. */
-export interface Store extends DriftStore {
+export interface Store extends DriftStore, FeedbackStore {
   /** `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres';
   /** Resolves when the database answers a trivial query. */
@@ -157,4 +161,4 @@ export interface Store extends DriftStore {
 }
 
 /** Every table a store keeps, in the order `countRows()` reports them. */
-export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries'] as const;
+export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries', 'feedback_examples'] as const;
