@@ -43,12 +43,12 @@ export async function setAppSettings(page: Page, settings: AppSettingsInput): Pr
   await page.getByRole('button', { name: 'Settings' }).click();
   const sheet = page.getByRole('dialog', { name: 'Settings' });
   await expect(sheet).toBeVisible();
-  if (settings.registryUrl !== undefined) await sheet.getByLabel('Registry URL').fill(settings.registryUrl);
-  if (settings.syncUrl !== undefined) await sheet.getByLabel('Sync endpoint').fill(settings.syncUrl);
-  if (settings.syncToken !== undefined) await sheet.getByLabel('App token').fill(settings.syncToken);
-  if (settings.monitorToken !== undefined) await sheet.getByLabel('Monitor token').fill(settings.monitorToken);
+  if (settings.registryUrl !== undefined) await sheet.getByLabel('Registry URL', { exact: true }).fill(settings.registryUrl);
+  if (settings.syncUrl !== undefined) await sheet.getByLabel('Sync endpoint', { exact: true }).fill(settings.syncUrl);
+  if (settings.syncToken !== undefined) await sheet.getByLabel('App token', { exact: true }).fill(settings.syncToken);
+  if (settings.monitorToken !== undefined) await sheet.getByLabel('Monitor token', { exact: true }).fill(settings.monitorToken);
   if (settings.telemetry !== undefined) await sheet.getByLabel(/Send drift telemetry/).setChecked(settings.telemetry);
-  if (settings.backend !== undefined) await sheet.getByLabel('Backend').selectOption(settings.backend);
+  if (settings.backend !== undefined) await sheet.getByLabel('Backend', { exact: true }).selectOption(settings.backend);
   await sheet.getByRole('button', { name: 'Save' }).click();
   await expect(sheet).toBeHidden();
 }

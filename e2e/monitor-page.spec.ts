@@ -8,15 +8,16 @@
  * the open alert; a wrong token, an app token, going offline and a stopped endpoint
  * are each said in words.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { signManifest, type BaselineSignal, type DriftEvent } from '../format/index.ts';
+import type { BaselineSignal, DriftEvent } from '../format/index.ts';
 import { createSyncServer } from '../sync/index.ts';
 import { windowEvent } from '../test-support/sync/drift-events.ts';
 import { saveScreenshots, setAppSettings } from './app.ts';
 import { publisherKey, REGISTRY } from './lab.ts';
+import { publishFixture } from './publish-fixture.ts';
 
 const HOUR = 3_600_000;
 const OK_WINDOWS = 6;
@@ -25,19 +26,6 @@ const N = 500;
 /** Signals the drifting windows leave as in training: the model's outputs. */
 const UNSHIFTED = ['predicted_class', 'confidence', 'entropy'];
 const LATENCY = { edges: [1, 2, 5, 10, 50], counts: [50, 300, 120, 30] };
-
-async function packageFiles(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (!['manifest.json', 'manifest.sig', '.stamp'].includes(entry.name)) out[relative(dir, path)] = (await readFile(path)).toString('base64');
-    }
-  };
-  await walk(dir);
-  return out;
-}
 
 /** One window: from the baseline, or with every image signal that varied in training shifted (the outputs left as they were). */
 function window(baseline: BaselineSignal[], windowStart: string, drifted: boolean, seed: number): DriftEvent {
@@ -85,21 +73,11 @@ test('Monitor: empty state, then drift over time, verdicts, histograms, latency,
   const syncUrl = await sync.listen();
   let stopped = false;
   try {
-    const dir = join(REGISTRY, 'mnist-cnn', '1.0.0');
-    const manifestBytes = await readFile(join(dir, 'manifest.json'));
-    const published = await fetch(`${syncUrl}/v1/models/mnist-cnn/versions/1.0.0`, {
-      method: 'PUT',
-      headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        manifest: manifestBytes.toString('base64'),
-        signature: Buffer.from(await signManifest(manifestBytes, key.privateKey, key.publicKey)).toString('base64'),
-        files: await packageFiles(dir),
-      }),
-    });
-    expect(published.status, await published.clone().text()).toBe(201);
+    await publishFixture(syncUrl);
 
     // Ten windows, one an hour over the last ten hours (each in its own hourly bucket),
     // sent in order, one batch each, as a device would.
+    const manifestBytes = await readFile(join(REGISTRY, 'mnist-cnn', '1.0.0', 'manifest.json'));
     const baseline = (JSON.parse(manifestBytes.toString()) as { baseline: { signals: BaselineSignal[] } }).baseline.signals;
     const thisHour = Math.floor(Date.now() / HOUR) * HOUR;
     const total = OK_WINDOWS + DRIFT_WINDOWS;

@@ -112,14 +112,17 @@ test.describe('with the default camera (none granted)', () => {
           open.onsuccess = () => {
             const read = open.result.transaction('examples').objectStore('examples').getAll();
             read.onsuccess = () => {
-              resolve(read.result.map((e: Record<string, unknown>) => ({ ...e, pixels: undefined, pixelCount: (e.pixels as Uint8ClampedArray).length, pixelType: (e.pixels as object).constructor.name, lit: (e.pixels as Uint8ClampedArray).filter((v, i) => i % 4 === 0 && v > 128).length })));
+              resolve(read.result.map((e: Record<string, unknown>) => ({ ...e, data: undefined, bytes: (e.data as ArrayBuffer).byteLength, lit: new Float32Array(e.data as ArrayBuffer).filter((v) => v > 0.5).length })));
               open.result.close();
             };
           };
         }),
     );
+    // The model's input as it saw it (28×28×1 float32 after the manifest's preprocessing), the label, and nothing to send.
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ model: 'mnist-cnn', version: '1.0.0', label: '3', predicted, width: 28, height: 28, pixelCount: 28 * 28 * 4, pixelType: 'Uint8ClampedArray' });
+    expect(stored[0]).toMatchObject({ model: 'mnist-cnn', version: '1.0.0', label: '3', predicted, shape: [1, 28, 28, 1], dtype: 'float32', bytes: 28 * 28 * 4, shared: false });
+    expect(stored[0]).not.toHaveProperty('outbox');
+    expect(stored[0]!.id).toMatch(/^[0-9a-f]{64}$/);
     expect(stored[0]!.lit as number).toBeGreaterThan(20);
     expect(Date.parse(stored[0]!.createdAt as string)).toBeGreaterThan(Date.now() - 5 * 60_000);
 

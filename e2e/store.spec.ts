@@ -25,10 +25,6 @@ test.afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** One held-out digit as a raw 0..255 tensor, and its label. */
-const DIGIT = `const { images, labels } = await window.edgeloop.loadTestDigits(8);
-  const digits = images.map((image) => ({ data: image.map((v) => v * 255), shape: [28, 28, 1] }));`;
-
 /** Installs in the page; resolves to the result or the error code. */
 async function install(page: Page, options: Record<string, unknown>): Promise<{ ok: true; result: Record<string, unknown> } | { ok: false; code: string; message: string }> {
   return page.evaluate(

@@ -4,26 +4,14 @@
  * store from the endpoint's registry layout, loads offline and predicts; moving the
  * `latest` alias to a new version is what `checkForUpdate` then sees.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { parseManifest, signManifest } from '../format/index.ts';
+import { parseManifest } from '../format/index.ts';
 import { createSyncServer } from '../sync/index.ts';
 import { FIXTURES, openLab, publisherKey } from './lab.ts';
-
-async function packageFiles(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (!['manifest.json', 'manifest.sig', '.stamp'].includes(entry.name)) out[relative(dir, path)] = (await readFile(path)).toString('base64');
-    }
-  };
-  await walk(dir);
-  return out;
-}
+import { publishFixture } from './publish-fixture.ts';
 
 test('a version published to the sync endpoint installs into the browser store, loads offline and predicts', async ({ page, context, baseURL }) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'edgeloop-sync-'));
@@ -43,16 +31,7 @@ test('a version published to the sync endpoint installs into the browser store, 
   try {
     const dir = join(FIXTURES, 'registry', 'mnist-cnn', '1.0.0');
     const manifestBytes = await readFile(join(dir, 'manifest.json'));
-    const files = await packageFiles(dir);
-    const publish = async (version: string, bytes: Uint8Array) => {
-      const signature = await signManifest(bytes, key.privateKey, key.publicKey);
-      const response = await fetch(`${url}/v1/models/mnist-cnn/versions/${version}`, {
-        method: 'PUT',
-        headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' },
-        body: JSON.stringify({ manifest: Buffer.from(bytes).toString('base64'), signature: Buffer.from(signature).toString('base64'), files }),
-      });
-      expect(response.status, await response.clone().text()).toBe(201);
-    };
+    const publish = (version: string, bytes: Uint8Array) => publishFixture(url, { version, manifestBytes: bytes });
     await publish('1.0.0', manifestBytes);
     const setAlias = async (version: string) => {
       const response = await fetch(`${url}/v1/models/mnist-cnn/aliases/latest`, {

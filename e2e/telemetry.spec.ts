@@ -10,15 +10,16 @@
  * sent carries a pixel or an output value.
  */
 import { createHmac } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createSyncServer } from '../sync/index.ts';
 import { startWebhookReceiver } from '../test-support/sync/webhook-receiver.ts';
-import { FIXTURES, openLab, publisherKey, REGISTRY } from './lab.ts';
+import { FIXTURES, openLab, publisherKey } from './lab.ts';
+import { publishFixture } from './publish-fixture.ts';
 
 const WINDOW = 250;
 const DIGITS = 2000;
@@ -26,19 +27,6 @@ const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
 
 /** The fixture CNN as published: its drift baseline is the trainer's (edges from training digits, counts from the test digits). */
 const MANIFEST_URL = '/fixtures/registry/mnist-cnn/1.0.0/manifest.json';
-
-async function packageFiles(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (!['manifest.json', 'manifest.sig', '.stamp'].includes(entry.name)) out[relative(dir, path)] = (await readFile(path)).toString('base64');
-    }
-  };
-  await walk(dir);
-  return out;
-}
 
 interface Logged {
   method: string;
@@ -149,7 +137,6 @@ const flush = (page: Page) => page.evaluate(() => (window as unknown as { rt: { 
 test('every window reaches the endpoint once across offline, reload and a lost reply; the rotated ones drift and raise one alert; no pixel or output leaves the device', async ({ page, context, baseURL }) => {
   test.setTimeout(300_000);
   const manifestUrl = MANIFEST_URL;
-  const dir = join(REGISTRY, 'mnist-cnn', '1.0.0');
   const dataDir = await mkdtemp(join(tmpdir(), 'edgeloop-telemetry-'));
   const key = await publisherKey();
   const receiver = await startWebhookReceiver();
@@ -172,18 +159,7 @@ test('every window reaches the endpoint once across offline, reload and a lost r
   });
   try {
     // The endpoint refuses events of unpublished versions: publish first.
-    const { signManifest } = await import('../format/index.ts');
-    const manifestBytes = await readFile(join(dir, 'manifest.json'));
-    const published = await fetch(`${syncUrl}/v1/models/mnist-cnn/versions/1.0.0`, {
-      method: 'PUT',
-      headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        manifest: manifestBytes.toString('base64'),
-        signature: Buffer.from(await signManifest(manifestBytes, key.privateKey, key.publicKey)).toString('base64'),
-        files: await packageFiles(dir),
-      }),
-    });
-    expect(published.status, await published.clone().text()).toBe(201);
+    await publishFixture(syncUrl);
 
     // Windows 1–2 (upright digits), online.
     await startPage(page, proxy.url, manifestUrl);

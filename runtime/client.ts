@@ -8,10 +8,12 @@ import type { PrecisionOption } from './engine/artifact-choice.ts';
 import type { BackendId, Capabilities } from './engine/types.ts';
 import { EdgeloopError, installErrorTransfer, isPackageName } from '../format/index.ts';
 import type { Manifest } from '../format/index.ts';
-import type { LoadProgress, LoadSource, RuntimeSettings, UpdatePolicy, WorkerApi, WorkerStoreApi, WorkerTelemetryApi } from './worker/api.ts';
+import type { LoadProgress, LoadSource, RuntimeSettings, UpdatePolicy, WorkerApi, WorkerFeedbackApi, WorkerStoreApi, WorkerTelemetryApi } from './worker/api.ts';
 import { ModelClient, type Model } from './client/model-client.ts';
 import { StoreClient, type RuntimeStore } from './client/store-client.ts';
 import { TelemetryClient, type RuntimeTelemetry } from './client/telemetry-client.ts';
+import { FeedbackClient, type RuntimeFeedback } from './client/feedback-client.ts';
+import { FEEDBACK_DB_NAME, resolveFeedbackSettings, type FeedbackOptions } from './feedback/feedback-settings.ts';
 import { resolveTelemetrySettings, type TelemetryOptions } from './telemetry/telemetry-settings.ts';
 
 /** Options of {@link createRuntime}. */
@@ -47,6 +49,13 @@ export interface RuntimeOptions {
    * @defaultValue undefined (off)
    */
   telemetry?: TelemetryOptions;
+  /**
+   * Where labelled examples the user chose to share go (`model.feedback(…, { share: true })`).
+   * Without it, examples are kept on the device only. @defaultValue undefined
+   */
+  feedback?: FeedbackOptions;
+  /** IndexedDB database of the device's labelled examples. @defaultValue 'edgeloop-feedback' */
+  feedbackDatabase?: string;
 }
 
 /** Options of {@link Runtime.load}. */
@@ -89,6 +98,8 @@ export interface Runtime {
   readonly store: RuntimeStore;
   /** Drift telemetry: `flush`, `disable`, `enable`, `status`, `resetInstallId` (inert unless configured). */
   readonly telemetry: RuntimeTelemetry;
+  /** Labelled examples kept on this device (`model.feedback`): `counts`, `clear`, `flush`. */
+  readonly feedback: RuntimeFeedback;
   /** Unloads every model and stops the worker. */
   dispose(): Promise<void>;
 }
@@ -112,6 +123,8 @@ export function resolveRuntimeSettings(options: RuntimeOptions = {}): RuntimeSet
     updatePolicy: checkedPolicy(options.updatePolicy ?? 'manual'),
     storeName: options.storeName ?? 'edgeloop-models',
     telemetry: resolveTelemetrySettings(options.telemetry, globalThis.location?.href),
+    feedback: resolveFeedbackSettings(options.feedback, globalThis.location?.href),
+    feedbackDatabase: options.feedbackDatabase ?? FEEDBACK_DB_NAME,
   });
 }
 
@@ -133,7 +146,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const channel = new MessageChannel();
   worker.postMessage({ type: 'edgeloop:init', settings, port: channel.port2 }, [channel.port2]);
   const api = wrap<WorkerApi>(channel.port1);
-  return new RuntimeClient(api, worker, channel.port1, settings.telemetry !== null);
+  return new RuntimeClient(api, worker, channel.port1, settings.telemetry !== null, settings.feedback !== null);
 }
 
 class RuntimeClient implements Runtime {
@@ -141,17 +154,20 @@ class RuntimeClient implements Runtime {
   readonly #models = new Set<ModelClient>();
   readonly store: RuntimeStore;
   readonly #telemetry: TelemetryClient;
+  readonly feedback: RuntimeFeedback;
 
   constructor(
     private readonly api: Remote<WorkerApi>,
     private readonly worker: Worker,
     private readonly port: MessagePort,
     telemetryOn: boolean,
+    private readonly canShareFeedback: boolean,
   ) {
     // comlink proxies every property path, so \`api.store.install(…)\` calls the worker's
     // \`store.install\`; its types only see a plain property, hence the cast.
     this.store = new StoreClient(api.store as unknown as Remote<WorkerStoreApi>, () => this.#assertAlive());
     this.#telemetry = new TelemetryClient(api.telemetry as unknown as Remote<WorkerTelemetryApi>, () => this.#assertAlive(), telemetryOn);
+    this.feedback = new FeedbackClient(api.feedback as unknown as Remote<WorkerFeedbackApi>, () => this.#assertAlive());
   }
 
   get telemetry(): RuntimeTelemetry {
@@ -174,7 +190,7 @@ class RuntimeClient implements Runtime {
           : { manifest: source, baseUrl: new URL(requireBaseUrl(baseUrl), globalThis.location?.href).href };
     const callback = onProgress ? proxy(onProgress) : undefined;
     const info = await this.api.load(wireSource, { backend, allow, failover, artifact, precision }, callback);
-    const model = new ModelClient(this.api, info.id, info.manifest, info.backend, info.loadMs, (m) => this.#models.delete(m));
+    const model = new ModelClient(this.api, info.id, info.manifest, info.backend, info.loadMs, (m) => this.#models.delete(m), this.canShareFeedback);
     this.#models.add(model);
     return model;
   }

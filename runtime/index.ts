@@ -10,7 +10,7 @@
 /** Starts the runtime worker; {@link resolveRuntimeSettings} is what it does with the options. */
 export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Runtime, type RuntimeOptions } from './client.ts';
 /** A loaded model: `predict`, `predictBatch`, `backendReport`, `dispose`. */
-export type { Model, ModelBatchOptions, ModelInput, ModelPredictOptions } from './client/model-client.ts';
+export type { Model, ModelBatchOptions, ModelFeedbackOptions, ModelInput, ModelPredictOptions } from './client/model-client.ts';
 export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, PrecisionOption } from './worker/api.ts';
 export type { TensorInput, TopK } from './worker/preprocess.ts';
 
@@ -25,6 +25,14 @@ export type { FlushResult, TelemetryStatus } from './telemetry/telemetry-service
 export type { DriftEvent } from './telemetry/drift-event.ts';
 /** The fixed latency bin edges (ms) every device uses. */
 export { LATENCY_EDGES_MS } from './telemetry/histogram.ts';
+
+// ### Labelled examples (`model.feedback`, `runtime.feedback`)
+export type { RuntimeFeedback } from './client/feedback-client.ts';
+export type { FeedbackOptions, FeedbackSettings } from './feedback/feedback-settings.ts';
+export type { ExampleCounts } from './feedback/example-store.ts';
+export type { FeedbackFlushResult, FeedbackReceipt } from './feedback/feedback-service.ts';
+/** The IndexedDB database the device's labelled examples live in (by default). */
+export { FEEDBACK_DB_NAME } from './feedback/feedback-settings.ts';
 
 // ### Backends
 /** The backend table (one row per backend) and what a load reports about its backend and artifact choice. */

@@ -1,12 +1,14 @@
 /**
  * "Wrong? Tell us the right label": after a prediction, the user picks the right label
- * and the input (at the model's input size) is stored as a labelled example in the
- * device's feedback store — and nowhere else (see feedback-store.ts). Shows how many are
- * stored, with a confirmed "Delete all".
+ * and the input is kept as a labelled example on this device (`model.feedback`, the
+ * runtime's example store in IndexedDB). It leaves the device only when the user ticks
+ * "Share this example" for it, and only when a sync endpoint is set in Settings. Shows
+ * how many are kept, shared and sent, with a confirmed "Delete all".
  */
 import type { Manifest, Model, Prediction } from '../../runtime/index.ts';
+import { canShareFeedback, getRuntime } from '../shell/app-runtime.ts';
 import { showErrorIn } from '../shell/error-words.ts';
-import { openFeedbackStore, type FeedbackStore } from './feedback-store.ts';
+import { loadSettings, onSettingsChange } from '../shell/settings.ts';
 import { pixelsAt } from './image-fit.ts';
 
 /** The image size the model's preprocessing resizes to (what it really sees), else the canvas's own. */
@@ -18,11 +20,9 @@ export function modelImageSize(manifest: Manifest, fallback: { width: number; he
   return h && w && h > 0 && w > 0 ? { width: w, height: h } : fallback;
 }
 
-/** The labels the user can choose from: the manifest's, else the class indices. */
+/** The labels the user can choose from: the manifest's (a model without labels takes no labelled examples). */
 export function modelLabels(manifest: Manifest): string[] {
-  if (manifest.output.labels?.length) return manifest.output.labels;
-  const classes = manifest.output.shape.at(-1) ?? 0;
-  return Array.from({ length: Math.max(0, classes) }, (_, i) => String(i));
+  return manifest.output.labels ?? [];
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -45,27 +45,36 @@ export function createFeedbackPanel(): FeedbackPanel {
   const status = $('feedback-status');
   const count = $('feedback-count');
   const errorBox = $('feedback-error');
-  let store: Promise<FeedbackStore> | undefined;
+  const share = $<HTMLInputElement>('feedback-share');
+  const shareHint = $('feedback-share-hint');
   let model: Model | undefined;
   let pending: { predicted: string; image: ImageData } | undefined;
   let confirming = false;
 
-  const openStore = () => {
-    store ??= openFeedbackStore().catch((error: unknown) => {
-      store = undefined;
-      throw error;
-    });
-    return store;
+  /** Sharing needs somewhere to send to: a sync endpoint in Settings. */
+  const syncShare = () => {
+    const settings = loadSettings();
+    const can = canShareFeedback(settings);
+    share.disabled = !can;
+    if (!can) share.checked = false;
+    shareHint.textContent = can
+      ? `Examples stay on this device unless you tick Share: then that one example — the image as the model sees it, the label and the model's answer — is sent to ${settings.syncUrl} to retrain the model. Nothing else about you or this device.`
+      : 'Examples stay on this device. To share one for retraining, set a sync endpoint and its app token in Settings first.';
   };
+  syncShare();
+  onSettingsChange(syncShare);
 
   async function showCount(): Promise<void> {
     try {
-      const feedback = await openStore();
-      const all = await feedback.count();
-      const mine = model ? await feedback.count(model.manifest.name) : 0;
-      count.textContent = `${plural(all)} stored on this device${model && all > 0 ? ` (${mine} for ${model.manifest.name})` : ''}.`;
-      count.dataset.count = String(all);
-      clear.disabled = all === 0;
+      const feedback = (await getRuntime()).feedback;
+      const all = await feedback.counts();
+      const mine = model ? (await feedback.counts(model.manifest.name)).stored : 0;
+      const shared = all.shared > 0 ? `; ${all.shared} shared (${all.sent} sent${all.pending ? `, ${all.pending} waiting for the network` : ''}${all.refused ? `, ${all.refused} refused by the endpoint` : ''})` : '';
+      count.textContent = `${plural(all.stored)} stored on this device${model && all.stored > 0 ? ` (${mine} for ${model.manifest.name})` : ''}${shared}.`;
+      count.dataset.count = String(all.stored);
+      count.dataset.pending = String(all.pending);
+      count.dataset.sent = String(all.sent);
+      clear.disabled = all.stored === 0;
     } catch (error) {
       showErrorIn(errorBox, error);
     }
@@ -80,18 +89,20 @@ export function createFeedbackPanel(): FeedbackPanel {
   $<HTMLFormElement>('feedback-form').addEventListener('submit', (event) => {
     event.preventDefault();
     if (!model || !pending) return;
-    const { manifest } = model;
+    const current = model;
     const { predicted, image } = pending;
     const label = select.value;
+    const shared = share.checked && !share.disabled;
     errorBox.hidden = true;
     void (async () => {
       try {
-        const feedback = await openStore();
-        await feedback.add({ model: manifest.name, version: manifest.version, label, predicted, width: image.width, height: image.height, pixels: image.data });
-        status.textContent = `Saved on this device: labelled “${label}” (the model said “${predicted}”).`;
+        const receipt = await current.feedback(image, label, { share: shared, predicted });
+        status.textContent = `${receipt.added ? 'Kept' : 'Already kept'} on this device: labelled “${label}” (the model said “${predicted}”)${receipt.shared ? ', and shared for retraining' : ''}.`;
         pending = undefined;
+        share.checked = false;
         enable();
         await showCount();
+        if (receipt.shared) await (await getRuntime()).feedback.flush().finally(() => void showCount());
       } catch (error) {
         showErrorIn(errorBox, error);
       }
@@ -121,7 +132,7 @@ export function createFeedbackPanel(): FeedbackPanel {
     endConfirm();
     void (async () => {
       try {
-        const deleted = await (await openStore()).clear();
+        const deleted = await (await getRuntime()).feedback.clear();
         status.textContent = `Deleted ${plural(deleted)}.`;
         await showCount();
       } catch (error) {

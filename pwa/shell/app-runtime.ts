@@ -1,15 +1,19 @@
 /**
  * One runtime per page, made from the app's settings (trusted keys compiled in, the
- * backend preference, telemetry when the user turned it on), and the page's record of
+ * backend preference, telemetry when the user turned it on, the endpoint that shared
+ * examples go to), and the page's record of
  * work in flight, so that an update never reloads the page under a prediction.
  */
 import { createRuntime, type Runtime } from '../../runtime/index.ts';
 import { loadSettings, onSettingsChange, type AppSettings } from './settings.ts';
 
+/** Shared examples need an endpoint and its app token. */
+export const canShareFeedback = (settings: AppSettings): boolean => settings.syncUrl !== '' && settings.syncToken !== '';
+
 let current: { key: string; runtime: Promise<Runtime> } | undefined;
 
 function runtimeKey(settings: AppSettings): string {
-  return JSON.stringify(settings.telemetry && settings.syncUrl ? [settings.syncUrl, settings.syncToken] : null);
+  return JSON.stringify([settings.telemetry, settings.syncUrl, settings.syncToken]);
 }
 
 /**
@@ -27,6 +31,8 @@ export function getRuntime(): Promise<Runtime> {
     return createRuntime({
       trustedKeys: __EDGELOOP_TRUSTED_KEYS__,
       ...(settings.telemetry && settings.syncUrl ? { telemetry: { endpoint: settings.syncUrl, token: settings.syncToken } } : {}),
+      // Where examples go that the user chose to share ("Wrong?" with "Share" ticked); none leave without that.
+      ...(canShareFeedback(settings) ? { feedback: { endpoint: settings.syncUrl, token: settings.syncToken } } : {}),
     });
   })();
   current = { key, runtime };
@@ -36,7 +42,7 @@ export function getRuntime(): Promise<Runtime> {
   return runtime;
 }
 
-/** Calls `listener` after the settings changed in a way that needs a new runtime (telemetry on/off, another endpoint). */
+/** Calls `listener` after the settings changed in a way that needs a new runtime (telemetry on/off, another endpoint or token). */
 export function onRuntimeReplaced(listener: () => void): () => void {
   let key = runtimeKey(loadSettings());
   return onSettingsChange((settings) => {

@@ -48,9 +48,14 @@ function header(page: AppPage, openSettings: () => void): HTMLElement {
   return element('header', { class: 'app-header' }, element('a', { class: 'brand', href: './' }, element('img', { src: './icons/icon-192.png', alt: '', width: '28', height: '28' }), 'edgeloop'), nav, offline, settingsButton);
 }
 
-function field(label: string, input: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLLabelElement {
-  const node = element('label', {}, label, input);
-  if (hint) node.append(element('small', { class: 'hint' }, hint));
+/** A labelled input; its hint describes it (aria-describedby) without becoming part of its name. */
+function field(label: string, input: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLElement {
+  const node = element('div', { class: 'field' }, element('label', {}, label, input));
+  if (hint) {
+    const id = `${input.id}-hint`;
+    input.setAttribute('aria-describedby', id);
+    node.append(element('small', { class: 'hint', id }, hint));
+  }
   return node;
 }
 
@@ -73,8 +78,8 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
     { method: 'dialog' },
     element('h2', { id: 'settings-heading' }, 'Settings'),
     field('Registry URL', registry, 'Where models are installed from: a folder with <name>/index.json.'),
-    field('Sync endpoint', syncUrl, 'Telemetry goes here; the Monitor page reads drift from here. Empty: none.'),
-    field('App token', token, 'Telemetry is sent with it (kept on this device).'),
+    field('Sync endpoint', syncUrl, 'Telemetry, and the examples you choose to share, go here; the Monitor page reads drift from here. Empty: none.'),
+    field('App token', token, 'Telemetry and shared examples are sent with it (kept on this device).'),
     field('Monitor token', monitorToken, 'An admin token of the endpoint, to read drift and alerts on Monitor. Empty: no Monitor.'),
     telemetryLabel,
     field('Backend', backend),

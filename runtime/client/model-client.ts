@@ -5,7 +5,7 @@
 import { proxy, transfer, type Remote } from 'comlink';
 import { EdgeloopError, type Manifest } from '../../format/index.ts';
 import type { BackendReport } from '../engine/backend-choice.ts';
-import type { BatchOptions, BatchProgress, PredictOptions, Prediction, WireInput, WorkerApi } from '../worker/api.ts';
+import type { BatchOptions, BatchProgress, FeedbackReceipt, PredictOptions, Prediction, WireInput, WorkerApi } from '../worker/api.ts';
 import type { TensorInput } from '../worker/preprocess.ts';
 
 /** What {@link Model.predict} accepts. */
@@ -20,6 +20,18 @@ export interface ModelPredictOptions extends PredictOptions {
 /** Options of {@link Model.predictBatch}. */
 export interface ModelBatchOptions extends BatchOptions {
   onProgress?: (progress: BatchProgress) => void;
+}
+
+/** Options of {@link Model.feedback}. */
+export interface ModelFeedbackOptions {
+  /**
+   * The user chose to share this example with the model's publisher (to retrain it): it
+   * is sent to the sync endpoint given as `createRuntime({ feedback })`. Without it the
+   * example never leaves the device. @defaultValue false
+   */
+  share?: boolean;
+  /** What the model predicted for this input (top-1 label), kept beside the right one. */
+  predicted?: string;
 }
 
 /** A loaded model. */
@@ -38,6 +50,17 @@ export interface Model {
   predict(input: ModelInput, options?: ModelPredictOptions): Promise<Prediction>;
   /** Runs many inputs, `batchSize` per engine call; all are checked before any runs. */
   predictBatch(inputs: readonly ModelInput[], options?: ModelBatchOptions): Promise<Prediction[]>;
+  /**
+   * Keeps a labelled example on this device: the input as the model takes it (after the
+   * manifest's preprocessing) and the right `label`, one of `manifest.output.labels`. With
+   * `share: true` (the user's choice, each time) it is also sent to the sync endpoint for
+   * retraining; otherwise nothing leaves the device. The same input with the same label
+   * is kept once.
+   *
+   * @throws {RangeError} when `label` is not one of the model's labels.
+   * @throws {TypeError} when `share` is asked but the runtime has no feedback endpoint.
+   */
+  feedback(input: ModelInput, label: string, options?: ModelFeedbackOptions): Promise<FeedbackReceipt>;
   /** The backend and artifact running now (they change after a failover). */
   backendReport(): Promise<BackendReport>;
   /** Destroys the GPU device under this model, as a real device loss would, to test failover (cf. WEBGL_lose_context). */
@@ -57,6 +80,8 @@ export class ModelClient implements Model {
     readonly backend: BackendReport,
     readonly loadMs: number,
     private readonly onDispose: (model: ModelClient) => void,
+    /** The runtime was given a feedback endpoint (`share` can be honoured). */
+    private readonly canShare = false,
   ) {}
 
   async predict(input: ModelInput, options: ModelPredictOptions = {}): Promise<Prediction> {
@@ -73,6 +98,22 @@ export class ModelClient implements Model {
     const wires = await Promise.all(inputs.map((input) => toWire(input, false)));
     const callback = onProgress ? proxy(onProgress) : undefined;
     return this.api.predictBatch(this.id, transfer(wires.map(([w]) => w), wires.flatMap(([, t]) => t)), rest, callback);
+  }
+
+  async feedback(input: ModelInput, label: string, options: ModelFeedbackOptions = {}): Promise<FeedbackReceipt> {
+    this.#assertAlive();
+    const labels = this.manifest.output.labels ?? [];
+    const check = (value: unknown, what: string) => {
+      if (typeof value !== 'string' || !labels.includes(value)) {
+        throw new RangeError(`${what} must be one of ${this.manifest.name}'s labels (${labels.slice(0, 12).join(', ')}${labels.length > 12 ? ', …' : ''}); got ${JSON.stringify(value)}`);
+      }
+    };
+    check(label, 'feedback label');
+    if (options.predicted !== undefined) check(options.predicted, 'options.predicted');
+    const share = options.share ?? false;
+    if (share && !this.canShare) throw new TypeError('feedback share: true needs a sync endpoint: createRuntime({ feedback: { endpoint, token } }); without one, examples stay on this device');
+    const [wire, transferables] = await toWire(input, false);
+    return this.api.addFeedback(this.id, transfer(wire, transferables), label, { share, ...(options.predicted !== undefined ? { predicted: options.predicted } : {}) });
   }
 
   backendReport(): Promise<BackendReport> {

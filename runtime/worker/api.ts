@@ -13,7 +13,11 @@ import type { InstalledVersion } from '../store/model-store.ts';
 import type { UpdatePolicy } from '../store/store-service.ts';
 import type { FlushResult, TelemetryStatus } from '../telemetry/telemetry-service.ts';
 import type { TelemetrySettings } from '../telemetry/telemetry-settings.ts';
+import type { ExampleCounts } from '../feedback/example-store.ts';
+import type { FeedbackFlushResult, FeedbackReceipt } from '../feedback/feedback-service.ts';
+import type { FeedbackSettings } from '../feedback/feedback-settings.ts';
 
+export type { ExampleCounts, FeedbackFlushResult, FeedbackReceipt, FeedbackSettings };
 export type { FlushResult, InstallProgress, InstallRequest, InstallResult, InstalledVersion, LocalPackage, PrecisionOption, StorageEstimate, TelemetrySettings, TelemetryStatus, UpdateCheck, UpdatePolicy };
 
 /** Fully-resolved runtime settings, fixed when the worker starts. */
@@ -34,6 +38,10 @@ export interface RuntimeSettings {
   readonly storeName: string;
   /** Drift telemetry, or `null` (off, the default). */
   readonly telemetry: TelemetrySettings | null;
+  /** Where shared labelled examples go, or `null` (kept on the device only). */
+  readonly feedback: FeedbackSettings | null;
+  /** The IndexedDB database of the device's labelled examples. */
+  readonly feedbackDatabase: string;
 }
 
 /** Where a model comes from: a URL (manifest.json or its folder), or a manifest with the base URL of its files. */
@@ -134,6 +142,22 @@ export interface WorkerTelemetryApi {
   resetInstallId(): Promise<string>;
 }
 
+/** Labelled examples on the device, as the worker exposes them (`api.feedback.*`). */
+export interface WorkerFeedbackApi {
+  counts(model?: string): Promise<ExampleCounts>;
+  clear(model?: string): Promise<number>;
+  /** Sends the shared examples waiting in the outbox (nothing to do without an endpoint). */
+  flush(): Promise<FeedbackFlushResult>;
+}
+
+/** What a feedback call carries besides the input and label. */
+export interface FeedbackRequest {
+  /** The user chose to share this example with the endpoint. */
+  share: boolean;
+  /** What the model predicted (top-1 label). */
+  predicted?: string;
+}
+
 /** The interface the worker exposes. */
 export interface WorkerApi {
   capabilities(): Promise<Capabilities>;
@@ -142,10 +166,14 @@ export interface WorkerApi {
   predictBatch(modelId: string, inputs: WireInput[], options: BatchOptions, onProgress?: (progress: BatchProgress) => void): Promise<Prediction[]>;
   backendReport(modelId: string): Promise<BackendReport>;
   simulateDeviceLoss(modelId: string): Promise<void>;
+  /** Keeps a labelled example of `modelId`'s input on the device (and queues it to be sent when `share`). */
+  addFeedback(modelId: string, input: WireInput, label: string, request: FeedbackRequest): Promise<FeedbackReceipt>;
   unload(modelId: string): Promise<void>;
   dispose(): Promise<void>;
   /** The model store. */
   readonly store: WorkerStoreApi;
   /** Drift telemetry. */
   readonly telemetry: WorkerTelemetryApi;
+  /** Labelled examples. */
+  readonly feedback: WorkerFeedbackApi;
 }

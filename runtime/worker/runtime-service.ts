@@ -15,9 +15,12 @@ import { ModelLoader } from '../loader/model-loader.ts';
 import { openNetworkPackage, type OpenedPackage } from '../loader/model-source.ts';
 import { StoreService } from '../store/store-service.ts';
 import type { TelemetryService } from '../telemetry/telemetry-service.ts';
+import { FeedbackService } from '../feedback/feedback-service.ts';
 import type {
   BatchOptions,
   BatchProgress,
+  FeedbackReceipt,
+  FeedbackRequest,
   LoadProgress,
   LoadSource,
   ModelInfo,
@@ -28,6 +31,7 @@ import type {
   WorkerApi,
   WorkerLoadOptions,
   WorkerStoreApi,
+  WorkerFeedbackApi,
   WorkerTelemetryApi,
 } from './api.ts';
 import { assertSingle, prepareInput, toPredictions } from './prediction-output.ts';
@@ -46,6 +50,9 @@ export class RuntimeService implements WorkerApi {
   readonly store: WorkerStoreApi;
   /** Drift telemetry (`api.telemetry.*`). */
   readonly telemetry: WorkerTelemetryApi;
+  readonly #feedback: FeedbackService;
+  /** Labelled examples (`api.feedback.*`). */
+  readonly feedback: WorkerFeedbackApi;
 
   /**
    * `telemetry` is the drift telemetry service when `settings.telemetry` is set: the
@@ -59,6 +66,13 @@ export class RuntimeService implements WorkerApi {
     this.store = storeApi(this.#store, () => this.#assertAlive());
     this.#telemetry = telemetry;
     this.telemetry = telemetryApi(this.#telemetry);
+    this.#feedback = new FeedbackService(settings.feedbackDatabase, settings.feedback);
+    const feedback = this.#feedback;
+    this.feedback = {
+      counts: async (model) => (this.#assertAlive(), feedback.counts(model)),
+      clear: async (model) => (this.#assertAlive(), feedback.clear(model)),
+      flush: async () => (this.#assertAlive(), feedback.flush()),
+    };
   }
 
   capabilities(): Promise<Capabilities> {
@@ -158,6 +172,14 @@ export class RuntimeService implements WorkerApi {
     await this.#loader.simulateDeviceLoss(modelId);
   }
 
+  async addFeedback(modelId: string, input: WireInput, label: string, request: FeedbackRequest): Promise<FeedbackReceipt> {
+    this.#assertAlive();
+    const { manifest } = this.#loader.model(modelId);
+    const tensor = prepareInput(manifest, input);
+    assertSingle(tensor, 'input');
+    return this.#feedback.add(manifest, tensor, label, request);
+  }
+
   async unload(modelId: string): Promise<void> {
     this.#telemetry?.detach(modelId);
     this.#loader.unload(modelId);
@@ -167,6 +189,7 @@ export class RuntimeService implements WorkerApi {
     this.#disposed = true;
     // Partial windows are queued (not sent) before the worker goes.
     await this.#telemetry?.dispose();
+    this.#feedback.dispose();
     this.#loader.dispose();
     this.#store.close();
   }
