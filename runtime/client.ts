@@ -44,6 +44,12 @@ export interface RuntimeOptions {
   /** IndexedDB database name of the model store. @defaultValue 'edgeloop-models' */
   storeName?: string;
   /**
+   * The id a sync endpoint hashes to put this device on one side of a canary split
+   * (`store.install(name, { from, alias })`), for fleets that assign their own; 1–256
+   * characters. @defaultValue a random id made on first use and kept in the model store
+   */
+  deviceId?: string;
+  /**
    * Drift telemetry: bin counts of each prediction's signals, sent in windows to the
    * sync endpoint (docs/TELEMETRY.md says exactly what is sent).
    * @defaultValue undefined (off)
@@ -122,10 +128,17 @@ export function resolveRuntimeSettings(options: RuntimeOptions = {}): RuntimeSet
     warmupRuns,
     updatePolicy: checkedPolicy(options.updatePolicy ?? 'manual'),
     storeName: options.storeName ?? 'edgeloop-models',
+    deviceId: checkedDeviceId(options.deviceId),
     telemetry: resolveTelemetrySettings(options.telemetry, globalThis.location?.href),
     feedback: resolveFeedbackSettings(options.feedback, globalThis.location?.href),
     feedbackDatabase: options.feedbackDatabase ?? FEEDBACK_DB_NAME,
   });
+}
+
+function checkedDeviceId(id: string | undefined): string | null {
+  if (id === undefined) return null;
+  if (typeof id !== 'string' || id.length < 1 || id.length > 256) throw new TypeError(`deviceId must be a string of 1–256 characters (got ${JSON.stringify(id)})`);
+  return id;
 }
 
 function checkedPolicy(policy: UpdatePolicy): UpdatePolicy {

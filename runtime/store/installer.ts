@@ -14,6 +14,7 @@ import { checkSignature, fetchArtifacts, fetchBytes, fetchOptional, fetchSignedM
 import { evictionCandidates, planEviction, QuotaRetry, type EvictableVersion } from './eviction-policy.ts';
 import type { ModelRecord, ModelStore, VersionRecord } from './model-store.ts';
 import type { StoreLocks } from './store-locks.ts';
+import { chooseAliasVersion, fetchAssignedVersion } from './alias-choice.ts';
 
 /** What to install. */
 export interface InstallRequest {
@@ -21,7 +22,11 @@ export interface InstallRequest {
   from: string;
   /** An exact version: installed even if older than what is installed (an explicit downgrade). */
   version?: string;
-  /** An alias of the index. @defaultValue 'latest' */
+  /**
+   * An alias of the index, followed from now on: update checks move this device to the
+   * version the alias assigns it (its canary side on a sync endpoint), back as well as
+   * forward. @defaultValue 'latest' (not followed: only newer versions are taken)
+   */
   alias?: string;
 }
 
@@ -67,6 +72,8 @@ export interface UpdateCheck {
   updateAvailable: boolean;
   /** The server answered 304 Not Modified to the stored ETag. */
   notModified: boolean;
+  /** The alias the model follows, when it follows one: `latest` is then the version it assigns this device. */
+  alias?: string;
 }
 
 /** Storage figures (bytes). */
@@ -82,6 +89,8 @@ export interface InstallerDeps {
   /** The install lock (one install per model across tabs) and the "loaded" locks. */
   locks: StoreLocks;
   estimate(): Promise<StorageEstimate>;
+  /** The id a sync endpoint's canary split hashes for this device. */
+  deviceId(): Promise<string>;
 }
 
 /** Installs versions into the store: from a registry, or from memory. */
@@ -109,19 +118,15 @@ export class Installer {
       onProgress({ phase: 'index', loadedBytes: 0, totalBytes: 0 });
       const { index } = await this.#fetchIndex(name, source, undefined, signal);
       const alias = request.alias ?? 'latest';
-      version = index.aliases[alias] ?? (alias === 'latest' ? newestVersion(index) : undefined);
-      if (version === undefined) {
-        throw new EdgeloopError('VERSION_NOT_FOUND', `the index of ${name} at ${source} has no alias "${alias}" (aliases: ${Object.keys(index.aliases).join(', ') || 'none'})`, {
-          details: { name, alias },
-        });
-      }
-      assertNotRollback(model, source, name, version);
+      const follow = request.alias !== undefined || model?.alias === alias;
+      const assigned = follow ? await fetchAssignedVersion(source, name, alias, await this.#deps.deviceId(), signal) : undefined;
+      version = chooseAliasVersion({ name, source, index, alias, assigned, model, follow });
     }
 
     // 2. Already here?
     const existing = await store.version(name, version);
     if (existing?.state === 'complete') {
-      await store.completeAndActivate(name, version, source);
+      await store.completeAndActivate(name, version, source, request.alias);
       onProgress({ phase: 'done', loadedBytes: existing.bytes, totalBytes: existing.bytes, version });
       return { name, version, bytes: existing.bytes, fetchedFiles: 0, reusedFiles: 0, alreadyInstalled: true, evicted: [] };
     }
@@ -213,7 +218,7 @@ export class Installer {
 
     // 6. Activate, atomically.
     onProgress({ phase: 'activate', loadedBytes: totalBytes, totalBytes, version });
-    await store.completeAndActivate(name, version, source);
+    await store.completeAndActivate(name, version, source, request.alias);
     onProgress({ phase: 'done', loadedBytes: totalBytes, totalBytes, version });
     return { name, version, bytes: totalBytes, fetchedFiles: downloaded.size, reusedFiles: stored.size, alreadyInstalled: false, evicted };
   }
@@ -262,6 +267,14 @@ export class Installer {
     const model = await store.model(name);
     if (!model?.source) throw new EdgeloopError('NOT_INSTALLED', `${name} is not installed; install it first`, { details: { name } });
     if (model.source === LOCAL_SOURCE) return { name, active: model.active, latest: model.active, updateAvailable: false, notModified: true };
+    if (model.alias !== undefined) {
+      // A followed alias: the whole index (no ETag shortcut: the endpoint's split can move without it) and this device's side.
+      const { index } = await this.#fetchIndex(name, model.source, undefined, signal);
+      const assigned = await fetchAssignedVersion(model.source, name, model.alias, await this.#deps.deviceId(), signal);
+      const target = chooseAliasVersion({ name, source: model.source, index, alias: model.alias, assigned, model, follow: true });
+      await store.setIndexState(name, { indexLatest: target });
+      return { name, active: model.active, latest: target, updateAvailable: target !== model.active, notModified: false, alias: model.alias };
+    }
     const result = await this.#fetchIndex(name, model.source, model.indexEtag, signal);
     let latest = model.indexLatest;
     if (result.index) {
@@ -349,17 +362,6 @@ export function registryBase(from: string): string {
   url.search = '';
   url.hash = '';
   return url.href;
-}
-
-function assertNotRollback(model: ModelRecord | undefined, source: string, name: string, version: string): void {
-  const highest = model?.highest[source];
-  if (highest !== undefined && compareVersions(version, highest) < 0) {
-    throw new EdgeloopError(
-      'ROLLBACK_REFUSED',
-      `the registry offers ${name}@${version}, older than ${highest} already installed from it; refusing a rollback (ask for version "${version}" explicitly to downgrade)`,
-      { details: { name, offered: version, installed: highest } },
-    );
-  }
 }
 
 function assertIdentity(manifest: Manifest, name: string, version: string, url: string): void {

@@ -17,7 +17,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { EdgeloopError, compareVersions } from '../../format/index.ts';
 
 export const STORE_DB_NAME = 'edgeloop-models';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 export interface FileRecord {
   name: string;
@@ -55,12 +55,20 @@ export interface ModelRecord {
   /** ETag of the last index fetched, and what it resolved to. */
   indexEtag?: string;
   indexLatest?: string;
+  /**
+   * The alias this model follows (`install(name, { from, alias })`): update checks ask
+   * for the version the registry assigns this device under it (its canary side included)
+   * and move to it, back as well as forward.
+   */
+  alias?: string;
 }
 
 interface StoreSchema extends DBSchema {
   files: { key: [string, string, string]; value: FileRecord; indexes: { byVersion: [string, string] } };
   versions: { key: [string, string]; value: VersionRecord; indexes: { byName: string } };
   models: { key: string; value: ModelRecord };
+  /** One row per setting of the store itself: `{ key: 'deviceId', value }`. */
+  meta: { key: string; value: { key: string; value: string } };
 }
 
 /** What `runtime.store.versions(name)` lists. */
@@ -82,12 +90,15 @@ export class ModelStore {
 
   constructor(dbName = STORE_DB_NAME) {
     this.#db = openDB<StoreSchema>(dbName, DB_VERSION, {
-      upgrade(db) {
-        const files = db.createObjectStore('files', { keyPath: ['name', 'version', 'path'] });
-        files.createIndex('byVersion', ['name', 'version']);
-        const versions = db.createObjectStore('versions', { keyPath: ['name', 'version'] });
-        versions.createIndex('byName', 'name');
-        db.createObjectStore('models', { keyPath: 'name' });
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          const files = db.createObjectStore('files', { keyPath: ['name', 'version', 'path'] });
+          files.createIndex('byVersion', ['name', 'version']);
+          const versions = db.createObjectStore('versions', { keyPath: ['name', 'version'] });
+          versions.createIndex('byName', 'name');
+          db.createObjectStore('models', { keyPath: 'name' });
+        }
+        if (oldVersion < 2) db.createObjectStore('meta', { keyPath: 'key' });
       },
     }).catch((cause: unknown) => {
       throw new EdgeloopError('STORE_UNAVAILABLE', `IndexedDB could not be opened (${(cause as Error)?.message ?? String(cause)}); private mode or storage disabled?`, { cause });
@@ -164,7 +175,21 @@ export class ModelStore {
    * In one transaction: marks the version complete, makes it active (the old active
    * becomes `previous`), records it as followed from `source` and raises `highest`.
    */
-  async completeAndActivate(name: string, version: string, source: string): Promise<ModelRecord> {
+  /**
+   * This install's random id, made on first use and kept with the store: what a registry's
+   * canary split hashes (the same device stays on the same side). It names no person or
+   * device; clearing the site's data makes a new one.
+   */
+  async deviceId(): Promise<string> {
+    const db = await this.#db;
+    const tx = db.transaction('meta', 'readwrite');
+    let row = await tx.store.get('deviceId');
+    if (!row) await tx.store.put((row = { key: 'deviceId', value: crypto.randomUUID() }));
+    await tx.done;
+    return row.value;
+  }
+
+  async completeAndActivate(name: string, version: string, source: string, follow?: string): Promise<ModelRecord> {
     const db = await this.#db;
     const tx = db.transaction(['versions', 'models'], 'readwrite');
     const versions = tx.objectStore('versions');
@@ -178,6 +203,7 @@ export class ModelStore {
       model.active = version;
     }
     model.source = source;
+    if (follow !== undefined) model.alias = follow;
     const highest = model.highest[source];
     if (highest === undefined || compareVersions(version, highest) > 0) model.highest = { ...model.highest, [source]: version };
     await models.put(model);

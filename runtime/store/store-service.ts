@@ -20,6 +20,8 @@ export interface StoreServiceSettings {
   storeName: string;
   trust: TrustPolicy;
   updatePolicy: UpdatePolicy;
+  /** The id canary splits hash for this device, or null: a random one kept with the store. */
+  deviceId: string | null;
 }
 
 /** The store operations the worker exposes (as `store.*`). */
@@ -182,6 +184,7 @@ export class StoreService {
       trust: this.#settings.trust,
       locks: this.#locks,
       estimate: () => this.storageEstimate(),
+      deviceId: async () => this.#settings.deviceId ?? this.#modelStore().deviceId(),
     }));
   }
 }

@@ -36,6 +36,8 @@ export interface RuntimeSettings {
   readonly updatePolicy: UpdatePolicy;
   /** The IndexedDB database of the model store. */
   readonly storeName: string;
+  /** The id a sync endpoint's canary split hashes for this device, or null: a random one kept with the store. */
+  readonly deviceId: string | null;
   /** Drift telemetry, or `null` (off, the default). */
   readonly telemetry: TelemetrySettings | null;
   /** Where shared labelled examples go, or `null` (kept on the device only). */

@@ -62,7 +62,7 @@ export class RuntimeService implements WorkerApi {
   constructor(settings: RuntimeSettings, wasmPaths: Readonly<Record<string, string>>, telemetry?: TelemetryService) {
     this.#settings = settings;
     this.#loader = new ModelLoader(new EnginePool(Object.freeze({ wasmPaths, numThreads: settings.wasmThreads, tfjsFlags: settings.tfjsFlags })));
-    this.#store = new StoreService({ storeName: settings.storeName, trust: this.#trust(), updatePolicy: settings.updatePolicy });
+    this.#store = new StoreService({ storeName: settings.storeName, trust: this.#trust(), updatePolicy: settings.updatePolicy, deviceId: settings.deviceId });
     this.store = storeApi(this.#store, () => this.#assertAlive());
     this.#telemetry = telemetry;
     this.telemetry = telemetryApi(this.#telemetry);
