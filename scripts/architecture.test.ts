@@ -20,6 +20,7 @@ const ARROWS: Readonly<Record<string, readonly string[]>> = {
   devices: ['format', 'runtime'],
   compress: ['format', 'runtime', 'trainer', 'devices'],
   sync: ['format'],
+  loop: ['format', 'runtime', 'trainer', 'compress', 'devices'],
   pwa: ['format', 'runtime', 'trainer', 'compress', 'devices'],
 };
 const FACES = new Set(['index.ts', 'browser.ts', 'node.ts', 'playwright.ts']);

@@ -12,7 +12,7 @@ import { describeMatrix } from '../../test-support/sync/describe-matrix.ts';
 import { request, type RequestOptions, type TestResponse } from '../../test-support/sync/http.ts';
 import { publishVersion } from '../../test-support/sync/publish-version.ts';
 import type { TestServer } from '../../test-support/sync/test-server.ts';
-import { batchOf, digitBytes, digitExample, expectedId, indicesOf, MODEL } from './feedback/mnist-examples.ts';
+import { batchOf, digitBytes, digitExample, expectedId, indicesOf, MODEL } from '../../test-support/sync/feedback-examples.ts';
 
 const post = (server: TestServer, body: unknown, options: RequestOptions = {}) =>
   request(server.url, '/v1/feedback', { method: 'POST', token: server.appToken, json: body, timeoutMs: 60_000, ...options });

@@ -5,8 +5,8 @@
  * before the manifest's `scale` (uint8) or as the input tensor itself (float32, 0..1).
  */
 import { createHash } from 'node:crypto';
-import type { FeedbackBatch, FeedbackExample, FeedbackInputDtype } from '../../../format/index.ts';
-import { loadMnist, MNIST_PIXELS } from '../../../trainer/data/mnist-node.ts';
+import type { FeedbackBatch, FeedbackExample, FeedbackInputDtype } from '../../format/index.ts';
+import { loadMnist, MNIST_PIXELS } from '../../trainer/node.ts';
 
 export const MODEL = 'mnist-centroid';
 

@@ -1,0 +1,241 @@
+/**
+ * One retraining job: from the parent version on the endpoint and the examples the field
+ * shared, fine-tune a candidate, judge it by the gate, and only when it passes publish it
+ * signed and point the alias's canary at it. Runs in a job worker (the sync endpoint's
+ * queue hands it the job), in Node, on the trainer's cpu kernels.
+ *
+ * Retried jobs publish once: the new version records the job's id in its lineage, and a
+ * retry that finds a version made by its own job skips to the alias step; training is
+ * seeded by the job id, so a retry that gets that far again builds the same candidate.
+ */
+import { compareVersions, highestVersion, type Manifest, type SigningKeyPair } from '../../format/index.ts';
+import { loadTfjsArtifact } from '../../compress/index.ts';
+import { buildTrainedPackage, evaluateAccuracy, trainBriefly, type HistoryEntry } from '../../trainer/index.ts';
+import { LoopError } from '../loop-error.ts';
+import { feedbackInput, type EndpointClient, type FeedbackRow } from './endpoint-client.ts';
+import { DEFAULT_GATE, judgeGate, type GateDecision, type GateRule } from './gate.ts';
+
+/** Labelled rows of model input values. */
+export interface LabelledRows {
+  x: Float32Array;
+  y: Uint8Array;
+}
+
+/** The parent's own training data, found from its manifest's lineage (dataset hash, split). */
+export type TrainingDataSource = (parent: Manifest) => Promise<{ train: LabelledRows; test: LabelledRows }>;
+
+/** What the queue hands the handler. */
+export interface RetrainRequest {
+  jobId: string;
+  model: string;
+  /** The version to start from. @defaultValue the alias's version, else the newest */
+  parentVersion?: string;
+  /** When the job was made: the new version's `createdAt` (so a retry builds the same bytes). */
+  createdAt: string;
+}
+
+/** How a handler reports. */
+export interface RetrainContext {
+  progress(fraction: number, message: string): unknown;
+  log(line: string): unknown;
+  signal?: AbortSignal;
+}
+
+/** Fixed settings of a retraining worker. */
+export interface RetrainSettings {
+  endpoint: EndpointClient;
+  /** Keys the parent's signature must be by. */
+  trustedKeys: readonly string[];
+  /** The publisher key new versions are signed with. */
+  signingKey: SigningKeyPair;
+  data: TrainingDataSource;
+  gate?: GateRule;
+  /** The alias whose canary gets the new version. @defaultValue 'production' */
+  alias?: string;
+  /** Share of devices on the canary. @defaultValue 50 */
+  canaryPercent?: number;
+  /** Fine-tuning epochs. @defaultValue 3 */
+  epochs?: number;
+  /** Examples of the parent's training data replayed beside the feedback (against forgetting). @defaultValue 3000 */
+  replayExamples?: number;
+}
+
+/** What a job did. */
+export interface RetrainResult {
+  outcome: 'published' | 'gate-failed';
+  parent: string;
+  version?: string;
+  /** An earlier attempt of this job had published it already. */
+  alreadyPublished?: boolean;
+  gate?: GateDecision;
+  alias?: { alias: string; version: string; canary: { version: string; percent: number } };
+}
+
+/** The next minor version above every published one. */
+export function nextVersion(published: readonly string[]): string {
+  const highest = highestVersion(published) ?? '0.0.0';
+  const [major, minor] = highest.split(/[.-]/).map(Number) as [number, number];
+  return `${major}.${minor + 1}.0`;
+}
+
+/** A 31-bit seed from the job id (the same job trains the same way). */
+function seedOf(jobId: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < jobId.length; i++) h = Math.imul(h ^ jobId.charCodeAt(i), 16777619);
+  return (h >>> 1) % 2147483647;
+}
+
+/** Splits feedback rows into fine-tuning and hold-out by their content id (stable across runs and workers). */
+function splitFeedback(rows: readonly FeedbackRow[]): { train: FeedbackRow[]; holdout: FeedbackRow[] } {
+  const train: FeedbackRow[] = [];
+  const holdout: FeedbackRow[] = [];
+  for (const row of rows) (parseInt(row.id.slice(0, 2), 16) < 179 ? train : holdout).push(row);
+  return { train, holdout };
+}
+
+function rowsOf(rows: readonly FeedbackRow[], labels: readonly string[], size: number): LabelledRows {
+  const x = new Float32Array(rows.length * size);
+  const y = new Uint8Array(rows.length);
+  rows.forEach((row, i) => {
+    x.set(feedbackInput(row).subarray(0, size), i * size);
+    y[i] = labels.indexOf(row.label);
+  });
+  return { x, y };
+}
+
+function concat(parts: readonly LabelledRows[]): LabelledRows {
+  const x = new Float32Array(parts.reduce((n, p) => n + p.x.length, 0));
+  const y = new Uint8Array(parts.reduce((n, p) => n + p.y.length, 0));
+  let xo = 0;
+  let yo = 0;
+  for (const p of parts) {
+    x.set(p.x, xo);
+    y.set(p.y, yo);
+    xo += p.x.length;
+    yo += p.y.length;
+  }
+  return { x, y };
+}
+
+/** Runs one retraining job. */
+export async function runRetrainJob(request: RetrainRequest, ctx: RetrainContext, settings: RetrainSettings): Promise<RetrainResult> {
+  const { endpoint } = settings;
+  const aliasName = settings.alias ?? 'production';
+  const percent = settings.canaryPercent ?? 50;
+  const name = request.model;
+  const step = async (fraction: number, message: string) => {
+    if (ctx.signal?.aborted) throw new LoopError('JOB_INVALID', `the job was stopped (${String(ctx.signal.reason)})`);
+    await ctx.progress(fraction, message);
+    await ctx.log(message);
+  };
+
+  await step(0.02, `reading ${name} from the endpoint`);
+  const info = await endpoint.model(name);
+  const published = info.versions.map((v) => v.version);
+  const aliased = info.aliases.find((a) => a.alias === aliasName)?.version;
+  const parent = request.parentVersion ?? aliased ?? highestVersion(published);
+  if (!parent || !published.includes(parent)) throw new LoopError('JOB_INVALID', `${name} has no published version ${parent ?? '(none)'} to retrain from`, { details: { name, parent } });
+
+  // An earlier attempt of this job may have published already: then only the alias is left to do.
+  for (const version of published.filter((v) => compareVersions(v, parent) > 0)) {
+    const made = await endpoint.manifest(name, version, settings.trustedKeys);
+    if (made.lineage?.trainerConfig?.retrainJob === request.jobId) {
+      await ctx.log(`${name}@${version} was published by an earlier attempt of this job`);
+      const alias = await pointCanary(endpoint, name, aliasName, aliased ?? parent, version, percent);
+      return { outcome: 'published', parent, version, alreadyPublished: true, alias };
+    }
+  }
+
+  await step(0.08, `downloading ${name}@${parent} (signature and files checked)`);
+  const pkg = await endpoint.package(name, parent, settings.trustedKeys);
+  const { manifest } = pkg;
+  const tfjs = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
+  const labels = manifest.output.labels;
+  if (!tfjs || !labels) throw new LoopError('PARENT_UNSUPPORTED', `${name}@${parent} has no fp32 tfjs artifact or no labels: it cannot be fine-tuned here`, { details: { name, parent } });
+  const paths = tfjs.files.map((f) => f.path);
+  const size = manifest.input.shape.slice(1).reduce((a, b) => a * b, 1);
+
+  await step(0.15, "reading the parent's training data and the shared feedback");
+  const data = await settings.data(manifest);
+  const rows = (await endpoint.feedback(name)).filter((r) => labels.includes(r.label) && feedbackInput(r).length === size);
+  const split = splitFeedback(rows);
+  const feedbackTrain = rowsOf(split.train, labels, size);
+  const holdout = rowsOf(split.holdout, labels, size);
+  await ctx.log(`${rows.length} feedback examples: ${split.train.length} to fine-tune on, ${split.holdout.length} held out for the gate`);
+
+  const parentModel = await loadTfjsArtifact(pkg.files, paths);
+  const candidate = await loadTfjsArtifact(pkg.files, paths);
+  try {
+    const parentTest = evaluateAccuracy(parentModel, data.test.x, data.test.y);
+    const parentFeedback = holdout.y.length ? evaluateAccuracy(parentModel, holdout.x, holdout.y) : 0;
+    await ctx.log(`parent ${parent}: test accuracy ${(parentTest * 100).toFixed(1)} %, feedback hold-out ${(parentFeedback * 100).toFixed(1)} %`);
+
+    // Fine-tune on the feedback (repeated so it weighs about as much as the replay) beside a replay of the parent's data.
+    const replayCount = Math.min(settings.replayExamples ?? 3000, data.train.y.length);
+    const replay = { x: data.train.x.subarray(0, replayCount * size), y: data.train.y.subarray(0, replayCount) };
+    const repeats = feedbackTrain.y.length ? Math.max(1, Math.round(replayCount / feedbackTrain.y.length / 2)) : 0;
+    const mixed = concat([replay, ...Array.from({ length: repeats }, () => feedbackTrain)]);
+    const epochs = settings.epochs ?? 3;
+    const history: HistoryEntry[] = [];
+    await step(0.25, `fine-tuning on ${mixed.y.length} examples (${replayCount} replayed, ${feedbackTrain.y.length} feedback × ${repeats}), ${epochs} epochs`);
+    await trainBriefly(candidate, {
+      images: mixed.x,
+      labels: mixed.y,
+      epochs,
+      learningRate: 0.0005,
+      seed: seedOf(request.jobId),
+      onEpoch: (e) => {
+        history.push({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy });
+        void ctx.progress(0.25 + (0.5 * e.epoch) / epochs, `epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, accuracy ${(e.accuracy * 100).toFixed(1)} %`);
+      },
+    });
+
+    await step(0.78, 'judging the candidate');
+    const gate = judgeGate(
+      {
+        parentTest,
+        candidateTest: evaluateAccuracy(candidate, data.test.x, data.test.y),
+        parentFeedback,
+        candidateFeedback: holdout.y.length ? evaluateAccuracy(candidate, holdout.x, holdout.y) : 0,
+        feedbackExamples: holdout.y.length,
+      },
+      settings.gate ?? DEFAULT_GATE,
+    );
+    await ctx.log(`gate: test ${(gate.candidateTest * 100).toFixed(1)} % (parent ${(gate.parentTest * 100).toFixed(1)} %), feedback hold-out ${(gate.candidateFeedback * 100).toFixed(1)} % (parent ${(gate.parentFeedback * 100).toFixed(1)} %)`);
+    if (!gate.passed) {
+      await step(1, `gate failed, nothing published: ${gate.reasons.join('; ')}`);
+      return { outcome: 'gate-failed', parent, gate };
+    }
+
+    const version = nextVersion(published);
+    await step(0.85, `building and signing ${name}@${version}`);
+    const built = await buildTrainedPackage({
+      name,
+      version,
+      model: candidate,
+      labels,
+      input: manifest.input,
+      train: { x: replay.x },
+      test: data.test,
+      history,
+      config: { ...(manifest.lineage?.trainerConfig ?? {}), retrainJob: request.jobId, mode: 'fine-tune', parent, feedbackExamples: split.train.length, epochs, gate: { rule: gate.rule, figures: { parentTest, candidateTest: gate.candidateTest, parentFeedback, candidateFeedback: gate.candidateFeedback } } },
+      lineage: { parent, ...(manifest.lineage?.datasetSha256 ? { datasetSha256: manifest.lineage.datasetSha256 } : {}) },
+      signingKey: settings.signingKey,
+      createdAt: new Date(request.createdAt),
+    });
+    await step(0.92, `publishing ${name}@${version}`);
+    await endpoint.publish(name, version, { manifestBytes: built.manifestBytes, signature: built.signature!, files: built.files });
+    const alias = await pointCanary(endpoint, name, aliasName, aliased ?? parent, version, percent);
+    await step(1, `published ${name}@${version}; ${aliasName} stays on ${alias.version} with ${percent} % of devices on ${version}`);
+    return { outcome: 'published', parent, version, gate, alias };
+  } finally {
+    parentModel.dispose();
+    candidate.dispose();
+  }
+}
+
+async function pointCanary(endpoint: EndpointClient, name: string, alias: string, stable: string, canary: string, percent: number): Promise<NonNullable<RetrainResult['alias']>> {
+  const body = { version: stable, canary: { version: canary, percent } };
+  await endpoint.setAlias(name, alias, body);
+  return { alias, ...body };
+}
