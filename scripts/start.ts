@@ -3,33 +3,53 @@
  * trained briefly), builds the app and serves it on http://localhost:5173 (PORT
  * overrides) with cross-origin isolation, and starts the sync endpoint beside it on
  * http://127.0.0.1:8787 (SYNC_PORT overrides). Without SYNC_* settings the endpoint runs
- * in a local demo configuration: SQLite in ./data, the fixture publisher key trusted,
- * fresh tokens printed below (see docs/SYNC-API.md for a real configuration).
+ * in a local demo configuration: SQLite in ./data, the fixture publisher key trusted and
+ * signing the registry index, fresh tokens printed below, the demo models published with
+ * `production` on them, and the app's first-run settings pointing at the endpoint
+ * (registry, telemetry on, Monitor) — see docs/SYNC-API.md for a real configuration.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 const run = (command: string, args: string[]) => execFileSync(command, args, { stdio: 'inherit' });
 
 run('npx', ['tsx', 'scripts/make-fixtures.ts']);
 run('npx', ['vite', 'build']);
-await import('./serve.ts');
 
 const env = process.env;
 const demo = !env.SYNC_ADMIN_TOKENS && !env.SYNC_CONFIG;
-const adminToken = env.SYNC_ADMIN_TOKENS ?? `admin-${randomBytes(12).toString('hex')}`;
-const appToken = env.SYNC_APP_TOKENS ?? `app-${randomBytes(12).toString('hex')}`;
-const publisherKey = env.SYNC_PUBLISHER_KEYS ?? ((JSON.parse(await readFile('fixtures/keys/publisher.json', 'utf8')) as { publicKey: string }).publicKey);
+// Demo tokens are made once and kept beside the demo database, so an app set up on an
+// earlier start (its settings hold them) keeps working after a restart.
+const tokensFile = join(env.DATA_DIR ?? 'data', 'demo-tokens.json');
+const kept = demo ? ((await readFile(tokensFile, 'utf8').then((t) => JSON.parse(t) as { admin: string; app: string }).catch(() => undefined)) ?? { admin: `admin-${randomBytes(12).toString('hex')}`, app: `app-${randomBytes(12).toString('hex')}` }) : undefined;
+if (demo) {
+  await mkdir(dirname(tokensFile), { recursive: true });
+  await writeFile(tokensFile, `${JSON.stringify(kept)}\n`, { mode: 0o600 });
+}
+const adminToken = env.SYNC_ADMIN_TOKENS ?? kept?.admin ?? '';
+const appToken = env.SYNC_APP_TOKENS ?? kept?.app ?? '';
+const fixtureKey = JSON.parse(await readFile('fixtures/keys/publisher.json', 'utf8')) as { publicKey: string; privateKey: string };
+const publisherKey = env.SYNC_PUBLISHER_KEYS ?? fixtureKey.publicKey;
 const { createSyncServer } = await import('../sync/index.ts');
 const sync = await createSyncServer({
   port: Number(env.SYNC_PORT ?? 8787),
   ...(env.SYNC_CONFIG ? {} : { adminTokens: adminToken.split(','), appTokens: appToken.split(','), publisherKeys: publisherKey.split(',') }),
+  // The demo signs its registry index with the key the app trusts, so the app installs from the endpoint.
+  ...(demo && !env.SYNC_INDEX_KEY ? { indexKey: { publicKey: fixtureKey.publicKey, privateKey: fixtureKey.privateKey } } : {}),
   ...(env.SYNC_CORS_ORIGINS ? {} : { corsOrigins: [`http://localhost:${env.PORT ?? 5173}`] }),
 });
 const syncUrl = await sync.listen();
 console.log(`edgeloop: sync endpoint on ${syncUrl} (store: ${sync.store.kind}, data: ${sync.config.dataDir})`);
-if (demo) console.log(`edgeloop: demo tokens — admin: ${adminToken}  app: ${appToken}`);
+if (demo) {
+  console.log(`edgeloop: demo tokens — admin: ${adminToken}  app: ${appToken}`);
+  const { publishDemoModels, writeDemoConfig } = await import('./demo-endpoint.ts');
+  await publishDemoModels(syncUrl, adminToken.split(',')[0]!, ['mnist-cnn', 'mnist-mlp']);
+  // First-run settings of the app (a user's own settings, once saved, win).
+  await writeDemoConfig('dist', { registryUrl: `${syncUrl}/registry/`, syncUrl, syncToken: appToken.split(',')[0]!, monitorToken: adminToken.split(',')[0]!, telemetry: true });
+}
+await import('./serve.ts');
 const stop = () => void sync.close().finally(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -22,6 +22,7 @@ export interface AppSettings {
 
 const KEY = 'edgeloop.settings.v1';
 const EVENT = 'edgeloop:settings';
+const DEFAULTS_ASKED = 'edgeloop.settings.server-defaults';
 
 export function defaultSettings(): AppSettings {
   return {
@@ -80,6 +81,30 @@ export function saveSettings(patch: Partial<AppSettings>): AppSettings {
   localStorage.setItem(KEY, JSON.stringify(next));
   window.dispatchEvent(new CustomEvent(EVENT, { detail: next }));
   return next;
+}
+
+/**
+ * First-run settings from the server, when it offers them (`npm start` writes
+ * `demo-config.json` pointing at its local endpoint): taken once, and only when this
+ * device has no saved settings yet — a user's own settings always win.
+ */
+export async function applyServerDefaults(): Promise<void> {
+  // Asked once per device, online: a server without the file answers 404 once, not on every page.
+  if (localStorage.getItem(KEY) !== null || localStorage.getItem(DEFAULTS_ASKED) !== null || !navigator.onLine) return;
+  let offered: Partial<Record<keyof AppSettings, unknown>>;
+  try {
+    const response = await fetch('./demo-config.json', { cache: 'no-store' });
+    localStorage.setItem(DEFAULTS_ASKED, String(response.status));
+    if (!response.ok) return;
+    offered = (await response.json()) as typeof offered;
+  } catch {
+    return; // offline or not served: the built-in defaults stay
+  }
+  if (localStorage.getItem(KEY) !== null) return;
+  const patch: Partial<AppSettings> = {};
+  for (const key of ['registryUrl', 'syncUrl', 'syncToken', 'monitorToken'] as const) if (typeof offered[key] === 'string') patch[key] = offered[key];
+  if (typeof offered.telemetry === 'boolean') patch.telemetry = offered.telemetry;
+  if (settingsProblem(patch) === undefined) saveSettings(patch);
 }
 
 /** Calls `listener` whenever the settings change (here or in another tab); returns the unsubscribe. */

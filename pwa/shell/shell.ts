@@ -7,7 +7,7 @@
 import { BACKEND_IDS } from '../../runtime/index.ts';
 import { el as element } from './dom.ts';
 import { registerServiceWorker, type ServiceWorkerState } from './service-worker.ts';
-import { loadSettings, saveSettings, settingsProblem, type AppSettings } from './settings.ts';
+import { applyServerDefaults, loadSettings, saveSettings, settingsProblem, type AppSettings } from './settings.ts';
 
 export type AppPage = 'predict' | 'models' | 'train' | 'monitor';
 
@@ -152,5 +152,6 @@ export function mountShell(page: AppPage): AppHandle {
   const handle: AppHandle = { version: __EDGELOOP_APP_VERSION__, page, serviceWorker: { supported: false, state: 'none', updateWaiting: false } };
   handle.serviceWorker = registerServiceWorker(banner, (state) => (handle.serviceWorker = state));
   window.edgeloopApp = handle;
+  void applyServerDefaults();
   return handle;
 }
