@@ -12,6 +12,7 @@ import { bucketsOf, TIME_RANGES, withData, type TimeRangeId } from './monitor-da
 import { MonitorView, type Dashboard } from './monitor-view.ts';
 import { mapLimit, MonitorError, SyncClient } from './sync-client.ts';
 import './monitor.css';
+import { createDriftSimulator } from './simulate-drift.ts';
 
 /** Drift queries in flight at once: enough to be quick, few enough to be kind to the endpoint. */
 const CONCURRENCY = 4;
@@ -192,5 +193,12 @@ form.addEventListener('submit', (event) => {
 window.addEventListener('online', () => {
   if (lastError?.code === 'UNREACHABLE') form.requestSubmit();
 });
-onSettingsChange(() => void start());
+const simulator = createDriftSimulator(
+  () => modelSelect.value,
+  () => form.requestSubmit(),
+);
+onSettingsChange(() => {
+  simulator.sync();
+  void start();
+});
 void start();

@@ -42,6 +42,8 @@ export interface FeedbackFlushResult {
 
 /** Batches the endpoint takes: at most this many examples or this many body bytes. */
 const BODY_BUDGET = FEEDBACK_LIMITS.maxBodyBytes - 64 * 1024;
+/** How long after a shared example the outbox is sent (more examples given meanwhile go with it). */
+const SEND_DELAY_MS = 250;
 /** HTTP statuses after which the same request would be refused again. */
 const PERMANENT = new Set([400, 404, 413, 415, 422]);
 
@@ -58,6 +60,7 @@ export class FeedbackService {
   readonly #deps: FeedbackServiceDeps;
   #flushing: Promise<FeedbackFlushResult> | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #soonTimer: ReturnType<typeof setTimeout> | undefined;
   #attempt = 0;
   #disposed = false;
   readonly #online = () => void this.flush().catch(() => undefined);
@@ -94,7 +97,7 @@ export class FeedbackService {
       ...(options.share ? { outbox: 1 as const } : {}),
     };
     const { record, added } = await this.#store.add(example);
-    if (record.outbox && this.#settings) void this.flush().catch(() => undefined);
+    if (record.outbox && this.#settings) this.#flushSoon();
     return { id, added, shared: record.shared };
   }
 
@@ -118,8 +121,18 @@ export class FeedbackService {
     return next;
   }
 
+  /** Sends shortly: examples given one after another go out in one batch, not one request each. */
+  #flushSoon(): void {
+    if (this.#soonTimer !== undefined || this.#disposed) return;
+    this.#soonTimer = setTimeout(() => {
+      this.#soonTimer = undefined;
+      void this.flush().catch(() => undefined);
+    }, SEND_DELAY_MS);
+  }
+
   dispose(): void {
     this.#disposed = true;
+    clearTimeout(this.#soonTimer);
     clearTimeout(this.#retryTimer);
     globalThis.removeEventListener?.('online', this.#online);
     this.#store.close();
