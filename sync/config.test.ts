@@ -38,4 +38,14 @@ describe('resolveSyncConfig', () => {
     expect(() => resolveSyncConfig({}, { ...env, SYNC_HEADERS_TIMEOUT_MS: '90000' })).toThrow(/must not exceed SYNC_REQUEST_TIMEOUT_MS/);
     expect(() => resolveSyncConfig({}, { ...env, SYNC_TELEMETRY_MAX_CELLS_PER_BATCH: '0' })).toThrow(/SYNC_TELEMETRY_MAX_CELLS_PER_BATCH/);
   });
+
+  it('enqueues retraining on drift alerts unless SYNC_RETRAIN_ON_ALERT is false, with 3 attempts per job by default', async () => {
+    const { publicKey } = await generateSigningKeyPair();
+    const env = { SYNC_ADMIN_TOKENS: 'a', SYNC_APP_TOKENS: 'b', SYNC_PUBLISHER_KEYS: publicKey };
+    expect(resolveSyncConfig({}, env).retrain).toEqual({ onAlert: true, maxAttempts: 3 });
+    expect(resolveSyncConfig({}, { ...env, SYNC_RETRAIN_ON_ALERT: 'false', SYNC_JOB_MAX_ATTEMPTS: '5' }).retrain).toEqual({ onAlert: false, maxAttempts: 5 });
+    expect(resolveSyncConfig({ retrain: { onAlert: true } }, { ...env, SYNC_RETRAIN_ON_ALERT: '0' }).retrain.onAlert).toBe(true);
+    expect(() => resolveSyncConfig({}, { ...env, SYNC_RETRAIN_ON_ALERT: 'maybe' })).toThrow(/SYNC_RETRAIN_ON_ALERT must be "true" or "false"/);
+    expect(() => resolveSyncConfig({}, { ...env, SYNC_JOB_MAX_ATTEMPTS: '0' })).toThrow(/SYNC_JOB_MAX_ATTEMPTS/);
+  });
 });

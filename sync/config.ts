@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { decodeBase64Url } from '../format/index.ts';
 import { SyncError } from './errors.ts';
 import { resolveDriftConfig, type DriftConfig } from './drift/drift-config.ts';
+import { resolveRetrainConfig, type RetrainConfig } from './jobs/job-config.ts';
 
 /** Where the endpoint keeps its rows: the embedded SQLite file, or a PostgreSQL database. */
 export type StoreOption = 'sqlite' | { databaseUrl: string };
@@ -69,6 +70,8 @@ export interface SyncOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** Drift statistics, alerts and webhooks (docs/SYNC-API.md, "Drift and alerts"). @defaultValue {@link DEFAULT_DRIFT_CONFIG}, each overridable by its variable */
   drift?: Partial<DriftConfig>;
+  /** Retraining jobs (docs/SYNC-API.md, "Retraining jobs"). @defaultValue {@link DEFAULT_RETRAIN_CONFIG}, each overridable by its variable */
+  retrain?: Partial<RetrainConfig>;
 }
 
 /**
@@ -131,6 +134,7 @@ export interface SyncConfig {
   readonly feedbackMaxExamplesPerModel: number;
   readonly timeouts: ServerTimeouts;
   readonly drift: DriftConfig;
+  readonly retrain: RetrainConfig;
 }
 
 type Source = Record<string, unknown>;
@@ -315,5 +319,6 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
     feedbackMaxExamplesPerModel,
     timeouts,
     drift: resolveDriftConfig(options.drift ?? {}, { get, integer, list, invalid }),
+    retrain: resolveRetrainConfig(options.retrain ?? {}, { get, integer, list, invalid }),
   });
 }

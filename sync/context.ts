@@ -20,6 +20,8 @@ export interface SyncContext {
   readonly baselines: VersionBaselines;
   /** The alert machine and webhook deliveries. */
   readonly alerts: AlertService;
+  /** Tells this process's job worker, if it runs one, to look for work now. */
+  readonly kickJobs: () => void;
 }
 
 declare module 'fastify' {

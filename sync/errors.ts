@@ -29,6 +29,9 @@ export type SyncErrorCode =
   | 'RATE_LIMITED'
   | 'NOT_READY'
   | 'INTERNAL'
+  // job workers (never an HTTP answer): a worker that no longer holds its job, or is stopping
+  | 'LEASE_LOST'
+  | 'WORKER_STOPPED'
   // start-up
   | 'CONFIG_INVALID';
 
@@ -55,6 +58,8 @@ export const STATUS_OF: Readonly<Record<SyncErrorCode, number>> = Object.freeze(
   INTERNAL: 500,
   NOT_READY: 503,
   CONFIG_INVALID: 500,
+  LEASE_LOST: 409,
+  WORKER_STOPPED: 503,
 });
 
 /** Options for {@link SyncError}. */

@@ -5,7 +5,7 @@
  */
 
 // ### Server
-export { createSyncServer, type SyncServer, type SyncServerOptions } from './server.ts';
+export { createSyncServer, type SyncJobsOptions, type SyncServer, type SyncServerOptions } from './server.ts';
 
 // ### Configuration
 export {
@@ -61,3 +61,27 @@ export { DEFAULT_DRIFT_CONFIG, type DriftConfig } from './drift/drift-config.ts'
 export { signWebhook, type AlertBody } from './drift/alert-service.ts';
 export type { DriftReport, SignalReport } from './drift/drift-report.ts';
 export { stepAlerts, type Hysteresis } from './drift/alert-machine.ts';
+
+// ### Retraining jobs
+export {
+  DEFAULT_MAX_ATTEMPTS,
+  JOB_KINDS,
+  JOB_STATES,
+  MAX_LOG_LINES,
+  type ClaimedJob,
+  type EnqueueResult,
+  type JobError,
+  type JobFilter,
+  type JobKind,
+  type JobLease,
+  type JobLogLine,
+  type JobQueue,
+  type JobRecord,
+  type JobState,
+  type JsonValue,
+  type NewJob,
+  type RetrainPayload,
+} from './jobs/job-records.ts';
+export { openJobQueue, type OpenedJobQueue, type OpenJobQueueOptions } from './jobs/open-job-queue.ts';
+export { startJobWorker, type JobContext, type JobHandler, type JobWorker, type JobWorkerOptions } from './jobs/job-worker.ts';
+export { DEFAULT_RETRAIN_CONFIG, type RetrainConfig } from './jobs/job-config.ts';

@@ -7,6 +7,7 @@
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { hostname } from 'node:os';
 import { Authenticator, bearerToken } from './auth.ts';
 import { BlobStore } from './blob-store.ts';
 import { resolveSyncConfig, type SyncConfig, type SyncOptions } from './config.ts';
@@ -17,6 +18,9 @@ import { toSyncError } from './http-errors.ts';
 import { SyncMetrics } from './metrics.ts';
 import { RouteCatalog } from './openapi.ts';
 import { AlertService } from './drift/alert-service.ts';
+import type { JobQueue } from './jobs/job-records.ts';
+import { startJobWorker, type JobWorker, type JobWorkerOptions } from './jobs/job-worker.ts';
+import { registerJobRoutes } from './routes/job-routes.ts';
 import { VersionBaselines } from './drift/version-baselines.ts';
 import { registerDriftRoutes } from './routes/drift-routes.ts';
 import { registerFeedbackRoutes } from './routes/feedback-routes.ts';
@@ -32,6 +36,18 @@ import type { Store } from './store/store.ts';
 export interface SyncServerOptions extends SyncOptions {
   /** The environment unset options are read from. @defaultValue `process.env` */
   env?: Record<string, string | undefined>;
+  /**
+   * Runs a job worker in the endpoint's process (the way on SQLite; on PostgreSQL, workers
+   * may also run elsewhere: `openJobQueue` + `startJobWorker`). Started by `listen()`,
+   * stopped by `close()`. @defaultValue no worker
+   */
+  jobs?: SyncJobsOptions;
+}
+
+/** The in-process job worker of {@link SyncServerOptions.jobs}: {@link JobWorkerOptions} with a default worker id. */
+export interface SyncJobsOptions extends Omit<JobWorkerOptions, 'workerId'> {
+  /** @defaultValue `<hostname>:<pid>` */
+  workerId?: string;
 }
 
 /** A built endpoint. */
@@ -46,6 +62,10 @@ export interface SyncServer {
   readonly metrics: SyncMetrics;
   /** The alert machine: `alerts.kick()` judges stored windows and delivers what is due now (tests await it). */
   readonly alerts: AlertService;
+  /** The job queue (on the store's database). */
+  readonly jobs: JobQueue;
+  /** The in-process job worker once `listen()` started it (`null` without `options.jobs`). */
+  readonly worker: JobWorker | null;
   /** Starts listening on `config.host`/`config.port`; resolves to the base URL (`http://127.0.0.1:8787`). */
   listen(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, then closes the store. */
@@ -79,11 +99,13 @@ function sendError(request: FastifyRequest, reply: FastifyReply, ctx: SyncContex
  * @throws SyncError `CONFIG_INVALID` for a missing or malformed setting, or a database that cannot be opened.
  */
 export async function createSyncServer(options: SyncServerOptions = {}): Promise<SyncServer> {
-  const { env, ...rest } = options;
+  const { env, jobs, ...rest } = options;
   const config = resolveSyncConfig(rest, env);
   const blobs = new BlobStore(config.dataDir);
   const store = await openStore(config);
-  const alerts = new AlertService(store, config.drift, (message, error) => console.error(`sync: ${message}:`, error));
+  const log = (message: string, error?: unknown) => console.error(`sync: ${message}:`, error);
+  const alerts = new AlertService(store, config.drift, log, config.retrain.onAlert ? { maxAttempts: config.retrain.maxAttempts } : null);
+  let worker: JobWorker | null = null;
   const ctx: SyncContext = {
     config,
     store,
@@ -92,6 +114,7 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
     auth: new Authenticator(config.adminTokens, config.appTokens),
     baselines: new VersionBaselines(store, blobs),
     alerts,
+    kickJobs: () => worker?.kick(),
   };
 
   const { timeouts } = config;
@@ -124,6 +147,7 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
     },
   });
   app.addHook('onClose', async () => {
+    await worker?.stop();
     await alerts.close();
     await store.close();
   });
@@ -142,9 +166,16 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
     blobs,
     metrics: ctx.metrics,
     alerts,
+    jobs: store.jobs,
+    get worker() {
+      return worker;
+    },
     listen: async () => {
       const url = await app.listen({ host: config.host, port: config.port });
       alerts.start();
+      if (jobs !== undefined && worker === null) {
+        worker = startJobWorker(store.jobs, { onError: log, ...jobs, workerId: jobs.workerId ?? `${hostname()}:${process.pid}` });
+      }
       return url;
     },
     close: () => app.close(),
@@ -220,5 +251,6 @@ async function configure(app: FastifyInstance, ctx: SyncContext): Promise<void> 
   registerTelemetryRoutes(app, ctx);
   registerDriftRoutes(app, ctx);
   registerFeedbackRoutes(app, ctx);
+  registerJobRoutes(app, ctx);
   await app.ready();
 }

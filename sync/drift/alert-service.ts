@@ -8,6 +8,7 @@
  * delivery is sent again with the same `X-Edgeloop-Delivery` id, for the receiver to drop.
  */
 import { createHmac } from 'node:crypto';
+import type { AlertRetrain } from '../jobs/job-records.ts';
 import type { AlertRecord, ClaimedDelivery, Store } from '../store/store.ts';
 import { stepAlerts } from './alert-machine.ts';
 import type { DriftConfig } from './drift-config.ts';
@@ -64,6 +65,8 @@ export class AlertService {
     readonly store: Store,
     readonly config: DriftConfig,
     readonly log: (message: string, error?: unknown) => void = () => undefined,
+    /** With it, each `drift` alert enqueues a retrain job in the transaction that records it. */
+    readonly retrain: AlertRetrain | null = null,
   ) {}
 
   /** Starts the poll; call once the server is up. */
@@ -86,8 +89,12 @@ export class AlertService {
           this.#again = false;
           let n: number;
           do {
-            ({ windows: n } = await this.store.advanceAlerts(WINDOWS_PER_PASS, this.config.webhooks, new Date().toISOString(), (windows, streams) =>
-              stepAlerts(windows, streams, this.config, new Date().toISOString()),
+            ({ windows: n } = await this.store.advanceAlerts(
+              WINDOWS_PER_PASS,
+              this.config.webhooks,
+              new Date().toISOString(),
+              (windows, streams) => stepAlerts(windows, streams, this.config, new Date().toISOString()),
+              this.retrain,
             ));
           } while (n === WINDOWS_PER_PASS && !this.#closed);
         } while (this.#again && !this.#closed);

@@ -4,6 +4,8 @@
  * shapes here are the store's; `sync/drift/` builds and reads them.
  */
 
+import type { AlertRetrain } from '../jobs/job-records.ts';
+
 /** A window's verdict, as `sync/drift/statistics.ts` gives it. */
 export type WindowStatus = 'drift' | 'ok' | 'insufficient-data';
 
@@ -128,9 +130,17 @@ export interface DriftStore {
    * In one transaction (serialised across replicas): takes up to `limit` windows not yet
    * seen by the alert machine, oldest first, with their streams; stores what `step`
    * decides (streams, alerts, one pending delivery per alert and `webhooks` URL), and
-   * marks the windows seen. Resolves to the number of windows and the new alerts.
+   * marks the windows seen. With `retrain`, each new `drift` alert also enqueues a retrain
+   * job of its model (parent: the alert's version) in that transaction, unless one is
+   * already queued or running. Resolves to the number of windows and the new alerts.
    */
-  advanceAlerts(limit: number, webhooks: readonly string[], at: string, step: (windows: DriftWindowRecord[], streams: ReadonlyMap<string, AlertStream>) => AlertStep): Promise<{ windows: number; alerts: AlertRecord[] }>;
+  advanceAlerts(
+    limit: number,
+    webhooks: readonly string[],
+    at: string,
+    step: (windows: DriftWindowRecord[], streams: ReadonlyMap<string, AlertStream>) => AlertStep,
+    retrain?: AlertRetrain | null,
+  ): Promise<{ windows: number; alerts: AlertRecord[] }>;
   alertStreams(filter?: { model?: string; version?: string }): Promise<AlertStream[]>;
   listAlerts(filter: AlertFilter): Promise<AlertRecord[]>;
   /** Claims due pending deliveries (`next_attempt_at ≤ now`), pushing their next attempt to `leaseUntil` so no other sender takes them meanwhile. */

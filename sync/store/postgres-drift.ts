@@ -6,6 +6,8 @@
  * while a lease holds.
  */
 import type pg from 'pg';
+import { alertRetrainJob, type AlertRetrain } from '../jobs/job-records.ts';
+import type { PostgresJobQueue } from '../jobs/postgres-job-queue.ts';
 import type { AlertFilter, AlertRecord, AlertStep, AlertStream, ClaimedDelivery, DeliveryOutcome, DriftStore, DriftWindowFilter, DriftWindowRecord } from './drift-records.ts';
 import { streamKey } from './drift-records.ts';
 import { alertsOf, alertWhere, STREAM_COLUMNS, STREAM_UPDATE, streamOf, streamParams, windowOf, type AlertRow, type AlertStreamRow, type DeliveryRow, type DriftWindowRow } from './drift-rows.ts';
@@ -19,6 +21,7 @@ export class PostgresDrift implements DriftStore {
   constructor(
     readonly pool: pg.Pool,
     readonly transaction: Transaction,
+    readonly jobs: PostgresJobQueue,
   ) {}
 
   async driftWindows(f: DriftWindowFilter): Promise<DriftWindowRecord[]> {
@@ -34,7 +37,13 @@ export class PostgresDrift implements DriftStore {
     return rows.map(windowOf);
   }
 
-  advanceAlerts(limit: number, webhooks: readonly string[], at: string, step: (windows: DriftWindowRecord[], streams: ReadonlyMap<string, AlertStream>) => AlertStep): Promise<{ windows: number; alerts: AlertRecord[] }> {
+  advanceAlerts(
+    limit: number,
+    webhooks: readonly string[],
+    at: string,
+    step: (windows: DriftWindowRecord[], streams: ReadonlyMap<string, AlertStream>) => AlertStep,
+    retrain: AlertRetrain | null = null,
+  ): Promise<{ windows: number; alerts: AlertRecord[] }> {
     return this.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [ALERT_LOCK]);
       const windows = (await client.query<DriftWindowRow>('SELECT * FROM drift_windows WHERE NOT alerted ORDER BY id LIMIT $1', [limit])).rows.map(windowOf);
@@ -66,6 +75,7 @@ export class PostgresDrift implements DriftStore {
           [alertId, [...webhooks], at],
         );
         alerts.push(...alertsOf(inserted.rows, deliveries.rows));
+        if (retrain !== null && a.state === 'drift') await this.jobs.enqueueWith(client, alertRetrainJob({ id: alertId, model: a.model, version: a.version }, retrain));
       }
       await client.query('UPDATE drift_windows SET alerted = true WHERE id = ANY($1::bigint[])', [windows.map((w) => w.id)]);
       return { windows: windows.length, alerts };

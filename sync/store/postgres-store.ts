@@ -5,6 +5,7 @@
  * atomically in one round trip, and a retried `batchId` writes nothing.
  */
 import pg from 'pg';
+import { PostgresJobQueue } from '../jobs/postgres-job-queue.ts';
 import { loadMigrations } from './migrations.ts';
 import { PostgresDrift } from './postgres-drift.ts';
 import { PostgresFeedback } from './postgres-feedback.ts';
@@ -57,13 +58,15 @@ const BLOB_LOCK_SQL = (fn: 'pg_advisory_xact_lock' | 'pg_advisory_xact_lock_shar
 /** The PostgreSQL implementation of {@link Store}. */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
+  readonly jobs: PostgresJobQueue;
   readonly #pool: pg.Pool;
   readonly #drift: PostgresDrift;
   readonly #feedback: PostgresFeedback;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
-    this.#drift = new PostgresDrift(pool, (work) => this.#transaction(work));
+    this.jobs = new PostgresJobQueue(pool, (work) => this.#transaction(work));
+    this.#drift = new PostgresDrift(pool, (work) => this.#transaction(work), this.jobs);
     this.#feedback = new PostgresFeedback(pool, (work, mode) => this.#transaction(work, mode));
   }
 

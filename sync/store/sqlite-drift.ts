@@ -4,6 +4,8 @@
  * serialisation the alert machine needs.
  */
 import type Database from 'better-sqlite3';
+import { alertRetrainJob, type AlertRetrain } from '../jobs/job-records.ts';
+import type { SqliteJobQueue } from '../jobs/sqlite-job-queue.ts';
 import type { AlertFilter, AlertRecord, AlertStep, AlertStream, ClaimedDelivery, DeliveryOutcome, DriftStore, DriftWindowFilter, DriftWindowRecord, NewDriftWindow } from './drift-records.ts';
 import { streamKey } from './drift-records.ts';
 import { alertsOf, alertWhere, STREAM_COLUMNS, STREAM_UPDATE, streamOf, streamParams, windowOf, type AlertRow, type AlertStreamRow, type DeliveryRow, type DriftWindowRow } from './drift-rows.ts';
@@ -12,8 +14,11 @@ export class SqliteDrift implements DriftStore {
   readonly #db: Database.Database;
   readonly #s;
 
-  constructor(db: Database.Database) {
+  readonly #jobs: SqliteJobQueue;
+
+  constructor(db: Database.Database, jobs: SqliteJobQueue) {
     this.#db = db;
+    this.#jobs = jobs;
     this.#s = {
       insertWindow: db.prepare(
         `INSERT INTO drift_windows (model, version, device_class, window_start, window_end, received_at, sample_size, status, drifted, evaluated, epsilon, report)
@@ -57,7 +62,13 @@ export class SqliteDrift implements DriftStore {
     return this.#db.prepare<unknown[], DriftWindowRow>(sql).all(...params).map(windowOf);
   }
 
-  async advanceAlerts(limit: number, webhooks: readonly string[], at: string, step: (windows: DriftWindowRecord[], streams: ReadonlyMap<string, AlertStream>) => AlertStep): Promise<{ windows: number; alerts: AlertRecord[] }> {
+  async advanceAlerts(
+    limit: number,
+    webhooks: readonly string[],
+    at: string,
+    step: (windows: DriftWindowRecord[], streams: ReadonlyMap<string, AlertStream>) => AlertStep,
+    retrain: AlertRetrain | null = null,
+  ): Promise<{ windows: number; alerts: AlertRecord[] }> {
     return this.#db.transaction(() => {
       const windows = this.#s.unalerted.all(limit).map(windowOf);
       if (windows.length === 0) return { windows: 0, alerts: [] };
@@ -74,6 +85,7 @@ export class SqliteDrift implements DriftStore {
       for (const a of decided.alerts) {
         const id = Number(this.#s.insertAlert.run(a.model, a.version, a.deviceClass, a.state, a.previous, a.at, a.windowId, a.detail).lastInsertRowid);
         for (const url of webhooks) this.#s.insertDelivery.run(id, url, at);
+        if (retrain !== null && a.state === 'drift') this.#jobs.enqueueNow(alertRetrainJob({ id, model: a.model, version: a.version }, retrain), at);
         alerts.push(...alertsOf(this.#s.alertById.all(id), this.#s.deliveriesOf.all(id)));
       }
       for (const w of windows) this.#s.markAlerted.run(w.id);

@@ -9,6 +9,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { SqliteJobQueue } from '../jobs/sqlite-job-queue.ts';
 import { loadMigrations } from './migrations.ts';
 import { SqliteDrift } from './sqlite-drift.ts';
 import { SqliteFeedback } from './sqlite-feedback.ts';
@@ -30,6 +31,7 @@ interface Pending {
 /** The SQLite implementation of {@link Store}. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  readonly jobs: SqliteJobQueue;
   readonly #db: Database.Database;
   readonly #s;
   readonly #drift: SqliteDrift;
@@ -40,7 +42,8 @@ export class SqliteStore implements Store {
 
   private constructor(db: Database.Database) {
     this.#db = db;
-    this.#drift = new SqliteDrift(db);
+    this.jobs = new SqliteJobQueue(db);
+    this.#drift = new SqliteDrift(db, this.jobs);
     this.#feedback = new SqliteFeedback(db);
     this.#s = {
       ping: db.prepare('SELECT 1'),

@@ -7,6 +7,7 @@
  */
 import type { DriftStore, NewDriftWindow } from './drift-records.ts';
 import type { FeedbackStore } from './feedback-records.ts';
+import type { JobQueue } from '../jobs/job-records.ts';
 
 export type * from './drift-records.ts';
 export type * from './feedback-records.ts';
@@ -118,6 +119,8 @@ export type AggregateRow = AggregateIncrement;
 export interface Store extends DriftStore, FeedbackStore {
   /** `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres';
+  /** The job queue of the retraining loop, on the same database. */
+  readonly jobs: JobQueue;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
 
@@ -161,4 +164,4 @@ export interface Store extends DriftStore, FeedbackStore {
 }
 
 /** Every table a store keeps, in the order `countRows()` reports them. */
-export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries', 'feedback_examples'] as const;
+export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries', 'feedback_examples', 'jobs', 'job_log'] as const;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../format/index.ts';
-import { createSyncServer, type SyncOptions } from '../../sync/index.ts';
+import { createSyncServer, type SyncJobsOptions, type SyncOptions, type SyncServer } from '../../sync/index.ts';
 import { storeCounts, type StoreCounts } from './store-counts.ts';
 
 /** The two stores every endpoint suite runs against. */
@@ -19,8 +19,12 @@ export interface StartServerOptions {
   store?: StoreKind;
   /** Required with `store: 'postgres'`. */
   databaseUrl?: string;
+  /** Share another server's data folder (a second replica; SQLite: the same file). Left in place on close. @defaultValue a fresh folder */
+  dataDir?: string;
   /** Anything else for `createSyncServer` (tokens, keys and data folder are filled in). */
   options?: SyncOptions;
+  /** An in-process job worker (`createSyncServer`'s `jobs`). */
+  jobs?: SyncJobsOptions;
 }
 
 /** A running endpoint and what a test needs to talk to it. */
@@ -36,6 +40,8 @@ export interface TestServer {
   publisher: SigningKeyPair;
   /** The key the endpoint signs `index.json` with. */
   indexKey: SigningKeyPair;
+  /** The endpoint itself (its job queue, worker, alert machine). */
+  sync: SyncServer;
   /** Rows per table and blob files, right now. */
   counts(): Promise<StoreCounts>;
   close(): Promise<void>;
@@ -45,7 +51,9 @@ export interface TestServer {
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const store = options.store ?? 'sqlite';
   if (store === 'postgres' && !options.databaseUrl) throw new TypeError('startServer: store "postgres" needs a databaseUrl');
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgeloop-sync-'));
+  const owned = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'edgeloop-sync-'));
+  const removeDataDir = () => owned && rmSync(dataDir, { recursive: true, force: true });
   const [publisher, indexKey] = await Promise.all([generateSigningKeyPair(), generateSigningKeyPair()]);
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const appToken = `app-${randomBytes(16).toString('hex')}`;
@@ -59,13 +67,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     publisherKeys: [publisher.publicKey],
     indexKey: { publicKey: indexKey.publicKey, privateKey: indexKey.privateKey },
     ...options.options,
+    jobs: options.jobs,
   });
   let url: string;
   try {
     url = await server.listen();
   } catch (error) {
     await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
     throw error;
   }
   return {
@@ -77,10 +86,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     appToken,
     publisher,
     indexKey,
+    sync: server,
     counts: () => storeCounts({ dataDir, databaseUrl: options.databaseUrl }),
     close: async () => {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir();
     },
   };
 }
