@@ -12,4 +12,8 @@ export { LoopError, type LoopErrorCode, type LoopErrorOptions } from './loop-err
 // ### Retraining
 export { runRetrainJob, nextVersion, type LabelledRows, type RetrainContext, type RetrainRequest, type RetrainResult, type RetrainSettings, type TrainingDataSource } from './retrain/retrain-job.ts';
 export { DEFAULT_GATE, judgeGate, type GateDecision, type GateFigures, type GateRule } from './retrain/gate.ts';
-export { EndpointClient, feedbackInput, type FeedbackRow, type FetchedPackage, type ModelInfo } from './retrain/endpoint-client.ts';
+export { EndpointClient, feedbackInput, type DriftReport, type FeedbackRow, type FetchedPackage, type ModelInfo, type TelemetrySummary } from './retrain/endpoint-client.ts';
+
+// ### Canary: promote or roll back by the field's telemetry
+export { decideCanary, DEFAULT_CANARY_RULE, binnedMean, histogramQuantile, type CanaryDecision, type CanaryRule, type SideFigures } from './canary/canary-decision.ts';
+export { checkCanary, type CanaryCheck, type CheckCanaryOptions } from './canary/canary-check.ts';

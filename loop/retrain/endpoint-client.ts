@@ -17,6 +17,17 @@ export interface FeedbackRow {
   data: string;
 }
 
+/** The parts of `GET …/versions/:version/drift` the loop reads. */
+export interface DriftReport {
+  windows: { total: number; drift: number; ok: number; insufficientData: number };
+  signals: Array<{ name: string; edges: number[]; field: number[] }>;
+}
+
+/** The parts of `GET /v1/telemetry/summary` the loop reads. */
+export interface TelemetrySummary {
+  buckets: Array<{ deviceClasses: Record<string, number>; predictions: Record<string, number>; latencyMs: Array<{ edges: number[]; counts: number[] }>; errors: Record<string, number> }>;
+}
+
 /** A published package held in memory. */
 export interface FetchedPackage {
   manifest: Manifest;
@@ -129,6 +140,23 @@ export class EndpointClient {
     if (response.status === 201) return 'created';
     if (response.status === 200) return 'existed';
     throw new LoopError('ENDPOINT_REFUSED', `publishing ${name}@${version} answered ${response.status}: ${(await response.text()).slice(0, 300)}`, { details: { status: response.status } });
+  }
+
+  /** When the alias last moved (newest first), and to what. */
+  async aliasHistory(name: string, alias: string): Promise<Array<{ version: string; canary: { version: string; percent: number } | null; at: string }>> {
+    return (await this.#json<{ history: Array<{ version: string; canary: { version: string; percent: number } | null; at: string }> }>(`/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}/history`)).history;
+  }
+
+  /** The drift report of a version over [from, to), for one device class or all. */
+  drift(name: string, version: string, range: { from: Date; to: Date; deviceClass?: string }): Promise<DriftReport> {
+    const query = new URLSearchParams({ from: range.from.toISOString(), to: range.to.toISOString(), ...(range.deviceClass ? { deviceClass: range.deviceClass } : {}) });
+    return this.#json(`/v1/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/drift?${query}`);
+  }
+
+  /** Telemetry counts of a version per hour over [from, to). */
+  summary(name: string, version: string, range: { from: Date; to: Date }): Promise<TelemetrySummary> {
+    const query = new URLSearchParams({ model: name, version, from: range.from.toISOString(), to: range.to.toISOString() });
+    return this.#json(`/v1/telemetry/summary?${query}`);
   }
 
   /** Points `alias` at `version`, with a canary split or none. */
