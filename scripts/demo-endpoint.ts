@@ -43,6 +43,10 @@ export interface DemoConfig {
   syncToken: string;
   monitorToken: string;
   telemetry: boolean;
+  /** The alias the app installs from and follows (the canary splits are on it). */
+  channel: string;
+  /** Pick up new versions in the background. */
+  autoUpdate: boolean;
 }
 
 /** Writes `<dist>/demo-config.json`. */

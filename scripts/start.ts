@@ -6,9 +6,11 @@
  * in a local demo configuration: SQLite in ./data, the fixture publisher key trusted and
  * signing the registry index, fresh tokens printed below, the demo models published with
  * `production` on them, and the app's first-run settings pointing at the endpoint
- * (registry, telemetry on, Monitor) — see docs/SYNC-API.md for a real configuration.
+ * (registry, telemetry on, Monitor, the `production` channel with automatic updates),
+ * and a retraining worker (`scripts/retrain-worker.ts`) that takes the endpoint's
+ * retrain jobs and checks canaries — see docs/SYNC-API.md for a real configuration.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -47,9 +49,20 @@ if (demo) {
   const { publishDemoModels, writeDemoConfig } = await import('./demo-endpoint.ts');
   await publishDemoModels(syncUrl, adminToken.split(',')[0]!, ['mnist-cnn', 'mnist-mlp']);
   // First-run settings of the app (a user's own settings, once saved, win).
-  await writeDemoConfig('dist', { registryUrl: `${syncUrl}/registry/`, syncUrl, syncToken: appToken.split(',')[0]!, monitorToken: adminToken.split(',')[0]!, telemetry: true });
+  await writeDemoConfig('dist', { registryUrl: `${syncUrl}/registry/`, syncUrl, syncToken: appToken.split(',')[0]!, monitorToken: adminToken.split(',')[0]!, telemetry: true, channel: 'production', autoUpdate: true });
 }
+// The demo's retraining worker: its own process (training would stall the endpoint's
+// requests), on the endpoint's database, publishing through its HTTP API.
+const worker = demo
+  ? spawn('npx', ['tsx', 'scripts/retrain-worker.ts'], {
+      stdio: 'inherit',
+      env: { ...env, DATA_DIR: sync.config.dataDir, EDGELOOP_ENDPOINT: syncUrl, EDGELOOP_ADMIN_TOKEN: adminToken.split(',')[0]!, EDGELOOP_SIGNING_KEY: 'fixtures/keys/publisher.json', EDGELOOP_CANARY_CHECK_MS: env.EDGELOOP_CANARY_CHECK_MS ?? '20000' },
+    })
+  : undefined;
 await import('./serve.ts');
-const stop = () => void sync.close().finally(() => process.exit(0));
+const stop = () => {
+  worker?.kill('SIGTERM');
+  void sync.close().finally(() => process.exit(0));
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -9,6 +9,7 @@ import type { InstalledVersion, Runtime } from '../../runtime/index.ts';
 import { busy, getRuntime, onRuntimeReplaced } from '../shell/app-runtime.ts';
 import { showErrorIn } from '../shell/error-words.ts';
 import { formatBytes } from '../shell/install-words.ts';
+import { channelOf, loadSettings } from '../shell/settings.ts';
 import { mountShell } from '../shell/shell.ts';
 import { createInstallForm } from './install-form.ts';
 import { renderModelCard, type CardActions, type CardState } from './model-card.ts';
@@ -148,7 +149,8 @@ checkAll.addEventListener('click', () => {
 createInstallForm(async ({ name, from, version, signal, onProgress }) => {
   const runtime = await getRuntime();
   try {
-    const result = await busy(runtime.store.install(name, { from, version, signal, onProgress }));
+    // Without a version: the channel in Settings (an alias this model then follows), else the newest.
+    const result = await busy(runtime.store.install(name, { from, version, signal, onProgress, ...(version ? {} : channelOf(loadSettings())) }));
     stateOf(name).update = undefined;
     return result.alreadyInstalled
       ? `${result.name} ${result.version} was already on this device; it is the active version now.`

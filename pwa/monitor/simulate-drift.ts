@@ -1,6 +1,6 @@
 /**
  * "Try the loop: simulate drift" on the Monitor page: this device becomes a drifting one.
- * It installs the chosen model from the registry in Settings (following `production`)
+ * It installs the chosen model from the registry in Settings (following its channel)
  * when it is not on the device yet, predicts 2,000 held-out digits turned a quarter turn
  * with drift telemetry on, shares 300 of them labelled right (the user pressed the button
  * that says so), and sends both at once. Shown only when telemetry is on and examples can
@@ -8,7 +8,7 @@
  */
 import { busy, canShareFeedback, getRuntime } from '../shell/app-runtime.ts';
 import { showErrorIn } from '../shell/error-words.ts';
-import { loadSettings } from '../shell/settings.ts';
+import { channelOf, loadSettings } from '../shell/settings.ts';
 import { loadMnistSplit } from '../test-digits.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -46,8 +46,9 @@ export function createDriftSimulator(model: () => string, done: () => void): { s
         const runtime = await getRuntime();
         const installed = await runtime.store.models();
         if (!installed.includes(name)) {
-          show(0, `Installing ${name} from ${loadSettings().registryUrl}…`);
-          await runtime.store.install(name, { from: loadSettings().registryUrl, alias: 'production' });
+          const settings = loadSettings();
+          show(0, `Installing ${name} from ${settings.registryUrl}…`);
+          await runtime.store.install(name, { from: settings.registryUrl, ...channelOf(settings) });
         }
         const loaded = await runtime.load(name);
         try {

@@ -9,7 +9,7 @@ import demoModels from '../models.json';
 import { busy, getRuntime } from '../shell/app-runtime.ts';
 import { showErrorIn } from '../shell/error-words.ts';
 import { installFraction, installPhaseWords, kib } from '../shell/install-words.ts';
-import { loadSettings } from '../shell/settings.ts';
+import { channelOf, loadSettings } from '../shell/settings.ts';
 import { hideBackend, renderBackend } from './backend-info.ts';
 
 /** A demo model of pwa/models.json. */
@@ -106,7 +106,8 @@ export function createModelPicker(onModel: (model: Model | undefined) => void): 
     try {
       const runtime = await getRuntime();
       const onProgress = (p: InstallProgress) => showProgress(installFraction(p), `Installing ${demo.label}${p.version ? ` ${p.version}` : ''}: ${installPhaseWords(p)}`);
-      const result = await busy(runtime.store.install(demo.name, { from: loadSettings().registryUrl, onProgress }));
+      const settings = loadSettings();
+      const result = await busy(runtime.store.install(demo.name, { from: settings.registryUrl, ...channelOf(settings), onProgress }));
       doneProgress(`Installed ${result.name}@${result.version} (${kib(result.bytes)}) on this device.`);
       localStorage.setItem(LAST_MODEL_KEY, demo.name);
       await refresh();

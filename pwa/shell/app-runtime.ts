@@ -13,7 +13,7 @@ export const canShareFeedback = (settings: AppSettings): boolean => settings.syn
 let current: { key: string; runtime: Promise<Runtime> } | undefined;
 
 function runtimeKey(settings: AppSettings): string {
-  return JSON.stringify([settings.telemetry, settings.syncUrl, settings.syncToken]);
+  return JSON.stringify([settings.telemetry, settings.syncUrl, settings.syncToken, settings.autoUpdate]);
 }
 
 /**
@@ -30,6 +30,7 @@ export function getRuntime(): Promise<Runtime> {
     await previous?.then((r) => r.dispose()).catch(() => undefined);
     return createRuntime({
       trustedKeys: __EDGELOOP_TRUSTED_KEYS__,
+      updatePolicy: settings.autoUpdate ? 'background' : 'manual',
       ...(settings.telemetry && settings.syncUrl ? { telemetry: { endpoint: settings.syncUrl, token: settings.syncToken } } : {}),
       // Where examples go that the user chose to share ("Wrong?" with "Share" ticked); none leave without that.
       ...(canShareFeedback(settings) ? { feedback: { endpoint: settings.syncUrl, token: settings.syncToken } } : {}),

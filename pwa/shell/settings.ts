@@ -3,6 +3,7 @@
  * the Monitor page's figures come from, and how the runtime runs. Kept in localStorage,
  * on this device only; every page reads the same ones.
  */
+import { isAliasName } from '../../format/index.ts';
 import { isBackendId, type BackendId } from '../../runtime/index.ts';
 
 export interface AppSettings {
@@ -18,6 +19,13 @@ export interface AppSettings {
   telemetry: boolean;
   /** Which backend the runtime uses: 'auto' measures and keeps the fastest. */
   backend: BackendId | 'auto';
+  /**
+   * The registry alias models are installed from and then follow (`production`, say: on a
+   * sync endpoint, its canary split decides this device's side); '' for the newest version.
+   */
+  channel: string;
+  /** Look for a model's new version whenever it loads and install it for next time (the store's `background` update policy). */
+  autoUpdate: boolean;
 }
 
 const KEY = 'edgeloop.settings.v1';
@@ -32,6 +40,8 @@ export function defaultSettings(): AppSettings {
     monitorToken: '',
     telemetry: false,
     backend: 'auto',
+    channel: '',
+    autoUpdate: false,
   };
 }
 
@@ -52,6 +62,8 @@ export function loadSettings(): AppSettings {
     monitorToken: text(stored.monitorToken, defaults.monitorToken),
     telemetry: typeof stored.telemetry === 'boolean' ? stored.telemetry : defaults.telemetry,
     backend: stored.backend === 'auto' || (typeof stored.backend === 'string' && isBackendId(stored.backend)) ? (stored.backend as AppSettings['backend']) : defaults.backend,
+    channel: typeof stored.channel === 'string' && isAliasName(stored.channel) ? stored.channel : defaults.channel,
+    autoUpdate: typeof stored.autoUpdate === 'boolean' ? stored.autoUpdate : defaults.autoUpdate,
   };
 }
 
@@ -69,8 +81,12 @@ export function settingsProblem(patch: Partial<AppSettings>): string | undefined
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${key === 'registryUrl' ? 'The registry URL' : 'The sync endpoint'} must start with https:// (or http:// for a local one).`;
   }
   if (patch.telemetry && !(patch.syncUrl ?? loadSettings().syncUrl)) return 'Telemetry needs a sync endpoint: set one first.';
+  if (patch.channel !== undefined && patch.channel !== '' && !isAliasName(patch.channel)) return `The channel ${JSON.stringify(patch.channel)} is not an alias name: lower-case letters, digits and dashes, starting with a letter (production, beta…), or empty for the newest version.`;
   return undefined;
 }
+
+/** Install options for the settings' channel: `{ alias }` when one is set. */
+export const channelOf = (settings: AppSettings): { alias?: string } => (settings.channel ? { alias: settings.channel } : {});
 
 /** Saves a patch (after {@link settingsProblem} says it is fine) and tells every listener on this page and in other tabs. */
 export function saveSettings(patch: Partial<AppSettings>): AppSettings {
@@ -102,8 +118,9 @@ export async function applyServerDefaults(): Promise<void> {
   }
   if (localStorage.getItem(KEY) !== null) return;
   const patch: Partial<AppSettings> = {};
-  for (const key of ['registryUrl', 'syncUrl', 'syncToken', 'monitorToken'] as const) if (typeof offered[key] === 'string') patch[key] = offered[key];
+  for (const key of ['registryUrl', 'syncUrl', 'syncToken', 'monitorToken', 'channel'] as const) if (typeof offered[key] === 'string') patch[key] = offered[key];
   if (typeof offered.telemetry === 'boolean') patch.telemetry = offered.telemetry;
+  if (typeof offered.autoUpdate === 'boolean') patch.autoUpdate = offered.autoUpdate;
   if (settingsProblem(patch) === undefined) saveSettings(patch);
 }
 

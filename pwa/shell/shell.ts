@@ -65,6 +65,8 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
   const token = element('input', { id: 'settings-sync-token', type: 'password', autocomplete: 'off' });
   const monitorToken = element('input', { id: 'settings-monitor-token', type: 'password', autocomplete: 'off' });
   const telemetry = element('input', { id: 'settings-telemetry', type: 'checkbox' });
+  const channel = element('input', { id: 'settings-channel', type: 'text', autocapitalize: 'off', spellcheck: 'false', placeholder: 'newest version' });
+  const autoUpdate = element('input', { id: 'settings-auto-update', type: 'checkbox' });
   const backend = element('select', { id: 'settings-backend' });
   backend.add(new Option('auto (measure, keep the fastest)', 'auto'));
   for (const id of BACKEND_IDS) backend.add(new Option(id, id));
@@ -82,6 +84,8 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
     field('App token', token, 'Telemetry and shared examples are sent with it (kept on this device).'),
     field('Monitor token', monitorToken, 'An admin token of the endpoint, to read drift and alerts on Monitor. Empty: no Monitor.'),
     telemetryLabel,
+    field('Channel', channel, 'The registry alias models are installed from and follow (production, beta…); empty: the newest version. On a sync endpoint its canary split decides which version this device gets.'),
+    element('label', { class: 'check' }, autoUpdate, 'Update models automatically: look for a new version when a model loads, and use it from the next load'),
     field('Backend', backend),
     problem,
     element('p', { class: 'app-version' }, `edgeloop app ${__EDGELOOP_APP_VERSION__}`),
@@ -95,6 +99,8 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
     monitorToken.value = settings.monitorToken;
     telemetry.checked = settings.telemetry;
     backend.value = settings.backend;
+    channel.value = settings.channel;
+    autoUpdate.checked = settings.autoUpdate;
   };
   cancel.addEventListener('click', () => dialog.close());
   form.addEventListener('submit', (event) => {
@@ -105,6 +111,8 @@ function settingsSheet(): { dialog: HTMLDialogElement; open: () => void } {
       monitorToken: monitorToken.value.trim(),
       telemetry: telemetry.checked,
       backend: backend.value as AppSettings['backend'],
+      channel: channel.value.trim(),
+      autoUpdate: autoUpdate.checked,
     };
     const wrong = settingsProblem(patch);
     if (wrong) {
