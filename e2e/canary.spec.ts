@@ -6,24 +6,19 @@
  * forward — each device only ever on the version the endpoint assigned it, and each one
  * predicting with it.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { createSyncServer, type SyncServer } from '../sync/index.ts';
+import { deviceOnSide } from './canary-sides.ts';
 import { openLab, publisherKey, REGISTRY } from './lab.ts';
 import { publishFixture } from './publish-fixture.ts';
 
 const NAME = 'mnist-mlp';
 const ALIAS = 'production';
 
-/** The endpoint's split (docs/SYNC-API.md): canary when uint32be(SHA-256(id \n name \n alias)[0..4]) mod 100 < percent. */
-const bucket = (deviceId: string) => createHash('sha256').update(`${deviceId}\n${NAME}\n${ALIAS}`).digest().readUInt32BE(0) % 100;
-/** The first id of the form `<prefix>-<n>` on the wanted side of a 50 % split. */
-const deviceOn = (side: 'canary' | 'stable', prefix: string) => {
-  for (let n = 0; ; n++) if ((bucket(`${prefix}-${n}`) < 50) === (side === 'canary')) return `${prefix}-${n}`;
-};
+const deviceOn = (side: 'canary' | 'stable', prefix: string) => deviceOnSide(side, prefix, NAME, ALIAS);
 
 let dataDir: string;
 let sync: SyncServer;

@@ -10,7 +10,9 @@ export type LoopErrorCode =
   /** The parent package cannot be retrained here (no fp32 tfjs artifact, no labels, an unknown dataset). */
   | 'PARENT_UNSUPPORTED'
   /** The job's input is wrong (no such model, no parent version). */
-  | 'JOB_INVALID';
+  | 'JOB_INVALID'
+  /** Too few shared examples to judge a candidate yet (the queue retries the job later). */
+  | 'FEEDBACK_INSUFFICIENT';
 
 export class LoopError extends CodedError<LoopErrorCode> {
   override readonly name = 'LoopError';

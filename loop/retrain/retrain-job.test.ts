@@ -96,6 +96,13 @@ afterAll(async () => {
 describe('runRetrainJob', () => {
   const settings = () => ({ endpoint: client, trustedKeys: [key.publicKey], signingKey: key, data: mnistTrainingData(), canaryPercent: 50 });
 
+  it('fails the attempt (the queue retries it) while too few examples have been shared to judge by', async () => {
+    const attempt = runRetrainJob({ jobId: 'job-early', model: NAME, createdAt: '2026-12-06T12:00:00Z' }, quiet, settings());
+    await expect(attempt).rejects.toMatchObject({ name: 'LoopError', code: 'FEEDBACK_INSUFFICIENT' });
+    await expect(attempt).rejects.toThrow(/the gate needs 20 held out/);
+    expect((await client.model(NAME)).versions.map((v) => v.version)).toEqual(['1.0.0']);
+  }, 60_000);
+
   it('fails the gate on feedback that teaches nothing (labels unrelated to the digits) and publishes nothing', async () => {
     await share(120, (_, i) => (Math.imul(i + 1, 2654435761) >>> 0) % 10);
     const result = await runRetrainJob({ jobId: 'job-noise', model: NAME, createdAt: '2026-12-06T12:00:00Z' }, quiet, settings());

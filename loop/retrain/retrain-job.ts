@@ -56,13 +56,18 @@ export interface RetrainSettings {
   canaryPercent?: number;
   /** Fine-tuning epochs. @defaultValue 3 */
   epochs?: number;
-  /** Examples of the parent's training data replayed beside the feedback (against forgetting). @defaultValue 3000 */
+  /** Examples of the parent's training data replayed beside the feedback (against forgetting). @defaultValue 6000 */
   replayExamples?: number;
+  /** The feedback's share of the fine-tuning examples (it is repeated to reach it). @defaultValue 0.25 */
+  feedbackShare?: number;
 }
 
 /** What a job did. */
 export interface RetrainResult {
-  outcome: 'published' | 'gate-failed';
+  /** `skipped`: the alias has a canary being judged; a new version waits for its decision. */
+  outcome: 'published' | 'gate-failed' | 'skipped';
+  /** Why it was skipped. */
+  reason?: string;
   parent: string;
   version?: string;
   /** An earlier attempt of this job had published it already. */
@@ -132,7 +137,8 @@ export async function runRetrainJob(request: RetrainRequest, ctx: RetrainContext
   await step(0.02, `reading ${name} from the endpoint`);
   const info = await endpoint.model(name);
   const published = info.versions.map((v) => v.version);
-  const aliased = info.aliases.find((a) => a.alias === aliasName)?.version;
+  const entry = info.aliases.find((a) => a.alias === aliasName);
+  const aliased = entry?.version;
   const parent = request.parentVersion ?? aliased ?? highestVersion(published);
   if (!parent || !published.includes(parent)) throw new LoopError('JOB_INVALID', `${name} has no published version ${parent ?? '(none)'} to retrain from`, { details: { name, parent } });
 
@@ -144,6 +150,12 @@ export async function runRetrainJob(request: RetrainRequest, ctx: RetrainContext
       const alias = await pointCanary(endpoint, name, aliasName, aliased ?? parent, version, percent);
       return { outcome: 'published', parent, version, alreadyPublished: true, alias };
     }
+  }
+
+  if (entry?.canary) {
+    const reason = `${aliasName} has a canary (${entry.canary.version} on ${entry.canary.percent} % of devices) waiting for its decision; retrain again after it is promoted or rolled back`;
+    await step(1, `skipped: ${reason}`);
+    return { outcome: 'skipped', parent, reason };
   }
 
   await step(0.08, `downloading ${name}@${parent} (signature and files checked)`);
@@ -162,6 +174,13 @@ export async function runRetrainJob(request: RetrainRequest, ctx: RetrainContext
   const feedbackTrain = rowsOf(split.train, labels, size);
   const holdout = rowsOf(split.holdout, labels, size);
   await ctx.log(`${rows.length} feedback examples: ${split.train.length} to fine-tune on, ${split.holdout.length} held out for the gate`);
+  const rule = settings.gate ?? DEFAULT_GATE;
+  if (split.holdout.length < rule.minFeedbackExamples) {
+    // Examples may still be on their way (devices send counts and examples separately): fail this attempt, the queue retries later.
+    throw new LoopError('FEEDBACK_INSUFFICIENT', `${name} has ${rows.length} shared examples, ${split.holdout.length} of them held out; the gate needs ${rule.minFeedbackExamples} held out (about ${Math.ceil(rule.minFeedbackExamples / 0.3)} shared). The job is tried again later`, {
+      details: { shared: rows.length, heldOut: split.holdout.length, needed: rule.minFeedbackExamples },
+    });
+  }
 
   const parentModel = await loadTfjsArtifact(pkg.files, paths);
   const candidate = await loadTfjsArtifact(pkg.files, paths);
@@ -170,10 +189,11 @@ export async function runRetrainJob(request: RetrainRequest, ctx: RetrainContext
     const parentFeedback = holdout.y.length ? evaluateAccuracy(parentModel, holdout.x, holdout.y) : 0;
     await ctx.log(`parent ${parent}: test accuracy ${(parentTest * 100).toFixed(1)} %, feedback hold-out ${(parentFeedback * 100).toFixed(1)} %`);
 
-    // Fine-tune on the feedback (repeated so it weighs about as much as the replay) beside a replay of the parent's data.
-    const replayCount = Math.min(settings.replayExamples ?? 3000, data.train.y.length);
+    // Fine-tune on the feedback (repeated to make up `feedbackShare` of the examples) beside a replay of the parent's data.
+    const replayCount = Math.min(settings.replayExamples ?? 6000, data.train.y.length);
     const replay = { x: data.train.x.subarray(0, replayCount * size), y: data.train.y.subarray(0, replayCount) };
-    const repeats = feedbackTrain.y.length ? Math.max(1, Math.round(replayCount / feedbackTrain.y.length / 2)) : 0;
+    const share = settings.feedbackShare ?? 0.25;
+    const repeats = feedbackTrain.y.length ? Math.max(1, Math.round((replayCount * share) / (1 - share) / feedbackTrain.y.length)) : 0;
     const mixed = concat([replay, ...Array.from({ length: repeats }, () => feedbackTrain)]);
     const epochs = settings.epochs ?? 3;
     const history: HistoryEntry[] = [];
@@ -199,7 +219,7 @@ export async function runRetrainJob(request: RetrainRequest, ctx: RetrainContext
         candidateFeedback: holdout.y.length ? evaluateAccuracy(candidate, holdout.x, holdout.y) : 0,
         feedbackExamples: holdout.y.length,
       },
-      settings.gate ?? DEFAULT_GATE,
+      rule,
     );
     await ctx.log(`gate: test ${(gate.candidateTest * 100).toFixed(1)} % (parent ${(gate.parentTest * 100).toFixed(1)} %), feedback hold-out ${(gate.candidateFeedback * 100).toFixed(1)} % (parent ${(gate.parentFeedback * 100).toFixed(1)} %)`);
     if (!gate.passed) {
