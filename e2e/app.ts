@@ -48,7 +48,7 @@ export async function setAppSettings(page: Page, settings: AppSettingsInput): Pr
   if (settings.syncToken !== undefined) await sheet.getByLabel('App token', { exact: true }).fill(settings.syncToken);
   if (settings.monitorToken !== undefined) await sheet.getByLabel('Monitor token', { exact: true }).fill(settings.monitorToken);
   if (settings.telemetry !== undefined) await sheet.getByLabel(/Send drift telemetry/).setChecked(settings.telemetry);
-  if (settings.backend !== undefined) await sheet.getByLabel('Backend', { exact: true }).selectOption(settings.backend);
+  if (settings.backend !== undefined) await sheet.getByLabel('Backend').selectOption(settings.backend);
   await sheet.getByRole('button', { name: 'Save' }).click();
   await expect(sheet).toBeHidden();
 }
