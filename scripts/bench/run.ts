@@ -38,6 +38,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'the installable app: cold first visit vs offline warm visit to interactive and first prediction, and the first page\'s JS (gzip) (Chromium)',
     load: async () => (await import('./app-bench.ts')).appBenchmark,
   },
+  loop: {
+    description: 'the loop on mnist-cnn: first drifted window → alert → retrained 1.1.0 on a canary → promotion, with accuracy recovered on the drifted digits (Node, real endpoint)',
+    load: async () => (await import('./loop-bench.ts')).loopBenchmark,
+  },
   train: {
     description: "samples/s of the trainer's train() loop vs plain tfjs model.fit, same model, data and backend, ABBA (Node)",
     load: async () => (await import('./train-bench.ts')).trainBenchmark,
