@@ -67,6 +67,8 @@ describeMatrix('retrain workers in their own processes', (t) => {
     expect(res.status).toBe(202);
     const id: number = res.json.job.id;
     await waitFor(async () => started().includes(`started-${id}-worker-a-1`), 'worker-a to start the job');
+    // Its first log line is committed (the handler writes the file, then the line): kill it after both.
+    await waitFor(async () => ((await request(t.server.url, `/v1/jobs/${id}`, { token: t.server.adminToken })).json.job.log as Array<{ line: string }>).some((l) => l.line === 'worker-a started attempt 1'), 'worker-a to log its start');
     a.child.kill('SIGKILL');
     await once(a.child, 'exit');
 
