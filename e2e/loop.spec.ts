@@ -19,6 +19,7 @@ import { checkCanary, EndpointClient, runRetrainJob } from '../loop/index.ts';
 import { mnistTrainingData } from '../loop/node.ts';
 import { createSyncServer, type JsonValue, type SyncServer } from '../sync/index.ts';
 import { registerFastCpuKernels } from '../trainer/index.ts';
+import { saveScreenshots, setAppSettings } from './app.ts';
 import { deviceOnSide } from './canary-sides.ts';
 import { openLab, publisherKey, REGISTRY } from './lab.ts';
 import { publishFixture } from './publish-fixture.ts';
@@ -173,6 +174,21 @@ test('drift → alert → retrain → gate → canary on one of two devices → 
   // Exactly one device is on the canary.
   expect(await load(a)).toBe('1.1.0');
   expect(await load(b)).toBe('1.0.0');
+
+  // The Monitor page shows the alias with its canary and the job with the gate's figures.
+  const monitor = await browser.newPage({ baseURL });
+  await monitor.goto('/monitor.html');
+  await setAppSettings(monitor, { syncUrl, monitorToken: 'admin-token' });
+  await monitor.locator('#monitor-model').selectOption(NAME);
+  const rollout = monitor.getByRole('region', { name: 'Retraining and rollout' });
+  await expect(rollout.locator('#rollout-aliases')).toContainText('production → 1.0.0canary 1.1.0 on 50 % of devices');
+  await expect(rollout.locator('#rollout-jobs li').first()).toContainText(/#1 succeeded · after a drift alert · from 1\.0\.0/);
+  await expect(rollout.locator('#rollout-jobs li').first()).toContainText(/Published 1\.1\.0 on the canary\. Gate: test [\d.]+ % \(parent [\d.]+ %\), feedback hold-out [\d.]+ %/);
+  await monitor.locator('#monitor-version').selectOption('1.0.0');
+  await expect(monitor.locator('#monitor-status')).toContainText('Updated');
+  await expect(monitor.locator('#alerts-open li').first()).toContainText('Drift (open)');
+  await saveScreenshots(monitor, 'monitor-rollout');
+  await monitor.close();
 
   // Canary windows from both sides; the check promotes; both devices move to 1.1.0.
   const after = await use(a, 0, 4 * WINDOW);

@@ -13,6 +13,7 @@ import { MonitorView, type Dashboard } from './monitor-view.ts';
 import { mapLimit, MonitorError, SyncClient } from './sync-client.ts';
 import './monitor.css';
 import { createDriftSimulator } from './simulate-drift.ts';
+import { hideRollout, renderRollout } from './rollout-panel.ts';
 
 /** Drift queries in flight at once: enough to be quick, few enough to be kind to the endpoint. */
 const CONCURRENCY = 4;
@@ -72,6 +73,7 @@ async function start(): Promise<void> {
   controller?.abort();
   clearError();
   view.hide();
+  hideRollout();
   if (!settings.syncUrl || !settings.monitorToken) {
     client = undefined;
     controls.hidden = true;
@@ -138,23 +140,27 @@ async function loadDashboard(signal: AbortSignal): Promise<void> {
   status.textContent = `Reading drift of ${model} ${version}: 0 of ${buckets.length} buckets…`;
   try {
     const whole = { from: buckets[0]!.from, to: buckets.at(-1)!.to };
-    const [reports, alerts, summary] = await Promise.all([
+    const [reports, alerts, summary, detail, jobs] = await Promise.all([
       mapLimit(buckets, CONCURRENCY, (b) => client!.drift(model, version, { ...b, deviceClass }, signal), (done) => {
         if (!signal.aborted) status.textContent = `Reading drift of ${model} ${version}: ${done} of ${buckets.length} buckets…`;
       }),
       client.alerts(model, version, { deviceClass, signal }),
       client.summary(model, version, whole, signal),
+      client.model(model, signal),
+      client.jobs(model, signal),
     ]);
     if (signal.aborted) return;
     const dashboard: Dashboard = { model, version, deviceClass, rangeLabel, buckets: buckets.map((b, i) => withData(b, reports[i]!)), alerts: alerts.alerts, summary };
     fillDeviceClasses(dashboard);
     view.show(dashboard);
+    renderRollout(detail, jobs);
     const withWindows = dashboard.buckets.filter((b) => b.report).length;
     status.textContent = `Updated ${new Date().toLocaleTimeString()}: ${withWindows} of ${buckets.length} buckets hold telemetry.`;
   } catch (error) {
     if (aborted(error) || signal.aborted) return;
     status.textContent = '';
     view.hide();
+    hideRollout();
     showError(error);
   } finally {
     if (!signal.aborted) busy(false);
@@ -178,6 +184,7 @@ modelSelect.addEventListener('change', () => {
     if (aborted(error)) return;
     status.textContent = '';
     view.hide();
+    hideRollout();
     showError(error);
     busy(false);
   });

@@ -4,7 +4,7 @@
  * says what went wrong (a token that may not read drift, an endpoint that cannot be
  * reached, an unknown model or version) with words a user can act on.
  */
-import type { AlertList, DriftReport, ModelDetail, ModelList, TelemetrySummary } from './sync-types.ts';
+import type { AlertList, DriftReport, JobList, ModelDetail, ModelList, TelemetrySummary } from './sync-types.ts';
 
 /** What can go wrong talking to the endpoint. The HTTP ones are the endpoint's own codes (docs/SYNC-API.md, "Errors"). */
 export type MonitorErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_REQUEST' | 'RATE_LIMITED' | 'UNREACHABLE' | 'BAD_RESPONSE' | 'SERVER_ERROR';
@@ -87,6 +87,11 @@ export class SyncClient {
   /** Telemetry counts per hour (latency, errors) of one version; the endpoint sums every device class. */
   summary(name: string, version: string, range: RangeQuery, signal?: AbortSignal): Promise<TelemetrySummary> {
     return this.#get<TelemetrySummary>('/v1/telemetry/summary', { model: name, version, from: range.from.toISOString(), to: range.to.toISOString() }, { signal });
+  }
+
+  /** A model's retraining jobs, newest first. */
+  jobs(name: string, signal?: AbortSignal): Promise<JobList> {
+    return this.#get<JobList>('/v1/jobs', { model: name, limit: '5' }, { signal });
   }
 
   async #get<T>(path: string, params: Record<string, string>, options: { signal?: AbortSignal; auth?: boolean }): Promise<T> {

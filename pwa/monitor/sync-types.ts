@@ -16,6 +16,28 @@ export interface ModelList {
 export interface ModelDetail {
   name: string;
   versions: Array<{ version: string; publishedAt: string }>;
+  aliases?: Array<{ alias: string; version: string; canary?: { version: string; percent: number } | null }>;
+}
+
+/** A retraining job as `GET /v1/jobs` lists it. */
+export interface Job {
+  id: number;
+  model: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  payload: { reason: 'manual' | 'alert'; parentVersion: string | null };
+  attempts: number;
+  maxAttempts: number;
+  progress: number;
+  message: string | null;
+  result: { outcome?: string; version?: string; reason?: string; gate?: { passed: boolean; reasons: string[]; parentTest: number; candidateTest: number; parentFeedback: number; candidateFeedback: number } } | null;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** `GET /v1/jobs?model=` (newest first). */
+export interface JobList {
+  jobs: Job[];
 }
 
 /** One signal of a drift report: its statistic against its threshold, and both distributions. */
