@@ -85,3 +85,19 @@ export {
 export { openJobQueue, type OpenedJobQueue, type OpenJobQueueOptions } from './jobs/open-job-queue.ts';
 export { startJobWorker, type JobContext, type JobHandler, type JobWorker, type JobWorkerOptions } from './jobs/job-worker.ts';
 export { DEFAULT_RETRAIN_CONFIG, type RetrainConfig } from './jobs/job-config.ts';
+
+// ### Audit log
+export {
+  CANARY_ACTIONS,
+  MODEL_EVENT_KINDS,
+  POSTED_EVENT_KINDS,
+  type CanaryAction,
+  type EventCounts,
+  type EventFilter,
+  type EventStore,
+  type ModelEvent,
+  type ModelEventKind,
+  type NewModelEvent,
+} from './events/event-records.ts';
+export { EVENTS_PAGE_DEFAULT_LIMIT } from './routes/event-routes.ts';
+export { EVENT_BODY_LIMIT } from './events/event-schemas.ts';

@@ -20,6 +20,7 @@ import { RouteCatalog } from './openapi.ts';
 import { AlertService } from './drift/alert-service.ts';
 import type { JobQueue } from './jobs/job-records.ts';
 import { startJobWorker, type JobWorker, type JobWorkerOptions } from './jobs/job-worker.ts';
+import { registerEventRoutes } from './routes/event-routes.ts';
 import { registerJobRoutes } from './routes/job-routes.ts';
 import { VersionBaselines } from './drift/version-baselines.ts';
 import { registerDriftRoutes } from './routes/drift-routes.ts';
@@ -252,5 +253,6 @@ async function configure(app: FastifyInstance, ctx: SyncContext): Promise<void> 
   registerDriftRoutes(app, ctx);
   registerFeedbackRoutes(app, ctx);
   registerJobRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
   await app.ready();
 }

@@ -3,7 +3,8 @@
  * sides as devices send them; too few canary windows → wait; a canary as good as the
  * stable version → promoted (the alias moves to it, the split ends); a canary that errs
  * → rolled back (the alias stays, the split ends). The decision's figures come from the
- * endpoint's own drift reports and telemetry summaries.
+ * endpoint's own drift reports and telemetry summaries; a promote or rollback (not a wait)
+ * is in the model's audit log on the endpoint, with its figures and whether it acted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BaselineSignal } from '../../format/index.ts';
@@ -60,6 +61,7 @@ describe('checkCanary', () => {
     await windows('1.1.0', 2);
     const early = await checkCanary(client, NAME);
     expect(early).toMatchObject({ action: 'wait', acted: false, deviceClasses: ['phone-wasm'] });
+    expect((await client.events(NAME, { kind: 'canary-decision' })).events).toEqual([]);
 
     await windows('1.1.0', 2);
     const decision = await checkCanary(client, NAME);
@@ -69,6 +71,16 @@ describe('checkCanary', () => {
     const alias = (await client.model(NAME)).aliases.find((a) => a.alias === 'production');
     expect(alias).toMatchObject({ version: '1.1.0' });
     expect(alias?.canary ?? null).toBeNull();
+
+    const [recorded, ...older] = (await client.events(NAME, { kind: 'canary-decision' })).events;
+    expect(older).toEqual([]);
+    expect(recorded).toMatchObject({
+      kind: 'canary-decision',
+      version: '1.1.0',
+      details: { action: 'promote', acted: true, alias: 'production', reasons: decision!.reasons, stable: decision!.stable, canary: decision!.canary, since: decision!.since, deviceClasses: ['phone-wasm'] },
+    });
+    // The move it made is in the log too, recorded by the endpoint.
+    expect((await client.events(NAME, { limit: 2 })).events.map((e) => e.kind)).toEqual(['canary-decision', 'alias-moved']);
   });
 
   it('rolls back a canary that errs, and leaves the alias where it was', async () => {
@@ -79,6 +91,8 @@ describe('checkCanary', () => {
     const decision = await checkCanary(client, NAME);
     expect(decision).toMatchObject({ action: 'rollback', acted: true });
     expect(decision!.reasons.join('; ')).toMatch(/error rate 16\.7 % vs 0\.0 % on 1\.1\.0/);
+    const recorded = (await client.events(NAME, { kind: 'canary-decision', limit: 1 })).events[0];
+    expect(recorded).toMatchObject({ version: '1.2.0', details: { action: 'rollback', acted: true, reasons: decision!.reasons, canary: { version: '1.2.0', errors: decision!.canary.errors } } });
     const alias = (await client.model(NAME)).aliases.find((a) => a.alias === 'production');
     expect(alias).toMatchObject({ version: '1.1.0' });
     expect(alias?.canary ?? null).toBeNull();

@@ -3,7 +3,8 @@
  * time since the split was set and on the device classes both sides were seen on, decides
  * by the rule, and acts — `promote` points the alias at the canary, `rollback` back at the
  * stable version (devices follow on their next update check). Every decision, its figures
- * and reasons are returned for the job's log.
+ * and reasons are returned for the job's log; a promote or rollback is also recorded in the
+ * model's audit log on the endpoint (`canary-decision`), whether or not it acted.
  */
 import type { EndpointClient, TelemetrySummary } from '../retrain/endpoint-client.ts';
 import { binnedMean, decideCanary, DEFAULT_CANARY_RULE, histogramQuantile, type CanaryDecision, type CanaryRule, type SideFigures } from './canary-decision.ts';
@@ -48,7 +49,12 @@ async function sideFigures(endpoint: EndpointClient, name: string, version: stri
   return { version, windows, driftedWindows, predictions, errors, meanConfidence: edges.length ? binnedMean(edges, field) : null, latencyP95: latencyEdges.length ? histogramQuantile(latencyEdges, latencyCounts, 0.95) : null };
 }
 
-/** Looks at `name`'s canary under the alias; undefined when the alias has no canary. */
+/**
+ * Looks at `name`'s canary under the alias; undefined when the alias has no canary. A
+ * `promote` or `rollback` is recorded on the endpoint as a `canary-decision` event (after
+ * the alias moved, so `acted` is true only when it did); `wait` records nothing.
+ * @throws LoopError `ENDPOINT_REFUSED` / `ENDPOINT_UNREACHABLE` when a read, the move or the record fails.
+ */
 export async function checkCanary(endpoint: EndpointClient, name: string, options: CheckCanaryOptions = {}): Promise<CanaryCheck | undefined> {
   const alias = options.alias ?? 'production';
   const entry = (await endpoint.model(name)).aliases.find((a) => a.alias === alias);
@@ -68,5 +74,14 @@ export async function checkCanary(endpoint: EndpointClient, name: string, option
     await endpoint.setAlias(name, alias, { version: decision.action === 'promote' ? entry.canary.version : entry.version });
     acted = true;
   }
-  return { ...decision, model: name, alias, since, deviceClasses, acted };
+  const check: CanaryCheck = { ...decision, model: name, alias, since, deviceClasses, acted };
+  if (decision.action !== 'wait') {
+    const { action, reasons, stable: s, canary: c, rule } = check;
+    await endpoint.recordEvent(name, {
+      kind: 'canary-decision',
+      version: entry.canary.version,
+      details: { action, acted, alias, reasons, stable: { ...s }, canary: { ...c }, rule: { ...rule }, since, deviceClasses },
+    });
+  }
+  return check;
 }

@@ -2,7 +2,8 @@
  * The retraining worker's view of the sync endpoint, over HTTP with an admin token (a
  * worker may run on another machine than the endpoint): the model's versions and
  * aliases, a published package (signature and every file checked), the model's feedback
- * dataset, publishing a version and moving an alias. Every refusal is a coded error.
+ * dataset, publishing a version, moving an alias and recording a decision in the model's
+ * audit log. Every refusal is a coded error.
  */
 import { decodeBase64, parseManifest, verifyFileBytes, verifyManifestSignature, type Manifest } from '../../format/index.ts';
 import { LoopError } from '../loop-error.ts';
@@ -40,6 +41,25 @@ export interface ModelInfo {
   name: string;
   versions: Array<{ version: string; publishedAt: string }>;
   aliases: Array<{ alias: string; version: string; canary?: { version: string; percent: number } | null }>;
+}
+
+/** A decision to record in a model's audit log (`POST /v1/models/:name/events`). */
+export interface LoopEvent {
+  kind: 'canary-decision';
+  /** The version the decision is about (a canary: its version). */
+  version?: string;
+  details: { action: 'promote' | 'rollback' | 'wait'; [key: string]: unknown };
+}
+
+/** An event as the endpoint stored it. */
+export interface RecordedEvent {
+  id: number;
+  model: string;
+  kind: string;
+  version: string | null;
+  at: string;
+  by: string;
+  details: Record<string, unknown>;
 }
 
 /** An admin client of one endpoint. */
@@ -157,6 +177,21 @@ export class EndpointClient {
   summary(name: string, version: string, range: { from: Date; to: Date }): Promise<TelemetrySummary> {
     const query = new URLSearchParams({ model: name, version, from: range.from.toISOString(), to: range.to.toISOString() });
     return this.#json(`/v1/telemetry/summary?${query}`);
+  }
+
+  /** Records a decision in the model's audit log; resolves to the stored event. */
+  async recordEvent(name: string, event: LoopEvent): Promise<RecordedEvent> {
+    return (await this.#json<{ event: RecordedEvent }>(`/v1/models/${encodeURIComponent(name)}/events`, { method: 'POST', body: JSON.stringify(event) })).event;
+  }
+
+  /** The model's audit log, newest first (one page; pass `next` as `before` for the next). */
+  events(name: string, options: { kind?: string; before?: string; limit?: number } = {}): Promise<{ events: RecordedEvent[]; next: string | null }> {
+    const query = new URLSearchParams({
+      ...(options.kind ? { kind: options.kind } : {}),
+      ...(options.before ? { before: options.before } : {}),
+      ...(options.limit ? { limit: String(options.limit) } : {}),
+    });
+    return this.#json(`/v1/models/${encodeURIComponent(name)}/events?${query}`);
   }
 
   /** Points `alias` at `version`, with a canary split or none. */

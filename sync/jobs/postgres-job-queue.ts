@@ -30,6 +30,8 @@ import {
   type NewJob,
 } from './job-records.ts';
 import { countsOf, jobOf, jobWhere, logLineOf, type JobCountRow, type JobLogRow, type JobRow } from './job-rows.ts';
+import { retrainFinishedEvent } from '../events/event-records.ts';
+import type { PostgresEvents } from '../events/postgres-events.ts';
 
 /** `$1` is the job id, `$2` the lease token. */
 const FENCE = "id = $1 AND state = 'running' AND lease_token = $2";
@@ -42,7 +44,8 @@ const REAP_SQL = `UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THE
     finished_at = CASE WHEN attempts >= max_attempts THEN now() END, failures = failures + 1, lease_until = NULL, run_after = now(),
     error_code = 'LEASE_EXPIRED',
     error_message = 'worker ' || worker_id || ' stopped renewing its lease (it ended ' || to_char(lease_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '); attempt ' || attempts || ' is counted as failed'
-  WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < now() AND kind = ANY($1::text[]) FOR UPDATE SKIP LOCKED)`;
+  WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_until < now() AND kind = ANY($1::text[]) FOR UPDATE SKIP LOCKED)
+  RETURNING *`;
 
 const CLAIM_SQL = `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = lease_token + 1, worker_id = $2,
     lease_until = now() + ${ms(3)}, started_at = now()
@@ -54,10 +57,18 @@ type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T
 export class PostgresJobQueue implements JobQueue {
   readonly kind = 'postgres' as const;
 
+  /** `events`: the audit log a job's end is recorded in, in the transaction that ends it. */
   constructor(
     readonly pool: pg.Pool,
     readonly transaction: Transaction,
+    readonly events: PostgresEvents,
   ) {}
+
+  /** Records the `retrain-finished` event of a job row that has just ended, on the transaction's client. */
+  async #recordEnd(client: pg.PoolClient, row: JobRow): Promise<void> {
+    const job = jobOf(row);
+    if (job.kind === 'retrain' && (job.state === 'succeeded' || job.state === 'failed')) await this.events.insertWith(client, retrainFinishedEvent(job));
+  }
 
   /** The enqueue itself, on a client already inside a transaction (the alert machine's). */
   async enqueueWith(client: pg.PoolClient | pg.Pool, job: NewJob): Promise<EnqueueResult> {
@@ -93,7 +104,10 @@ export class PostgresJobQueue implements JobQueue {
 
   async claim(request: ClaimRequest): Promise<ClaimedJob | undefined> {
     const kinds = [...request.kinds];
-    await this.pool.query(REAP_SQL, [kinds]);
+    await this.transaction(async (client) => {
+      const reaped = await client.query<JobRow>(REAP_SQL, [kinds]);
+      for (const row of reaped.rows) await this.#recordEnd(client, row);
+    });
     const { rows } = await this.pool.query<JobRow>(CLAIM_SQL, [kinds, request.workerId, request.leaseMs]);
     const row = rows[0];
     return row && { job: jobOf(row), lease: { jobId: Number(row.id), token: row.lease_token, workerId: request.workerId } };
@@ -123,19 +137,29 @@ export class PostgresJobQueue implements JobQueue {
   }
 
   async complete(lease: JobLease, result: JsonValue): Promise<boolean> {
-    const sql = `UPDATE jobs SET state = 'succeeded', progress = 1, result = $3, finished_at = now(), lease_until = NULL WHERE ${FENCE}`;
-    return ((await this.pool.query(sql, [lease.jobId, lease.token, JSON.stringify(result)])).rowCount ?? 0) > 0;
+    const sql = `UPDATE jobs SET state = 'succeeded', progress = 1, result = $3, finished_at = now(), lease_until = NULL WHERE ${FENCE} RETURNING *`;
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<JobRow>(sql, [lease.jobId, lease.token, JSON.stringify(result)]);
+      if (rows[0] === undefined) return false;
+      await this.#recordEnd(client, rows[0]);
+      return true;
+    });
   }
 
   async fail(lease: JobLease, error: JobError, retryDelayMs: number): Promise<FailOutcome> {
-    const { rows } = await this.pool.query<{ state: string }>(
-      `UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
-         finished_at = CASE WHEN attempts >= max_attempts THEN now() END, failures = failures + 1, lease_until = NULL,
-         run_after = now() + ${ms(3)}, error_code = $4, error_message = $5
-       WHERE ${FENCE} RETURNING state`,
-      [lease.jobId, lease.token, retryDelayMs, error.code, clip(error.message)],
-    );
-    return rows[0] === undefined ? 'lost' : rows[0].state === 'queued' ? 'retry' : 'failed';
+    return this.transaction(async (client): Promise<FailOutcome> => {
+      const { rows } = await client.query<JobRow>(
+        `UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+           finished_at = CASE WHEN attempts >= max_attempts THEN now() END, failures = failures + 1, lease_until = NULL,
+           run_after = now() + ${ms(3)}, error_code = $4, error_message = $5
+         WHERE ${FENCE} RETURNING *`,
+        [lease.jobId, lease.token, retryDelayMs, error.code, clip(error.message)],
+      );
+      if (rows[0] === undefined) return 'lost';
+      if (rows[0].state === 'queued') return 'retry';
+      await this.#recordEnd(client, rows[0]);
+      return 'failed';
+    });
   }
 
   async release(lease: JobLease): Promise<boolean> {

@@ -25,16 +25,21 @@ import {
   type NewJob,
 } from './job-records.ts';
 import { countsOf, jobOf, jobWhere, logLineOf, type JobCountRow, type JobLogRow, type JobRow } from './job-rows.ts';
+import { retrainFinishedEvent } from '../events/event-records.ts';
+import type { SqliteEvents } from '../events/sqlite-events.ts';
 
 const FENCE = "id = @id AND state = 'running' AND lease_token = @token";
 
 export class SqliteJobQueue implements JobQueue {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
+  readonly #events: SqliteEvents;
   readonly #s;
 
-  constructor(db: Database.Database) {
+  /** `events`: the audit log a job's end is recorded in, in the transaction that ends it. */
+  constructor(db: Database.Database, events: SqliteEvents) {
     this.#db = db;
+    this.#events = events;
     this.#s = {
       insert: db.prepare(
         `INSERT INTO jobs (kind, model, payload, state, max_attempts, run_after, created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?)
@@ -106,6 +111,7 @@ export class SqliteJobQueue implements JobQueue {
       const now = new Date().toISOString();
       for (const row of this.#s.expired.all(now)) {
         this.#s.reap.run({ id: row.id, now, message: `worker ${row.worker_id} stopped renewing its lease (it ended ${row.lease_until}); attempt ${row.attempts} is counted as failed` });
+        this.#recordEnd(Number(row.id));
       }
       const row = this.#s.next.all(now).find((r) => request.kinds.includes(r.kind as never));
       if (row === undefined) return undefined;
@@ -138,20 +144,35 @@ export class SqliteJobQueue implements JobQueue {
     return row !== undefined && row.state === 'running' && row.lease_token === lease.token;
   }
 
+  /** Records the `retrain-finished` event of a job that has just ended (inside the caller's transaction). */
+  #recordEnd(id: number): void {
+    const job = jobOf(this.#s.get.get(id)!);
+    if (job.kind === 'retrain' && (job.state === 'succeeded' || job.state === 'failed')) this.#events.insertNow(retrainFinishedEvent(job));
+  }
+
   async complete(lease: JobLease, result: JsonValue): Promise<boolean> {
-    return this.#s.complete.run({ ...fence(lease), result: JSON.stringify(result), now: new Date().toISOString() }).changes > 0;
+    return this.#db.transaction(() => {
+      const done = this.#s.complete.run({ ...fence(lease), result: JSON.stringify(result), now: new Date().toISOString() }).changes > 0;
+      if (done) this.#recordEnd(lease.jobId);
+      return done;
+    }).immediate();
   }
 
   async fail(lease: JobLease, error: JobError, retryDelayMs: number): Promise<FailOutcome> {
-    const now = Date.now();
-    const row = this.#s.fail.get({
-      ...fence(lease),
-      now: new Date(now).toISOString(),
-      retryAt: new Date(now + retryDelayMs).toISOString(),
-      code: error.code,
-      message: clip(error.message),
-    }) as { state: string } | undefined;
-    return row === undefined ? 'lost' : row.state === 'queued' ? 'retry' : 'failed';
+    return this.#db.transaction((): FailOutcome => {
+      const now = Date.now();
+      const row = this.#s.fail.get({
+        ...fence(lease),
+        now: new Date(now).toISOString(),
+        retryAt: new Date(now + retryDelayMs).toISOString(),
+        code: error.code,
+        message: clip(error.message),
+      }) as { state: string } | undefined;
+      if (row === undefined) return 'lost';
+      if (row.state === 'queued') return 'retry';
+      this.#recordEnd(lease.jobId);
+      return 'failed';
+    }).immediate();
   }
 
   async release(lease: JobLease): Promise<boolean> {

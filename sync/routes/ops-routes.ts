@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SyncContext } from '../context.ts';
 import { renderDriftMetrics } from '../drift/drift-metrics.ts';
 import { SyncError } from '../errors.ts';
+import { renderEventMetrics } from '../events/event-metrics.ts';
 import { renderJobMetrics } from '../jobs/job-metrics.ts';
 import { buildOpenApi, type RouteCatalog } from '../openapi.ts';
 
@@ -24,7 +25,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: SyncContext, catalo
   app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format 0.0.4)' } }, async (_request, reply) =>
     reply
       .type('text/plain; version=0.0.4; charset=utf-8')
-      .send(ctx.metrics.render() + renderDriftMetrics(await ctx.store.alertStreams()) + renderJobMetrics(await ctx.store.jobs.counts())),
+      .send(ctx.metrics.render() + renderDriftMetrics(await ctx.store.alertStreams()) + renderJobMetrics(await ctx.store.jobs.counts()) + renderEventMetrics(await ctx.store.eventCounts())),
   );
 
   let document: string | undefined;

@@ -5,6 +5,8 @@
  * atomically in one round trip, and a retried `batchId` writes nothing.
  */
 import pg from 'pg';
+import { aliasMovedEvent, type EventStore } from '../events/event-records.ts';
+import { PostgresEvents } from '../events/postgres-events.ts';
 import { PostgresJobQueue } from '../jobs/postgres-job-queue.ts';
 import { loadMigrations } from './migrations.ts';
 import { PostgresDrift } from './postgres-drift.ts';
@@ -62,10 +64,12 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #drift: PostgresDrift;
   readonly #feedback: PostgresFeedback;
+  readonly #events: PostgresEvents;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
-    this.jobs = new PostgresJobQueue(pool, (work) => this.#transaction(work));
+    this.#events = new PostgresEvents(pool);
+    this.jobs = new PostgresJobQueue(pool, (work) => this.#transaction(work), this.#events);
     this.#drift = new PostgresDrift(pool, (work) => this.#transaction(work), this.jobs);
     this.#feedback = new PostgresFeedback(pool, (work, mode) => this.#transaction(work, mode));
   }
@@ -188,6 +192,7 @@ export class PostgresStore implements Store {
         name, alias, version, cv, cp, at, by,
       ]);
       await client.query('UPDATE models SET updated_at = $1 WHERE name = $2', [at, name]);
+      await this.#events.insertWith(client, aliasMovedEvent({ name, alias, version, canary, by, at }));
     });
     return { alias, version, canary, updatedAt: at };
   }
@@ -242,6 +247,10 @@ export class PostgresStore implements Store {
   insertFeedback: FeedbackStore['insertFeedback'] = (...args) => this.#feedback.insertFeedback(...args);
   feedbackPage: FeedbackStore['feedbackPage'] = (request) => this.#feedback.feedbackPage(request);
   deleteFeedback: FeedbackStore['deleteFeedback'] = (filter) => this.#feedback.deleteFeedback(filter);
+
+  recordEvent: EventStore['recordEvent'] = (event) => this.#events.recordEvent(event);
+  listEvents: EventStore['listEvents'] = (filter) => this.#events.listEvents(filter);
+  eventCounts: EventStore['eventCounts'] = () => this.#events.eventCounts();
 
   async countRows(): Promise<Record<string, number>> {
     const { rows } = await this.#pool.query<Record<string, number>>(`SELECT ${TABLES.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);

@@ -9,6 +9,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { aliasMovedEvent, type EventStore } from '../events/event-records.ts';
+import { SqliteEvents } from '../events/sqlite-events.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-job-queue.ts';
 import { loadMigrations } from './migrations.ts';
 import { SqliteDrift } from './sqlite-drift.ts';
@@ -36,13 +38,15 @@ export class SqliteStore implements Store {
   readonly #s;
   readonly #drift: SqliteDrift;
   readonly #feedback: SqliteFeedback;
+  readonly #events: SqliteEvents;
   #queue: Pending[] = [];
   #flushScheduled = false;
   #closed = false;
 
   private constructor(db: Database.Database) {
     this.#db = db;
-    this.jobs = new SqliteJobQueue(db);
+    this.#events = new SqliteEvents(db);
+    this.jobs = new SqliteJobQueue(db, this.#events);
     this.#drift = new SqliteDrift(db, this.jobs);
     this.#feedback = new SqliteFeedback(db);
     this.#s = {
@@ -159,6 +163,7 @@ export class SqliteStore implements Store {
       this.#s.upsertAlias.run(name, alias, version, canary?.version ?? null, canary?.percent ?? null, at);
       this.#s.insertHistory.run(name, alias, version, canary?.version ?? null, canary?.percent ?? null, at, by);
       this.#s.touchModel.run(at, name);
+      this.#events.insertNow(aliasMovedEvent({ name, alias, version, canary, by, at }));
     }).immediate();
     return { alias, version, canary, updatedAt: at };
   }
@@ -221,6 +226,10 @@ export class SqliteStore implements Store {
   insertFeedback: FeedbackStore['insertFeedback'] = (...args) => this.#feedback.insertFeedback(...args);
   feedbackPage: FeedbackStore['feedbackPage'] = (request) => this.#feedback.feedbackPage(request);
   deleteFeedback: FeedbackStore['deleteFeedback'] = (filter) => this.#feedback.deleteFeedback(filter);
+
+  recordEvent: EventStore['recordEvent'] = (event) => this.#events.recordEvent(event);
+  listEvents: EventStore['listEvents'] = (filter) => this.#events.listEvents(filter);
+  eventCounts: EventStore['eventCounts'] = () => this.#events.eventCounts();
 
   async countRows(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};

@@ -3,11 +3,13 @@
  * default) and `PostgresStore` (`DATABASE_URL`) implement it; the routes only see
  * this. Artifact bytes are not rows: they live in the blob store on the file system.
  * Feedback examples are (each at most 256 KiB of input), so every replica over one
- * PostgreSQL database reads the same datasets.
+ * PostgreSQL database reads the same datasets. The models' audit log (`model_events`)
+ * is written in the transactions of the changes it records.
  */
 import type { DriftStore, NewDriftWindow } from './drift-records.ts';
 import type { FeedbackStore } from './feedback-records.ts';
 import type { JobQueue } from '../jobs/job-records.ts';
+import type { EventStore } from '../events/event-records.ts';
 
 export type * from './drift-records.ts';
 export type * from './feedback-records.ts';
@@ -116,7 +118,7 @@ export interface SummaryFilter {
 export type AggregateRow = AggregateIncrement;
 
 /** The storage the endpoint runs on. */
-export interface Store extends DriftStore, FeedbackStore {
+export interface Store extends DriftStore, FeedbackStore, EventStore {
   /** `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres';
   /** The job queue of the retraining loop, on the same database. */
@@ -142,7 +144,7 @@ export interface Store extends DriftStore, FeedbackStore {
   getFile(name: string, version: string, path: string): Promise<StoredFile | undefined>;
   listModels(): Promise<ModelRecord[]>;
   getModel(name: string): Promise<ModelRecord | undefined>;
-  /** Moves an alias and appends to its history, in one transaction. */
+  /** Moves an alias, appends to its history and records its `alias-moved` event, in one transaction. */
   setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string): Promise<AliasRecord>;
   getAlias(name: string, alias: string): Promise<AliasRecord | undefined>;
   /** Newest first. */
@@ -164,4 +166,4 @@ export interface Store extends DriftStore, FeedbackStore {
 }
 
 /** Every table a store keeps, in the order `countRows()` reports them. */
-export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries', 'feedback_examples', 'jobs', 'job_log'] as const;
+export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries', 'feedback_examples', 'jobs', 'job_log', 'model_events'] as const;
