@@ -3,25 +3,12 @@
  * signed with the fixture publisher key the app trusts: the endpoint refuses telemetry and
  * feedback for versions it never published.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from '@playwright/test';
 import { signManifest } from '../format/index.ts';
+import { packageFiles } from '../scripts/demo-endpoint.ts';
 import { publisherKey, REGISTRY } from './lab.ts';
-
-/** A package folder's files (not the manifest, its signature or the build stamp), base64, by path. */
-export async function packageFiles(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (!['manifest.json', 'manifest.sig', '.stamp'].includes(entry.name)) out[relative(dir, path)] = (await readFile(path)).toString('base64');
-    }
-  };
-  await walk(dir);
-  return out;
-}
 
 /** Options of {@link publishFixture}. */
 export interface PublishFixtureOptions {
@@ -47,7 +34,7 @@ export async function publishFixture(syncUrl: string, options: PublishFixtureOpt
     body: JSON.stringify({
       manifest: Buffer.from(manifestBytes).toString('base64'),
       signature: Buffer.from(await signManifest(manifestBytes, key.privateKey, key.publicKey)).toString('base64'),
-      files: await packageFiles(dir),
+      files: Object.fromEntries([...(await packageFiles(dir))].map(([path, data]) => [path, Buffer.from(data).toString('base64')])),
     }),
   });
   expect(response.status, await response.clone().text()).toBe(201);

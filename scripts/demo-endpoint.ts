@@ -11,7 +11,7 @@ import { EndpointClient } from '../loop/index.ts';
 const REGISTRY = 'fixtures/registry';
 
 /** A package folder's files (not the manifest, signature or build stamp), by path. */
-async function packageFiles(dir: string): Promise<Map<string, Uint8Array>> {
+export async function packageFiles(dir: string): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   const walk = async (d: string): Promise<void> => {
     for (const entry of await readdir(d, { withFileTypes: true })) {
