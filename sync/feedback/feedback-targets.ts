@@ -4,10 +4,10 @@
  * carry. A published version is immutable, so one read per version and server
  * suffices. `undefined` means "not published".
  */
-import { readFile } from 'node:fs/promises';
-import type { InputDtype, Manifest } from '../../format/index.ts';
+import type { InputDtype } from '../../format/index.ts';
 import type { BlobStore } from '../blob-store.ts';
 import type { Store } from '../store/store.ts';
+import { VersionFacts } from '../version-facts.ts';
 
 /** The manifest facts one version's feedback is checked against. */
 export interface FeedbackTarget {
@@ -20,34 +20,14 @@ export interface FeedbackTarget {
   readonly labels: ReadonlySet<string> | undefined;
 }
 
-/** How many versions a server remembers; past it, the memory starts over. */
-const CACHE_SIZE = 10_000;
-
-export class FeedbackTargets {
-  readonly #known = new Map<string, FeedbackTarget>();
-
-  constructor(
-    readonly store: Store,
-    readonly blobs: BlobStore,
-  ) {}
-
-  /** The version's target, or `undefined` when `model@version` is not published. */
-  async get(model: string, version: string): Promise<FeedbackTarget | undefined> {
-    const id = `${model}@${version}`;
-    const known = this.#known.get(id);
-    if (known) return known;
-    const file = await this.store.getFile(model, version, 'manifest.json');
-    if (file === undefined) return undefined;
-    const manifest = JSON.parse(await readFile(this.blobs.pathOf(file.sha256), 'utf8')) as Manifest;
-    const target: FeedbackTarget = {
-      model,
-      version,
+export class FeedbackTargets extends VersionFacts<FeedbackTarget> {
+  constructor(store: Store, blobs: BlobStore) {
+    super(store, blobs, (manifest) => ({
+      model: manifest.name,
+      version: manifest.version,
       shape: Object.freeze([...manifest.input.shape]),
       dtype: manifest.input.dtype,
       labels: manifest.output.labels === undefined ? undefined : new Set(manifest.output.labels),
-    };
-    if (this.#known.size >= CACHE_SIZE) this.#known.clear();
-    this.#known.set(id, target);
-    return target;
+    }));
   }
 }
