@@ -206,7 +206,8 @@ export async function runRetrainJob(request: RetrainRequest, ctx: RetrainContext
       seed: seedOf(request.jobId),
       onEpoch: (e) => {
         history.push({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy });
-        void ctx.progress(0.25 + (0.5 * e.epoch) / epochs, `epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, accuracy ${(e.accuracy * 100).toFixed(1)} %`);
+        // Progress is best effort here (training cannot wait for it); a lost lease or a closed queue shows at the next step.
+        Promise.resolve(ctx.progress(0.25 + (0.5 * e.epoch) / epochs, `epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, accuracy ${(e.accuracy * 100).toFixed(1)} %`)).catch(() => undefined);
       },
     });
 
