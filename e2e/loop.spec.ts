@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import type { SigningKeyPair } from '../format/index.ts';
-import { checkCanary, EndpointClient, runRetrainJob } from '../loop/index.ts';
+import { checkCanary, EndpointClient, retrainRequestOf, runRetrainJob } from '../loop/index.ts';
 import { mnistTrainingData } from '../loop/node.ts';
 import { createSyncServer, type JsonValue, type SyncServer } from '../sync/index.ts';
 import { registerFastCpuKernels } from '../trainer/index.ts';
@@ -56,7 +56,7 @@ test.beforeEach(async ({ baseURL }) => {
       pollMs: 200,
       handlers: {
         retrain: async (job, ctx) => {
-          const result = await runRetrainJob({ jobId: `${job.id}@${job.createdAt}`, model: job.model, parentVersion: job.payload.parentVersion ?? undefined, createdAt: job.createdAt }, ctx, {
+          const result = await runRetrainJob(retrainRequestOf(job), ctx, {
             endpoint: new EndpointClient(syncUrl, 'admin-token'),
             trustedKeys: [key.publicKey],
             signingKey: key as SigningKeyPair,
@@ -172,6 +172,10 @@ test('drift → alert → retrain → gate → canary on one of two devices → 
   // One retraining is this test's: later alerts (the turned digits still drift from the baseline) queue jobs nobody runs.
   await sync.worker?.stop();
   expect((await admin.model(NAME)).aliases.find((x) => x.alias === ALIAS)).toMatchObject({ version: '1.0.0', canary: { version: '1.1.0', percent: 50 } });
+  // 1.1.0 ships for the same devices as 1.0.0: its ONNX artifact too, exported from the new weights.
+  const [v10, v11] = await Promise.all(['1.0.0', '1.1.0'].map(async (v) => admin.manifest(NAME, v, [(await publisherKey()).publicKey])));
+  expect(v11!.artifacts.map((x) => x.id)).toEqual(v10!.artifacts.map((x) => x.id));
+  expect(v11!.artifacts.find((x) => x.engine === 'onnx')!.files[0]!.sha256).not.toBe(v10!.artifacts.find((x) => x.engine === 'onnx')!.files[0]!.sha256);
 
   // Exactly one device is on the canary.
   expect(await load(a)).toBe('1.1.0');

@@ -10,7 +10,8 @@
 export { LoopError, type LoopErrorCode, type LoopErrorOptions } from './loop-error.ts';
 
 // ### Retraining
-export { runRetrainJob, nextVersion, type LabelledRows, type RetrainContext, type RetrainRequest, type RetrainResult, type RetrainSettings, type TrainingDataSource } from './retrain/retrain-job.ts';
+export { runRetrainJob, retrainRequestOf, nextVersion, type QueuedRetrainJob, type LabelledRows, type RetrainContext, type RetrainRequest, type RetrainResult, type RetrainSettings, type TrainingDataSource } from './retrain/retrain-job.ts';
+export { buildLikeParent, type LikeParent, type LikeParentInput } from './retrain/parent-artifacts.ts';
 export { DEFAULT_GATE, judgeGate, type GateDecision, type GateFigures, type GateRule } from './retrain/gate.ts';
 export { EndpointClient, feedbackInput, type DriftReport, type FeedbackRow, type FetchedPackage, type ModelInfo, type TelemetrySummary } from './retrain/endpoint-client.ts';
 

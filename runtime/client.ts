@@ -13,6 +13,7 @@ import { ModelClient, type Model } from './client/model-client.ts';
 import { StoreClient, type RuntimeStore } from './client/store-client.ts';
 import { TelemetryClient, type RuntimeTelemetry } from './client/telemetry-client.ts';
 import { FeedbackClient, type RuntimeFeedback } from './client/feedback-client.ts';
+import { startWorker } from './client/start-worker.ts';
 import { FEEDBACK_DB_NAME, resolveFeedbackSettings, type FeedbackOptions } from './feedback/feedback-settings.ts';
 import { resolveTelemetrySettings, type TelemetryOptions } from './telemetry/telemetry-settings.ts';
 
@@ -34,6 +35,13 @@ export interface RuntimeOptions {
   warmupRuns?: number;
   /** A worker to use instead of the bundled one (it must run `worker/worker-entry.ts`). */
   worker?: Worker;
+  /**
+   * URL of a built worker module (what `worker/worker-entry.ts` builds to), e.g. on a
+   * CDN. A cross-origin URL starts through a same-origin blob that imports it (the page's
+   * CSP then needs `worker-src blob:`); the engines find their `.wasm` next to it.
+   * @defaultValue the worker bundled with this module
+   */
+  workerUrl?: string | URL;
   /**
    * For models loaded by name from the store: `manual` (only `install` changes the
    * version), `on-load` (check the registry, install a newer version, then load) or
@@ -155,7 +163,11 @@ function isStoreName(source: unknown): source is string {
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const settings = resolveRuntimeSettings(options);
   installErrorTransfer();
-  const worker = options.worker ?? new Worker(new URL('./worker/worker-entry.ts', import.meta.url), { type: 'module', name: 'edgeloop-runtime' });
+  const worker =
+    options.worker ??
+    (options.workerUrl !== undefined
+      ? startWorker(options.workerUrl, 'edgeloop-runtime')
+      : new Worker(new URL('./worker/worker-entry.ts', import.meta.url), { type: 'module', name: 'edgeloop-runtime' }));
   const channel = new MessageChannel();
   worker.postMessage({ type: 'edgeloop:init', settings, port: channel.port2 }, [channel.port2]);
   const api = wrap<WorkerApi>(channel.port1);

@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { checkCanary, EndpointClient, LoopError, runRetrainJob, type RetrainSettings } from '../loop/index.ts';
+import { checkCanary, EndpointClient, retrainRequestOf, runRetrainJob, type RetrainSettings } from '../loop/index.ts';
 import { mnistTrainingData } from '../loop/node.ts';
 import { openJobQueue, startJobWorker, type JsonValue } from '../sync/index.ts';
 import { registerFastCpuKernels } from '../trainer/index.ts';
@@ -53,10 +53,10 @@ const worker = startJobWorker(queue, {
   leaseMs: number('EDGELOOP_LEASE_MS', 120_000),
   handlers: {
     retrain: async (job, ctx) => {
-      if (job.payload.mode !== 'fine-tune') throw new LoopError('JOB_INVALID', `mode "${job.payload.mode}" is not built yet: this worker fine-tunes from the parent's weights`);
-      console.log(`retrain-worker: job ${job.id} (${job.model}, ${job.payload.reason}) attempt ${job.attempts}`);
+      const request = retrainRequestOf(job);
+      console.log(`retrain-worker: job ${job.id} (${job.model}, ${request.mode}, ${job.payload.reason}) attempt ${job.attempts}`);
       const result = await runRetrainJob(
-        { jobId: `${job.id}@${job.createdAt}`, model: job.model, parentVersion: job.payload.parentVersion ?? undefined, createdAt: job.createdAt },
+        request,
         { progress: (f, m) => ctx.progress(f, m), log: (line) => ctx.log(line), signal: ctx.signal },
         settings,
       );

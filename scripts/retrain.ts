@@ -1,5 +1,5 @@
 /**
- * CLI: `npm run retrain -- --model <name> [--parent <version>] [--no-follow]` — asks the
+ * CLI: `npm run retrain -- --model <name> [--parent <version>] [--mode fine-tune|retrain] [--no-follow]` — asks the
  * sync endpoint for a retraining job (`POST /v1/models/:name/retrain`; an open one is
  * reused) and follows it: progress and log lines as the worker writes them, then the
  * outcome (published as a canary, or the gate's reasons). A worker must be running
@@ -12,13 +12,14 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, parent: { type: 'string' }, endpoint: { type: 'string' }, token: { type: 'string' }, 'no-follow': { type: 'boolean', default: false } },
+  options: { model: { type: 'string' }, parent: { type: 'string' }, mode: { type: 'string' }, endpoint: { type: 'string' }, token: { type: 'string' }, 'no-follow': { type: 'boolean', default: false } },
 });
 const fail = (message: string): never => {
   console.error(`error: ${message}`);
   process.exit(2);
 };
 const model = values.model ?? fail('--model <name> is required');
+if (values.mode !== undefined && values.mode !== 'fine-tune' && values.mode !== 'retrain') fail(`--mode is "fine-tune" (from the parent's weights, the default) or "retrain" (from fresh weights), not ${JSON.stringify(values.mode)}`);
 const endpoint = (values.endpoint ?? process.env.EDGELOOP_ENDPOINT ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
 const token =
   values.token ??
@@ -46,7 +47,7 @@ const call = async (path: string, init: RequestInit = {}) => {
   return body;
 };
 
-const asked = (await call(`/v1/models/${encodeURIComponent(model)}/retrain`, { method: 'POST', body: JSON.stringify(values.parent ? { parentVersion: values.parent } : {}) })) as { job: Job; existing: boolean };
+const asked = (await call(`/v1/models/${encodeURIComponent(model)}/retrain`, { method: 'POST', body: JSON.stringify({ ...(values.parent ? { parentVersion: values.parent } : {}), ...(values.mode ? { mode: values.mode } : {}) }) })) as { job: Job; existing: boolean };
 console.log(`${asked.existing ? 'an open' : 'a new'} retraining job for ${model}: #${asked.job.id} (${asked.job.state})`);
 if (values['no-follow']) process.exit(0);
 

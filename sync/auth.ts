@@ -51,7 +51,7 @@ export class Authenticator {
       throw new SyncError('UNAUTHORIZED', 'the bearer token is not one this endpoint knows', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
     }
     if (role === 'admin' && principal.role !== 'admin') {
-      throw new SyncError('FORBIDDEN', 'this route needs an admin token (SYNC_ADMIN_TOKENS); app tokens may only send telemetry');
+      throw new SyncError('FORBIDDEN', 'this route needs an admin token (SYNC_ADMIN_TOKENS); app tokens may only send telemetry and feedback');
     }
     return principal;
   }

@@ -48,4 +48,16 @@ describe('resolveSyncConfig', () => {
     expect(() => resolveSyncConfig({}, { ...env, SYNC_RETRAIN_ON_ALERT: 'maybe' })).toThrow(/SYNC_RETRAIN_ON_ALERT must be "true" or "false"/);
     expect(() => resolveSyncConfig({}, { ...env, SYNC_JOB_MAX_ATTEMPTS: '0' })).toThrow(/SYNC_JOB_MAX_ATTEMPTS/);
   });
+
+  it('keeps blobs in PostgreSQL when the store is PostgreSQL, as files on SQLite, and refuses blobs in SQLite', async () => {
+    const { publicKey } = await generateSigningKeyPair();
+    const env = { SYNC_ADMIN_TOKENS: 'a', SYNC_APP_TOKENS: 'b', SYNC_PUBLISHER_KEYS: publicKey };
+    const pg = { ...env, DATABASE_URL: 'postgres://u@localhost/db' };
+    expect(resolveSyncConfig({}, env).blobStore).toBe('files');
+    expect(resolveSyncConfig({}, pg).blobStore).toBe('database');
+    expect(resolveSyncConfig({}, { ...pg, SYNC_BLOB_STORE: 'files' }).blobStore).toBe('files');
+    expect(resolveSyncConfig({ blobStore: 'files' }, pg).blobStore).toBe('files');
+    expect(() => resolveSyncConfig({}, { ...env, SYNC_BLOB_STORE: 'database' })).toThrow(/SYNC_BLOB_STORE "database" needs PostgreSQL/);
+    expect(() => resolveSyncConfig({}, { ...pg, SYNC_BLOB_STORE: 's3' })).toThrow(/SYNC_BLOB_STORE must be "files" or "database"/);
+  });
 });

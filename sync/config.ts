@@ -9,9 +9,13 @@ import { decodeBase64Url } from '../format/index.ts';
 import { SyncError } from './errors.ts';
 import { resolveDriftConfig, type DriftConfig } from './drift/drift-config.ts';
 import { resolveRetrainConfig, type RetrainConfig } from './jobs/job-config.ts';
+import { resolveRetentionConfig, type RetentionConfig } from './retention/retention-config.ts';
 
 /** Where the endpoint keeps its rows: the embedded SQLite file, or a PostgreSQL database. */
 export type StoreOption = 'sqlite' | { databaseUrl: string };
+
+/** Where artifact blobs live (see {@link SyncOptions.blobStore}). */
+export type BlobStoreOption = 'files' | 'database';
 
 /** An Ed25519 key pair (base64url, as `generateSigningKeyPair()` makes) that signs `index.json`. */
 export interface IndexKey {
@@ -25,10 +29,16 @@ export interface SyncOptions {
   host?: string;
   /** `0` picks a free port. @defaultValue `PORT` or `8787` */
   port?: number;
-  /** SQLite file and content-addressed artifacts. @defaultValue `DATA_DIR` or `'./data'` */
+  /** SQLite file and, with `blobStore: 'files'`, the content-addressed artifacts. @defaultValue `DATA_DIR` or `'./data'` */
   dataDir?: string;
   /** @defaultValue `{ databaseUrl: DATABASE_URL }` when that is set, else `'sqlite'` */
   store?: StoreOption;
+  /**
+   * Where artifact blobs live: `files` (`DATA_DIR/blobs`) or `database` (PostgreSQL's
+   * `blobs` table: replicas keep nothing on disk; PostgreSQL only).
+   * @defaultValue `SYNC_BLOB_STORE`, else `database` on PostgreSQL and `files` on SQLite
+   */
+  blobStore?: BlobStoreOption;
   /** @defaultValue `SYNC_ADMIN_TOKENS` (required) */
   adminTokens?: readonly string[];
   /** @defaultValue `SYNC_APP_TOKENS` (required) */
@@ -72,6 +82,8 @@ export interface SyncOptions {
   drift?: Partial<DriftConfig>;
   /** Retraining jobs (docs/SYNC-API.md, "Retraining jobs"). @defaultValue {@link DEFAULT_RETRAIN_CONFIG}, each overridable by its variable */
   retrain?: Partial<RetrainConfig>;
+  /** How long finished jobs and model events are kept (docs/SYNC-API.md, "Retention"). @defaultValue {@link DEFAULT_RETENTION_CONFIG}, each overridable by its variable */
+  retention?: Partial<RetentionConfig>;
 }
 
 /**
@@ -118,6 +130,7 @@ export interface SyncConfig {
   readonly port: number;
   readonly dataDir: string;
   readonly store: Readonly<StoreOption>;
+  readonly blobStore: BlobStoreOption;
   readonly adminTokens: readonly string[];
   readonly appTokens: readonly string[];
   readonly publisherKeys: readonly string[];
@@ -135,6 +148,7 @@ export interface SyncConfig {
   readonly timeouts: ServerTimeouts;
   readonly drift: DriftConfig;
   readonly retrain: RetrainConfig;
+  readonly retention: RetentionConfig;
 }
 
 type Source = Record<string, unknown>;
@@ -268,6 +282,10 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
     store = Object.freeze({ databaseUrl: store.databaseUrl });
   }
 
+  const blobStore = options.blobStore ?? get('SYNC_BLOB_STORE') ?? (store === 'sqlite' ? 'files' : 'database');
+  if (blobStore !== 'files' && blobStore !== 'database') invalid(`SYNC_BLOB_STORE must be "files" or "database" (got ${JSON.stringify(blobStore)})`);
+  if (blobStore === 'database' && store === 'sqlite') invalid('SYNC_BLOB_STORE "database" needs PostgreSQL (DATABASE_URL); on SQLite, blobs are files under DATA_DIR');
+
   const synchronous = options.sqliteSynchronous ?? get('SYNC_SQLITE_SYNCHRONOUS') ?? 'full';
   if (synchronous !== 'full' && synchronous !== 'normal') invalid(`SYNC_SQLITE_SYNCHRONOUS must be "full" or "normal" (got ${JSON.stringify(synchronous)})`);
 
@@ -302,6 +320,7 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
     port: options.port ?? integer(get('PORT'), 'PORT', 0, 65535) ?? 8787,
     dataDir: resolve(dataDir),
     store,
+    blobStore,
     adminTokens: Object.freeze(adminTokens),
     appTokens: Object.freeze(appTokens),
     publisherKeys: Object.freeze(publisherKeys),
@@ -320,5 +339,6 @@ export function resolveSyncConfig(options: SyncOptions = {}, env: Record<string,
     timeouts,
     drift: resolveDriftConfig(options.drift ?? {}, { get, integer, list, invalid }),
     retrain: resolveRetrainConfig(options.retrain ?? {}, { get, integer, list, invalid }),
+    retention: resolveRetentionConfig(options.retention ?? {}, { get, integer, list, invalid }),
   });
 }

@@ -16,6 +16,7 @@ export {
   type IndexKey,
   type ServerTimeouts,
   type StoreOption,
+  type BlobStoreOption,
   type SyncConfig,
   type SyncOptions,
   type TelemetryLimits,
@@ -25,10 +26,12 @@ export {
 export { SyncError, isSyncError, STATUS_OF, type SyncErrorCode, type SyncErrorOptions } from './errors.ts';
 
 // ### Storage
-export { TABLES, type Store } from './store/store.ts';
+export { TABLES, type Store, type VersionBlobs } from './store/store.ts';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.ts';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.ts';
-export { BlobStore } from './blob-store.ts';
+export type { BlobSource, BlobStore } from './blob-store.ts';
+export { FileBlobStore } from './file-blob-store.ts';
+export { PostgresBlobStore } from './store/postgres-blob-store.ts';
 
 // ### Registry rules
 export { canaryBucket, latestVersion } from './registry-model.ts';
@@ -101,3 +104,8 @@ export {
 } from './events/event-records.ts';
 export { EVENTS_PAGE_DEFAULT_LIMIT } from './routes/event-routes.ts';
 export { EVENT_BODY_LIMIT } from './events/event-schemas.ts';
+
+// ### Retention
+export { DEFAULT_RETENTION_CONFIG, type RetentionConfig } from './retention/retention-config.ts';
+export { RetentionService, type RetentionPass } from './retention/retention-service.ts';
+export type { RetentionStore, RetentionTallies } from './retention/retention-records.ts';

@@ -4,8 +4,9 @@
  * publisher keys, every file's size and SHA-256), then the bytes go to the blob store
  * and the rows to the database. A version is immutable: the same bytes again are
  * acknowledged, other bytes are refused. A publish that loses a race for its version
- * (or fails to insert) removes the blobs it wrote that no row references, so a race
- * leaves only the winner's blobs on disk.
+ * (or fails to insert) leaves no blob that only it wrote: the file store's are removed
+ * when no row references them, PostgreSQL's roll back with the rows. A race leaves only
+ * the winner's blobs.
  */
 import { PACKAGE_FILES, parseManifest, sha256Hex, verifyFileBytes, verifyManifestSignature, type Manifest } from '../format/index.ts';
 import type { SyncContext } from './context.ts';
@@ -110,19 +111,18 @@ export async function publishVersion(ctx: SyncContext, name: string, version: st
     files,
   };
 
-  // Blobs first: a row never points at bytes that are not on disk. The insert checks,
-  // under the blob locks, that they are still there (a concurrent loser may have
-  // removed one it wrote that this publish shares); if not, they are written again.
-  // A crash in between leaves an unreferenced blob, which a later publish of the same
-  // bytes reuses.
+  // The blob store says how its blobs meet the rows (sync/blob-store.ts). Files: written
+  // first, so a row never points at bytes that are not on disk; the insert checks, under
+  // the blob locks, that they are still there (a concurrent loser may have removed one it
+  // wrote that this publish shares), and if not they are written again. A crash in
+  // between leaves an unreferenced blob, which a later publish of the same bytes reuses.
+  // PostgreSQL's blobs table: nothing staged, the blobs are written in the row transaction.
   const written = new Set<string>();
   for (let attempt = 1; attempt <= MAX_INSERT_ATTEMPTS; attempt++) {
-    for (const [sha256, bytes] of blobs) if (await ctx.blobs.put(sha256, bytes)) written.add(sha256);
+    for (const sha256 of await ctx.blobs.stage(blobs)) written.add(sha256);
     let outcome: 'created' | 'exists' | 'blobs-missing';
     try {
-      outcome = await ctx.metrics.timeStore(() =>
-        ctx.store.insertVersion(record, () => [...blobs].every(([sha256, bytes]) => ctx.blobs.hasSync(sha256, bytes.byteLength))),
-      );
+      outcome = await ctx.metrics.timeStore(() => ctx.store.insertVersion(record, ctx.blobs.forInsert(blobs)));
     } catch (error) {
       await discardBlobs(ctx, written, error);
       throw error;
@@ -152,7 +152,7 @@ const MAX_INSERT_ATTEMPTS = 3;
 async function discardBlobs(ctx: SyncContext, written: ReadonlySet<string>, failure?: unknown): Promise<void> {
   if (written.size === 0) return;
   try {
-    await ctx.metrics.timeStore(() => ctx.store.removeUnreferencedBlobs([...written], (sha256) => ctx.blobs.removeSync(sha256)));
+    await ctx.metrics.timeStore(() => ctx.blobs.removeUnreferenced([...written]));
   } catch (cleanup) {
     if (failure === undefined) throw cleanup;
     if (failure instanceof Error) failure.cause ??= cleanup;

@@ -93,7 +93,17 @@ export const aliasBody = {
   type: 'object',
   required: ['version'],
   additionalProperties: false,
-  properties: { version, canary: { anyOf: [canary, { type: 'null' }] } },
+  properties: {
+    version,
+    canary: { anyOf: [canary, { type: 'null' }] },
+    expect: {
+      type: 'object',
+      required: ['version'],
+      additionalProperties: false,
+      description: 'move only when the alias is still this (version and canary); else 409 CONFLICT and nothing changes',
+      properties: { version, canary: { anyOf: [canary, { type: 'null' }] } },
+    },
+  },
 } as const;
 
 export const aliasResponse = responseOf({

@@ -22,6 +22,11 @@ export interface Representation {
   bytes?: Uint8Array;
   /** Otherwise the file holding them. */
   file?: string;
+  /**
+   * Otherwise a reader of bytes `start` to `end` (inclusive; a database blob), called only
+   * for a response with a body, so a 304, a HEAD or a 416 reads nothing.
+   */
+  read?: (start: number, end: number) => Promise<Uint8Array>;
   /** Offer gzip/br (JSON). Only honoured with `bytes`. */
   compressible: boolean;
 }
@@ -117,9 +122,10 @@ export function parseRange(header: string | undefined, size: number): { start: n
  * Sends `rep` with conditional, range and compression handling: the one place that
  * picks the representation (identity, gzip or br), and from it the `ETag`, `Vary`,
  * `Content-Encoding` and `Content-Length`. HEAD goes through the same steps and gets
- * the same headers as GET, without the body.
+ * the same headers as GET, without the body. A promise only when the bytes come from
+ * `rep.read` (return it from the handler either way).
  */
-export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, rep: Representation, cache: CompressionCache): FastifyReply {
+export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, rep: Representation, cache: CompressionCache): FastifyReply | Promise<FastifyReply> {
   const identityTag = etagOf(rep.id);
   const compressible = rep.compressible && rep.bytes !== undefined && rep.size >= 256;
   reply.header('cache-control', rep.cacheControl);
@@ -159,10 +165,26 @@ export function sendRepresentation(request: FastifyRequest, reply: FastifyReply,
   return send(request, reply.code(200), rep, 0, rep.size - 1);
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, rep: Representation, start: number, end: number): FastifyReply {
+/** The headers of a representation, dropped when its bytes cannot be read: an error must not be cached as the immutable file. */
+const REPRESENTATION_HEADERS = ['cache-control', 'etag', 'content-range', 'content-length', 'accept-ranges', 'content-encoding'];
+
+function send(request: FastifyRequest, reply: FastifyReply, rep: Representation, start: number, end: number): FastifyReply | Promise<FastifyReply> {
   const length = Math.max(0, end - start + 1);
   reply.header('content-length', length);
   if (request.method === 'HEAD' || length === 0) return reply.send(Readable.from([]));
   if (rep.bytes !== undefined) return reply.send(Buffer.from(rep.bytes.buffer, rep.bytes.byteOffset + start, length));
+  if (rep.read !== undefined) {
+    return rep.read(start, end).then(
+      (bytes) => {
+        if (bytes.byteLength !== length) {
+          throw new SyncError('INTERNAL', `the stored blob ${rep.id} holds ${bytes.byteLength} bytes where ${length} were expected from ${start}`);
+        }
+        return reply.send(Buffer.from(bytes.buffer, bytes.byteOffset, length));
+      },
+    ).catch((error: unknown) => {
+      for (const name of REPRESENTATION_HEADERS) reply.removeHeader(name);
+      throw error;
+    });
+  }
   return reply.send(createReadStream(rep.file!, { start, end }));
 }

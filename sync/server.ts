@@ -1,6 +1,6 @@
 /**
  * `createSyncServer()`: builds the endpoint (fastify) over the configured store and
- * blob folder. Cross-cutting rules live here: JSON-only bodies decoded as strict
+ * blob store. Cross-cutting rules live here: JSON-only bodies decoded as strict
  * UTF-8, rate limits and authentication before a body is read, one error shape for
  * every rejection, request metrics, CORS for configured origins only.
  */
@@ -9,7 +9,8 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hostname } from 'node:os';
 import { Authenticator, bearerToken } from './auth.ts';
-import { BlobStore } from './blob-store.ts';
+import type { BlobStore } from './blob-store.ts';
+import { FileBlobStore } from './file-blob-store.ts';
 import { resolveSyncConfig, type SyncConfig, type SyncOptions } from './config.ts';
 import type { SyncContext } from './context.ts';
 import { isDateTime } from './date-time.ts';
@@ -29,6 +30,7 @@ import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.ts';
 import { registerRegistryStaticRoutes } from './routes/registry-static-routes.ts';
 import { registerTelemetryRoutes } from './routes/telemetry-routes.ts';
+import { RetentionService } from './retention/retention-service.ts';
 import { PostgresStore } from './store/postgres-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -58,13 +60,15 @@ export interface SyncServer {
   readonly config: SyncConfig;
   /** The store, for tests and tools: `store.countRows()` says what was written. */
   readonly store: Store;
-  /** The artifact blobs: `blobs.count()`. */
+  /** The artifact blobs (files, or the PostgreSQL store's `blobs` table): `await blobs.count()`. */
   readonly blobs: BlobStore;
   readonly metrics: SyncMetrics;
   /** The alert machine: `alerts.kick()` judges stored windows and delivers what is due now (tests await it). */
   readonly alerts: AlertService;
   /** The job queue (on the store's database). */
   readonly jobs: JobQueue;
+  /** Retention of finished jobs and old model events, started by `listen()`: `retention.run()` prunes now (tests await it). */
+  readonly retention: RetentionService;
   /** The in-process job worker once `listen()` started it (`null` without `options.jobs`). */
   readonly worker: JobWorker | null;
   /** Starts listening on `config.host`/`config.port`; resolves to the base URL (`http://127.0.0.1:8787`). */
@@ -82,6 +86,12 @@ async function openStore(config: SyncConfig): Promise<Store> {
   } catch (cause) {
     throw new SyncError('CONFIG_INVALID', `cannot open the PostgreSQL database of DATABASE_URL: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** `database`: the PostgreSQL store's own `blobs` table (replicas keep nothing on disk); `files`: `DATA_DIR/blobs`. */
+function openBlobStore(config: SyncConfig, store: Store): BlobStore {
+  if (config.blobStore === 'database' && store instanceof PostgresStore) return store.blobs;
+  return new FileBlobStore(config.dataDir, store);
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, ctx: SyncContext, thrown: unknown): FastifyReply {
@@ -102,10 +112,11 @@ function sendError(request: FastifyRequest, reply: FastifyReply, ctx: SyncContex
 export async function createSyncServer(options: SyncServerOptions = {}): Promise<SyncServer> {
   const { env, jobs, ...rest } = options;
   const config = resolveSyncConfig(rest, env);
-  const blobs = new BlobStore(config.dataDir);
   const store = await openStore(config);
+  const blobs = openBlobStore(config, store);
   const log = (message: string, error?: unknown) => console.error(`sync: ${message}:`, error);
   const alerts = new AlertService(store, config.drift, log, config.retrain.onAlert ? { maxAttempts: config.retrain.maxAttempts } : null);
+  const retention = new RetentionService(store.retention, config.retention, { log });
   let worker: JobWorker | null = null;
   const ctx: SyncContext = {
     config,
@@ -150,6 +161,7 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
   app.addHook('onClose', async () => {
     await worker?.stop();
     await alerts.close();
+    await retention.close();
     await store.close();
   });
 
@@ -168,12 +180,14 @@ export async function createSyncServer(options: SyncServerOptions = {}): Promise
     metrics: ctx.metrics,
     alerts,
     jobs: store.jobs,
+    retention,
     get worker() {
       return worker;
     },
     listen: async () => {
       const url = await app.listen({ host: config.host, port: config.port });
       alerts.start();
+      retention.start();
       if (jobs !== undefined && worker === null) {
         worker = startJobWorker(store.jobs, { onError: log, ...jobs, workerId: jobs.workerId ?? `${hostname()}:${process.pid}` });
       }
@@ -192,6 +206,12 @@ async function configure(app: FastifyInstance, ctx: SyncContext): Promise<void> 
   app.removeAllContentTypeParsers();
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    // Bodies are read as sent: a compressed body (or one labelled so) would be misread, so it is refused by name.
+    const coding = request.headers['content-encoding'];
+    if (coding !== undefined && !/^\s*identity\s*$/i.test(coding)) {
+      done(new SyncError('UNSUPPORTED_MEDIA_TYPE', `the body is sent with Content-Encoding ${JSON.stringify(coding.slice(0, 40))}; send the JSON uncompressed, without a Content-Encoding`, { headers: { 'accept-encoding': 'identity' } }), undefined);
+      return;
+    }
     let text: string;
     try {
       text = strictUtf8.decode(body);

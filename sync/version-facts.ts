@@ -4,7 +4,6 @@
  * a published version is immutable, so one read per version and server suffices.
  * `undefined` means "not published".
  */
-import { readFile } from 'node:fs/promises';
 import type { Manifest } from '../format/index.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { Store } from './store/store.ts';
@@ -28,7 +27,7 @@ export class VersionFacts<T> {
     if (known !== undefined) return known;
     const file = await this.store.getFile(model, version, 'manifest.json');
     if (file === undefined) return undefined;
-    const facts = this.facts(JSON.parse(await readFile(this.blobs.pathOf(file.sha256), 'utf8')) as Manifest);
+    const facts = this.facts(JSON.parse((await this.blobs.read(file.sha256)).toString('utf8')) as Manifest);
     if (this.#known.size >= CACHE_SIZE) this.#known.clear();
     this.#known.set(id, facts);
     return facts;

@@ -97,4 +97,19 @@ describe('checkCanary', () => {
     expect(alias).toMatchObject({ version: '1.1.0' });
     expect(alias?.canary ?? null).toBeNull();
   });
+
+  it('acts once when two workers check one canary at the same time: the other finds the alias moved and records nothing', async () => {
+    await new Promise((r) => setTimeout(r, 10));
+    await publishVersion(server, NAME, '1.3.0');
+    await client.setAlias(NAME, 'production', { version: '1.1.0', canary: { version: '1.3.0', percent: 50 } });
+    await windows('1.1.0', 3);
+    await windows('1.3.0', 3);
+    const before = (await client.events(NAME, { kind: 'canary-decision' })).events.length;
+    const checks = await Promise.all([checkCanary(client, NAME), checkCanary(client, NAME)]);
+    expect(checks.map((c) => c!.action)).toEqual(['promote', 'promote']);
+    expect(checks.map((c) => c!.acted).sort()).toEqual([false, true]);
+    expect(checks.find((c) => !c!.acted)).toMatchObject({ moved: true });
+    expect((await client.events(NAME, { kind: 'canary-decision' })).events.length).toBe(before + 1);
+    expect((await client.aliasHistory(NAME, 'production')).filter((h) => h.version === '1.3.0' && !h.canary)).toHaveLength(1);
+  });
 });

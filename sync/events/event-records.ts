@@ -3,7 +3,8 @@
  * {@link EventStore} both stores implement. The endpoint writes `alias-moved` and
  * `retrain-finished` itself, in the transaction of the change; `canary-decision` comes
  * from whoever judged the canary (`POST /v1/models/:name/events`). Rows are only
- * appended, never changed or removed.
+ * appended, never changed; retention (sync/retention/) removes old ones, always keeping
+ * each model's newest.
  */
 import type { JobRecord, JsonValue } from '../jobs/job-records.ts';
 

@@ -8,6 +8,7 @@ import { renderDriftMetrics } from '../drift/drift-metrics.ts';
 import { SyncError } from '../errors.ts';
 import { renderEventMetrics } from '../events/event-metrics.ts';
 import { renderJobMetrics } from '../jobs/job-metrics.ts';
+import { renderRetentionMetrics } from '../retention/retention-metrics.ts';
 import { buildOpenApi, type RouteCatalog } from '../openapi.ts';
 
 export function registerOpsRoutes(app: FastifyInstance, ctx: SyncContext, catalog: RouteCatalog): void {
@@ -22,11 +23,17 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: SyncContext, catalo
     return { status: 'ready', store: ctx.store.kind };
   });
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format 0.0.4)' } }, async (_request, reply) =>
-    reply
-      .type('text/plain; version=0.0.4; charset=utf-8')
-      .send(ctx.metrics.render() + renderDriftMetrics(await ctx.store.alertStreams()) + renderJobMetrics(await ctx.store.jobs.counts()) + renderEventMetrics(await ctx.store.eventCounts())),
-  );
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format 0.0.4)' } }, async (_request, reply) => {
+    // What retention deleted: added to the database-read counters, so they never go down.
+    const pruned = await ctx.store.retention.tallies();
+    const text =
+      ctx.metrics.render() +
+      renderDriftMetrics(await ctx.store.alertStreams()) +
+      renderJobMetrics(await ctx.store.jobs.counts(), pruned) +
+      renderEventMetrics(await ctx.store.eventCounts(), pruned) +
+      renderRetentionMetrics(pruned);
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
 
   let document: string | undefined;
   app.get('/openapi.json', { schema: { summary: 'This document' } }, async (_request, reply) => {

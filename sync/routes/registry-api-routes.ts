@@ -21,6 +21,7 @@ import {
   versionParams,
 } from '../schemas.ts';
 import type { Canary, ModelRecord } from '../store/store.ts';
+import { AliasMoved } from '../store/store-rows.ts';
 
 /** The publish body limit (64 MiB, base64 included). */
 export const PUBLISH_BODY_LIMIT = 64 * 1024 * 1024;
@@ -92,7 +93,7 @@ export function registerRegistryApiRoutes(app: FastifyInstance, ctx: SyncContext
     },
   );
 
-  app.put<{ Params: { name: string; alias: string }; Body: { version: string; canary?: Canary | null } }>(
+  app.put<{ Params: { name: string; alias: string }; Body: { version: string; canary?: Canary | null; expect?: { version: string; canary?: Canary | null } } }>(
     '/v1/models/:name/aliases/:alias',
     {
       config: { role: 'admin' },
@@ -110,7 +111,17 @@ export function registerRegistryApiRoutes(app: FastifyInstance, ctx: SyncContext
       for (const version of [request.body.version, ...(canary ? [canary.version] : [])]) {
         if (!m.versions.some((v) => v.version === version)) throw notFound(`${name}@${version}`);
       }
-      const moved = await metrics.timeStore(() => store.setAlias(name, alias, request.body.version, canary, request.principal!.id, new Date().toISOString()));
+      const expected = request.body.expect ? { version: request.body.expect.version, canary: request.body.expect.canary ?? null } : undefined;
+      let moved;
+      try {
+        moved = await metrics.timeStore(() => store.setAlias(name, alias, request.body.version, canary, request.principal!.id, new Date().toISOString(), expected));
+      } catch (error) {
+        if (!(error instanceof AliasMoved)) throw error;
+        const now = error.current ? `${error.current.version}${error.current.canary ? ` with ${error.current.canary.version} on ${error.current.canary.percent} %` : ''}` : 'unset';
+        throw new SyncError('CONFLICT', `alias ${alias} of ${name} has moved since it was read (it is now ${now}); nothing changed — read it again and decide again`, {
+          details: { current: error.current ? { version: error.current.version, canary: error.current.canary } : null },
+        });
+      }
       return { alias: moved.alias, version: moved.version, canary: moved.canary };
     },
   );

@@ -2,9 +2,9 @@
  * The static registry layout the runtime's store installs from (docs/REGISTRY.md):
  * `/registry/:name/index.json` (+ `index.sig`) and `/registry/:name/:version/<file>`.
  * A file is served only when the stored manifest lists it; its bytes come from the
- * blob named by the stored digest, so a request path never reaches the file system.
+ * blob named by the stored digest (a file or a database row, sync/blob-store.ts), so a
+ * request path never reaches the file system.
  */
-import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { SyncContext } from '../context.ts';
 import { SyncError } from '../errors.ts';
@@ -74,7 +74,6 @@ export function registerRegistryStaticRoutes(app: FastifyInstance, ctx: SyncCont
       const { name, version, '*': path } = request.params;
       const file = await metrics.timeStore(() => store.getFile(name, version, path));
       if (!file) throw new SyncError('NOT_FOUND', `${name}@${version} has no file ${path.slice(0, 255)}`);
-      const blob = blobs.pathOf(file.sha256);
       const compressible = file.path.endsWith('.json') && file.bytes <= MAX_IN_MEMORY_BYTES;
       return sendRepresentation(request, reply, {
         id: file.sha256,
@@ -82,8 +81,8 @@ export function registerRegistryStaticRoutes(app: FastifyInstance, ctx: SyncCont
         cacheControl: IMMUTABLE,
         size: file.bytes,
         // HEAD too: it must answer the encoded ETag and length GET would (the bytes are cached compressed).
-        bytes: compressible ? await readFile(blob) : undefined,
-        file: blob,
+        bytes: compressible ? await blobs.read(file.sha256) : undefined,
+        ...blobs.source(file.sha256),
         compressible,
       }, compressed);
     },

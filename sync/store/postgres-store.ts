@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL store (`DATABASE_URL`): the path for fleets that outgrow one machine,
- * with stateless endpoint replicas over one database. A telemetry batch is one
+ * with stateless endpoint replicas over one database (artifact blobs included:
+ * {@link PostgresBlobStore}, written in the publish transaction). A telemetry batch is one
  * statement (a data-modifying CTE): the batch row and its aggregate upserts commit
  * atomically in one round trip, and a retried `batchId` writes nothing.
  */
@@ -8,11 +9,13 @@ import pg from 'pg';
 import { aliasMovedEvent, type EventStore } from '../events/event-records.ts';
 import { PostgresEvents } from '../events/postgres-events.ts';
 import { PostgresJobQueue } from '../jobs/postgres-job-queue.ts';
+import { PostgresRetention } from '../retention/postgres-retention.ts';
 import { loadMigrations } from './migrations.ts';
 import { PostgresDrift } from './postgres-drift.ts';
 import { PostgresFeedback } from './postgres-feedback.ts';
-import { aliasOf, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
-import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
+import { BLOB_LOCK_SQL, PostgresBlobStore } from './postgres-blob-store.ts';
+import { aliasIs, aliasOf, AliasMoved, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
+import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionBlobs, type VersionRecord } from './store.ts';
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -49,18 +52,13 @@ WITH batch AS (
 )
 SELECT count(*)::int AS inserted FROM batch`;
 
-/**
- * Takes the advisory lock of each blob digest in `$1` (sorted by the caller, so two
- * transactions always lock in the same order), exclusive for a removal, shared for a
- * publish. The key is a 64-bit hash of the digest; a collision only serialises more.
- */
-const BLOB_LOCK_SQL = (fn: 'pg_advisory_xact_lock' | 'pg_advisory_xact_lock_shared') =>
-  `SELECT ${fn}(hashtextextended(d, 0)) FROM (SELECT d FROM unnest($1::text[]) WITH ORDINALITY AS t(d, n) ORDER BY n) AS ordered`;
-
 /** The PostgreSQL implementation of {@link Store}. */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly jobs: PostgresJobQueue;
+  readonly retention: PostgresRetention;
+  /** Artifact blobs in this database (the `blobs` table), written in the publish transaction. */
+  readonly blobs: PostgresBlobStore;
   readonly #pool: pg.Pool;
   readonly #drift: PostgresDrift;
   readonly #feedback: PostgresFeedback;
@@ -70,8 +68,10 @@ export class PostgresStore implements Store {
     this.#pool = pool;
     this.#events = new PostgresEvents(pool);
     this.jobs = new PostgresJobQueue(pool, (work) => this.#transaction(work), this.#events);
+    this.retention = new PostgresRetention(pool, (work) => this.#transaction(work));
     this.#drift = new PostgresDrift(pool, (work) => this.#transaction(work), this.jobs);
     this.#feedback = new PostgresFeedback(pool, (work, mode) => this.#transaction(work, mode));
+    this.blobs = new PostgresBlobStore(pool, (work) => this.#transaction(work));
   }
 
   /** Connects, and applies pending migrations under an advisory lock. */
@@ -98,9 +98,9 @@ export class PostgresStore implements Store {
     return rows[0] && versionOf(rows[0]);
   }
 
-  async insertVersion(v: NewVersion, blobsPresent: () => boolean): Promise<'created' | 'exists' | 'blobs-missing'> {
+  async insertVersion(v: NewVersion, blobs: VersionBlobs): Promise<'created' | 'exists' | 'blobs-missing'> {
     try {
-      await this.#insertVersion(v, blobsPresent);
+      await this.#insertVersion(v, blobs);
       return 'created';
     } catch (error) {
       if (error instanceof VersionExists) return 'exists';
@@ -123,7 +123,7 @@ export class PostgresStore implements Store {
     });
   }
 
-  async #insertVersion(v: NewVersion, blobsPresent: () => boolean): Promise<void> {
+  async #insertVersion(v: NewVersion, blobs: VersionBlobs): Promise<void> {
     await this.#transaction(async (client) => {
       // Shared blob locks: publishes do not wait for each other, only for a removal.
       await client.query(BLOB_LOCK_SQL('pg_advisory_xact_lock_shared'), [blobDigestsOf(v.files.map((f) => f.sha256))]);
@@ -141,7 +141,12 @@ export class PostgresStore implements Store {
         'INSERT INTO files (name, version, path, sha256, bytes) SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::bigint[])',
         [v.name, v.version, v.files.map((f) => f.path), v.files.map((f) => f.sha256), v.files.map((f) => f.bytes)],
       );
-      if (!blobsPresent()) throw new BlobsMissing();
+      if (typeof blobs === 'function') {
+        if (!blobs()) throw new BlobsMissing();
+      } else {
+        // In this transaction: a version that is not created (exists, or fails) writes no blob.
+        await this.blobs.insertWith(client, blobs.rows);
+      }
     });
   }
 
@@ -178,8 +183,14 @@ export class PostgresStore implements Store {
     }, 'ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
-  async setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string): Promise<AliasRecord> {
+  async setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string, expected?: { version: string; canary: Canary | null }): Promise<AliasRecord> {
     await this.#transaction(async (client) => {
+      if (expected) {
+        // The row lock makes a second conditional move wait for this one, then see it.
+        const { rows } = await client.query<AliasRow>('SELECT * FROM aliases WHERE name = $1 AND alias = $2 FOR UPDATE', [name, alias]);
+        const current = rows[0] && aliasOf(rows[0]);
+        if (!aliasIs(current, expected)) throw new AliasMoved(current);
+      }
       const cv = canary?.version ?? null;
       const cp = canary?.percent ?? null;
       await client.query(

@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { aliasMovedEvent, type EventStore } from '../events/event-records.ts';
 import { SqliteEvents } from '../events/sqlite-events.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-job-queue.ts';
+import { SqliteRetention } from '../retention/sqlite-retention.ts';
 import { loadMigrations } from './migrations.ts';
 import { SqliteDrift } from './sqlite-drift.ts';
 import { SqliteFeedback } from './sqlite-feedback.ts';
-import { aliasOf, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
-import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionRecord } from './store.ts';
+import { aliasIs, aliasOf, AliasMoved, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
+import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionBlobs, type VersionRecord } from './store.ts';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -34,6 +35,7 @@ interface Pending {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly jobs: SqliteJobQueue;
+  readonly retention: SqliteRetention;
   readonly #db: Database.Database;
   readonly #s;
   readonly #drift: SqliteDrift;
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#events = new SqliteEvents(db);
     this.jobs = new SqliteJobQueue(db, this.#events);
+    this.retention = new SqliteRetention(db);
     this.#drift = new SqliteDrift(db, this.jobs);
     this.#feedback = new SqliteFeedback(db);
     this.#s = {
@@ -105,7 +108,8 @@ export class SqliteStore implements Store {
     return row && versionOf(row);
   }
 
-  async insertVersion(v: NewVersion, blobsPresent: () => boolean): Promise<'created' | 'exists' | 'blobs-missing'> {
+  async insertVersion(v: NewVersion, blobsPresent: VersionBlobs): Promise<'created' | 'exists' | 'blobs-missing'> {
+    if (typeof blobsPresent !== 'function') throw new TypeError('the SQLite store keeps no blobs; write them to the file blob store first and pass a check');
     // The blob lock is SQLite's write lock: an IMMEDIATE transaction, run to its end
     // without yielding, so no removeUnreferencedBlobs can run between the check and the commit.
     try {
@@ -158,8 +162,13 @@ export class SqliteStore implements Store {
     };
   }
 
-  async setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string): Promise<AliasRecord> {
+  async setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string, expected?: { version: string; canary: Canary | null }): Promise<AliasRecord> {
     this.#db.transaction(() => {
+      if (expected) {
+        const row = this.#s.getAlias.get(name, alias);
+        const current = row && aliasOf(row);
+        if (!aliasIs(current, expected)) throw new AliasMoved(current);
+      }
       this.#s.upsertAlias.run(name, alias, version, canary?.version ?? null, canary?.percent ?? null, at);
       this.#s.insertHistory.run(name, alias, version, canary?.version ?? null, canary?.percent ?? null, at, by);
       this.#s.touchModel.run(at, name);

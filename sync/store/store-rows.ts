@@ -94,6 +94,18 @@ export function summarySql(filter: SummaryFilter, placeholder: (n: number) => st
 /** Thrown inside the publish transaction to roll it back when the version exists. */
 export class VersionExists extends Error {}
 
+/** Thrown by `setAlias` (nothing written) when the alias is no longer what the caller expected. */
+export class AliasMoved extends Error {
+  constructor(readonly current: AliasRecord | undefined) {
+    super('the alias has moved');
+  }
+}
+
+/** True when `current` is the alias `expected` describes (same version and canary). */
+export function aliasIs(current: AliasRecord | undefined, expected: { version: string; canary: Canary | null }): boolean {
+  return current !== undefined && current.version === expected.version && (current.canary?.version ?? null) === (expected.canary?.version ?? null) && (current.canary?.percent ?? null) === (expected.canary?.percent ?? null);
+}
+
 /** Thrown inside the publish transaction to roll it back when a blob it references is gone. */
 export class BlobsMissing extends Error {}
 

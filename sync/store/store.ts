@@ -1,15 +1,18 @@
 /**
  * The one storage interface of the sync endpoint. `SqliteStore` (embedded, the
  * default) and `PostgresStore` (`DATABASE_URL`) implement it; the routes only see
- * this. Artifact bytes are not rows: they live in the blob store on the file system.
- * Feedback examples are (each at most 256 KiB of input), so every replica over one
- * PostgreSQL database reads the same datasets. The models' audit log (`model_events`)
- * is written in the transactions of the changes it records.
+ * this. Artifact bytes live in a blob store (sync/blob-store.ts): files under
+ * `DATA_DIR/blobs`, or, on PostgreSQL, the database's own `blobs` table, written in the
+ * transaction of the version that references them. Feedback examples are rows (each
+ * at most 256 KiB of input), so every replica over one PostgreSQL database reads the
+ * same datasets. The models' audit log (`model_events`) is written in the transactions
+ * of the changes it records.
  */
 import type { DriftStore, NewDriftWindow } from './drift-records.ts';
 import type { FeedbackStore } from './feedback-records.ts';
 import type { JobQueue } from '../jobs/job-records.ts';
 import type { EventStore } from '../events/event-records.ts';
+import type { RetentionStore } from '../retention/retention-records.ts';
 
 export type * from './drift-records.ts';
 export type * from './feedback-records.ts';
@@ -40,6 +43,15 @@ export interface NewVersion extends VersionRecord {
   /** Every file, `manifest.json` and `manifest.sig` included. */
   files: StoredFile[];
 }
+
+/**
+ * How {@link Store.insertVersion} makes sure a version's blobs are stored when its rows
+ * commit: a check, called inside the transaction while it holds the blob lock of every
+ * file's digest, for blobs written beforehand (the file store); or the blobs themselves
+ * (`rows`, by digest), written in that transaction by a store that keeps them in its
+ * own database (PostgreSQL's `blobs` table), so a version that is not created writes none.
+ */
+export type VersionBlobs = (() => boolean) | { readonly rows: ReadonlyMap<string, Uint8Array> };
 
 /** A canary split: `percent` of devices get `version` instead of the alias's version. */
 export interface Canary {
@@ -123,6 +135,8 @@ export interface Store extends DriftStore, FeedbackStore, EventStore {
   readonly kind: 'sqlite' | 'postgres';
   /** The job queue of the retraining loop, on the same database. */
   readonly jobs: JobQueue;
+  /** Deletes old finished jobs and model events (sync/retention/), on the same database. */
+  readonly retention: RetentionStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
 
@@ -130,10 +144,12 @@ export interface Store extends DriftStore, FeedbackStore, EventStore {
   /**
    * Inserts the version and its files, in one transaction: `exists` (nothing written)
    * when `name@version` is already there; `blobs-missing` (nothing written) when
-   * `blobsPresent`, called inside the transaction while it holds the blob lock of every
-   * file's digest (see {@link removeUnreferencedBlobs}), answers false.
+   * `blobs` is a check that, called inside the transaction while it holds the blob lock
+   * of every file's digest (see {@link removeUnreferencedBlobs}), answers false. With
+   * `{ rows }` (PostgreSQL only; SQLite throws a TypeError), the blobs are written in the
+   * transaction too. See {@link VersionBlobs}.
    */
-  insertVersion(version: NewVersion, blobsPresent: () => boolean): Promise<'created' | 'exists' | 'blobs-missing'>;
+  insertVersion(version: NewVersion, blobs: VersionBlobs): Promise<'created' | 'exists' | 'blobs-missing'>;
   /**
    * Calls `remove` (synchronously) for each digest of `sha256s` that no `files` row
    * references, while holding the lock `insertVersion` takes on that digest, so a
@@ -144,8 +160,13 @@ export interface Store extends DriftStore, FeedbackStore, EventStore {
   getFile(name: string, version: string, path: string): Promise<StoredFile | undefined>;
   listModels(): Promise<ModelRecord[]>;
   getModel(name: string): Promise<ModelRecord | undefined>;
-  /** Moves an alias, appends to its history and records its `alias-moved` event, in one transaction. */
-  setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string): Promise<AliasRecord>;
+  /**
+   * Moves an alias, appends to its history and records its `alias-moved` event, in one
+   * transaction. With `expected`, only when the alias is still that (version and canary):
+   * otherwise nothing is written and it rejects with `AliasMoved` (its `current`), so two
+   * workers judging one canary cannot both act.
+   */
+  setAlias(name: string, alias: string, version: string, canary: Canary | null, by: string, at: string, expected?: { version: string; canary: Canary | null }): Promise<AliasRecord>;
   getAlias(name: string, alias: string): Promise<AliasRecord | undefined>;
   /** Newest first. */
   aliasHistory(name: string, alias: string): Promise<AliasHistoryEntry[]>;
@@ -166,4 +187,4 @@ export interface Store extends DriftStore, FeedbackStore, EventStore {
 }
 
 /** Every table a store keeps, in the order `countRows()` reports them. */
-export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries', 'feedback_examples', 'jobs', 'job_log', 'model_events'] as const;
+export const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_history', 'telemetry_batches', 'telemetry_aggregates', 'drift_windows', 'alert_streams', 'alerts', 'alert_deliveries', 'feedback_examples', 'jobs', 'job_log', 'model_events', 'retention_tallies'] as const;

@@ -6,8 +6,6 @@
  * stay on disk, a blob another version shares survives), versions beyond 2^53, and
  * concurrent alias moves.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { generateSigningKeyPair, parseRegistryIndex, sha256Hex, type BuiltPackage } from '../../format/index.ts';
 import { buildMnistPackage, publishBody } from '../../test-support/mnist-package.ts';
@@ -29,7 +27,7 @@ describeMatrix(
     };
     const publish = (name: string, pkg: BuiltPackage) =>
       send({ method: 'PUT', path: `/v1/models/${name}/versions/${pkg.manifest.version}`, token: 'admin', json: publishBody(pkg) });
-    const blobNames = () => new Set(readdirSync(join(t.server.dataDir, 'blobs')).filter((n) => /^[0-9a-f]{64}$/.test(n)));
+    const blobNames = async () => new Set(await t.server.blobDigests());
 
     beforeAll(async () => {
       const key = t.server.publisher;
@@ -80,7 +78,7 @@ describeMatrix(
       // Two byte sets: other manifest, signature and shard bytes (model.json is the same blob in both).
       const a = await variantOf(base, key, '2026-11-05T10:00:00.000Z', (bytes) => bytes);
       const b = await variantOf(base, key, '2026-11-06T10:00:00.000Z', (bytes) => Uint8Array.from(bytes, (v, i) => (i === 0 ? v ^ 1 : v)));
-      const before = blobNames();
+      const before = await blobNames();
       const rowsBefore = (await t.server.counts()).tables;
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => publish(name, i % 2 === 0 ? a : b)));
       const statuses = answers.map((r) => r.status).sort();
@@ -91,7 +89,7 @@ describeMatrix(
       const served = await send({ method: 'GET', path: `/registry/${name}/5.0.0/manifest.json` });
       const winner = Buffer.compare(served.body, Buffer.from(a.manifestBytes)) === 0 ? a : b;
       const winnerBlobs = await blobsOf(winner);
-      expect(blobNames()).toEqual(new Set([...before, ...winnerBlobs]));
+      expect(await blobNames()).toEqual(new Set([...before, ...winnerBlobs]));
       const rows = (await t.server.counts()).tables;
       expect(tableCount(rows, 'versions') - tableCount(rowsBefore, 'versions')).toBe(1);
       expect(tableCount(rows, 'files') - tableCount(rowsBefore, 'files')).toBe(2 + winner.files.size);
@@ -107,12 +105,12 @@ describeMatrix(
       const b = await variantOf(base, key, '2026-11-08T10:00:00.000Z', flip);
       // 6.0.1 carries b's shard: when b loses 6.0.0, the shard must stay for 6.0.1.
       const c = await variantOf(base, key, '2026-11-09T10:00:00.000Z', flip, '6.0.1');
-      const before = blobNames();
+      const before = await blobNames();
       const answers = await Promise.all([a, b, b, a, c, b, a, c, b].map((pkg) => publish(name, pkg)));
       expect(answers.every((r) => [200, 201, 409].includes(r.status)), JSON.stringify(answers.map((r) => r.text))).toBe(true);
       const served = await send({ method: 'GET', path: `/registry/${name}/6.0.0/manifest.json` });
       const winner = Buffer.compare(served.body, Buffer.from(a.manifestBytes)) === 0 ? a : b;
-      expect(blobNames()).toEqual(new Set([...before, ...(await blobsOf(winner)), ...(await blobsOf(c))]));
+      expect(await blobNames()).toEqual(new Set([...before, ...(await blobsOf(winner)), ...(await blobsOf(c))]));
       await expectServed(name, winner);
       await expectServed(name, c);
     }, 60_000);

@@ -109,6 +109,25 @@ describeMatrix(
       expect(moved.aliases).toEqual({ production: '1.0.0', stable: '1.0.0', latest: '1.0.0' });
     });
 
+    it('moves an alias only while it is what the caller expected (`expect`): a stale move is 409 CONFLICT and writes nothing', async () => {
+      for (const v of [v1, v2]) expect([200, 201]).toContain((await publish(v)).status);
+      expect((await moveAlias('guarded', { version: '1.0.0', canary: { version: '1.1.0', percent: 50 } })).status).toBe(200);
+      const split = { version: '1.0.0', canary: { version: '1.1.0', percent: 50 } };
+      // Two workers judged the same split; both try to act at once: exactly one does.
+      const [promote, rollback] = await Promise.all([moveAlias('guarded', { version: '1.1.0', expect: split }), moveAlias('guarded', { version: '1.0.0', expect: split })]);
+      const outcomes = [promote, rollback].map((r) => r.status).sort();
+      expect(outcomes).toEqual([200, 409]);
+      const lost = promote.status === 409 ? promote : rollback;
+      const won = promote.status === 200 ? promote : rollback;
+      expect(errorOf(lost)).toEqual([409, 'CONFLICT']);
+      expect(lost.json.error.message).toMatch(/alias guarded of .* has moved since it was read \(it is now 1\.[01]\.0\); nothing changed/);
+      const history = (await get(`/v1/models/${NAME}/aliases/guarded/history`)).json.history as Array<{ version: string }>;
+      expect(history.map((h) => h.version)).toEqual([won.json.version, '1.0.0']);
+      expect((await get(`/v1/models/${NAME}/resolve/guarded?device=d`)).json.version).toBe(won.json.version);
+      // An unset alias is never "as expected".
+      expect(errorOf(await moveAlias('never-set', { version: '1.0.0', expect: { version: '1.0.0' } }))).toEqual([409, 'CONFLICT']);
+    });
+
     it('serves only files the stored manifest lists: no path leaves the registry', async () => {
       for (const path of ['1.0.0/../../../sync.db', '1.0.0/%2e%2e/%2e%2e/sync.db', '1.0.0/..%2f..%2fsync.db', '1.0.0/tfjs-fp32/other.bin', '1.0.0/blobs', '9.9.9/manifest.json', '1.0.0/%00']) {
         const res = await get(`/registry/${NAME}/${path}`);

@@ -1,19 +1,22 @@
 /**
  * What the endpoint has stored, counted from the outside: rows of every table (SQLite
- * file or PostgreSQL database) and files under `DATA_DIR/blobs`. The auth and fuzz
- * suites compare a snapshot before and after a volley of rejected requests; reading
- * every table means a new table cannot slip past the check.
+ * file or PostgreSQL database) and artifact blobs, wherever they are (files under
+ * `DATA_DIR/blobs`, rows of PostgreSQL's `blobs` table). The auth and fuzz suites
+ * compare a snapshot before and after a volley of rejected requests; reading every table
+ * means a new table cannot slip past the check.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 
-/** Rows per table plus the number of blob files. */
+/** Rows per table plus the number of blobs (files and database rows). */
 export interface StoreCounts {
   tables: Record<string, number>;
   blobs: number;
 }
+
+const DIGEST = /^[0-9a-f]{64}$/;
 
 /** Where a running endpoint keeps its data. */
 export interface StoreLocation {
@@ -63,8 +66,38 @@ function countSqlite(file: string): Record<string, number> {
   }
 }
 
-/** Counts every table's rows and the blob files of one endpoint. */
+/** Counts every table's rows and the blobs of one endpoint. */
 export async function storeCounts(location: StoreLocation): Promise<StoreCounts> {
   const tables = location.databaseUrl ? await countPostgres(location.databaseUrl) : countSqlite(join(location.dataDir, 'sync.db'));
-  return { tables, blobs: countFiles(join(location.dataDir, 'blobs')) };
+  return { tables, blobs: countFiles(join(location.dataDir, 'blobs')) + (tables['public.blobs'] ?? 0) };
+}
+
+/**
+ * The digests of every stored blob, wherever the endpoint keeps them: file names under
+ * `DATA_DIR/blobs` and the rows of PostgreSQL's `blobs` table (SYNC_BLOB_STORE).
+ */
+export async function blobDigests(location: StoreLocation): Promise<Set<string>> {
+  const dir = join(location.dataDir, 'blobs');
+  const digests = new Set(existsSync(dir) ? readdirSync(dir).filter((n) => DIGEST.test(n)) : []);
+  if (location.databaseUrl) {
+    const client = new pg.Client({ connectionString: location.databaseUrl });
+    await client.connect();
+    try {
+      const exists = await client.query<{ found: string | null }>("SELECT to_regclass('public.blobs')::text AS found");
+      if (exists.rows[0]?.found) for (const { sha256 } of (await client.query<{ sha256: string }>('SELECT sha256 FROM blobs')).rows) digests.add(sha256);
+    } finally {
+      await client.end();
+    }
+  }
+  return digests;
+}
+
+/** The rows of `table` in a snapshot (SQLite names tables bare, PostgreSQL with their schema). */
+export function rowsOf(counts: StoreCounts, table: string): number {
+  return Object.entries(counts.tables).find(([name]) => name === table || name.endsWith(`.${table}`))?.[1] ?? 0;
+}
+
+/** A snapshot without `table`: what must stay the same while rows are added to or removed from that one table. */
+export function without(counts: StoreCounts, table: string): StoreCounts {
+  return { ...counts, tables: Object.fromEntries(Object.entries(counts.tables).filter(([name]) => name !== table && !name.endsWith(`.${table}`))) };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../format/index.ts';
 import { createSyncServer, type SyncJobsOptions, type SyncOptions, type SyncServer } from '../../sync/index.ts';
-import { storeCounts, type StoreCounts } from './store-counts.ts';
+import { blobDigests, storeCounts, type StoreCounts } from './store-counts.ts';
 
 /** The two stores every endpoint suite runs against. */
 export type StoreKind = 'sqlite' | 'postgres';
@@ -42,8 +42,10 @@ export interface TestServer {
   indexKey: SigningKeyPair;
   /** The endpoint itself (its job queue, worker, alert machine). */
   sync: SyncServer;
-  /** Rows per table and blob files, right now. */
+  /** Rows per table and blobs, right now. */
   counts(): Promise<StoreCounts>;
+  /** The digests of the stored blobs (files or PostgreSQL rows, wherever this endpoint keeps them), right now. */
+  blobDigests(): Promise<Set<string>>;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     indexKey,
     sync: server,
     counts: () => storeCounts({ dataDir, databaseUrl: options.databaseUrl }),
+    blobDigests: () => blobDigests({ dataDir, databaseUrl: options.databaseUrl }),
     close: async () => {
       await server.close();
       removeDataDir();
