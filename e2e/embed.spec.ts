@@ -4,17 +4,19 @@
  * `<edge-model>` element loads the signed CNN fixture through the IndexedDB store,
  * predicts the digit in an `<img>`, fires its events and renders its list; bad packages
  * fire `error` with their code; the same page reloaded offline predicts from the store;
- * the classic script works on its own; two elements share one worker.
+ * the classic script works on its own; two elements share one worker; without WebGPU
+ * the element lands on wasm.
  *
  * Needs `npm run build:embed` (npm run test:e2e runs it) and `npm run fixtures`.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { chromium, expect, test, type Page } from '@playwright/test';
 import { mnistSample } from '../test-support/mnist-sample.ts';
 import { saveScreenshots } from './app.ts';
 import { grayscalePng, startCdn, startSite, type TestServer } from './embed-servers.ts';
+import { CHROMIUM_BASE_ARGS, findChromium } from '../scripts/chromium.ts';
 import { FIXTURES, packageVariant, publisherKey, REGISTRY } from './lab.ts';
 
 const EMBED = resolve(import.meta.dirname, '..', 'dist-embed');
@@ -233,4 +235,21 @@ test('the classic script defines window.edgeloop and the element on its own page
     return { createRuntime: typeof edgeloop.createRuntime, tag: edgeloop.edgeModel?.tagName, defined: customElements.get('edge-model') !== undefined };
   });
   expect(global).toEqual({ createRuntime: 'function', tag: 'edge-model', defined: true });
+});
+
+test('without WebGPU (Chromium without --enable-unsafe-webgpu: no adapter) the element lands on a wasm backend, says so in its load event, and predicts the digit', async () => {
+  // Its own browser: launch options cannot change per test in one worker.
+  const browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_BASE_ARGS] });
+  try {
+    const page = await browser.newPage();
+    await recordEvents(page);
+    await page.goto(`${site.url}module.html`);
+    await expect(page.locator('#reader [part~="top"] [part="label"]')).toHaveText(String(digitLabel), { timeout: 120_000 });
+    const seen = await events(page);
+    expect(seen.filter((e) => e.type === 'error')).toEqual([]);
+    expect(await page.evaluate(async () => !(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()))).toBe(true);
+    expect(seen.find((e) => e.type === 'load')?.backend).toMatch(/^(tfjs|ort)-wasm$/);
+  } finally {
+    await browser.close();
+  }
 });

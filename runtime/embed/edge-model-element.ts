@@ -58,9 +58,10 @@ export interface EdgeModelElement extends HTMLElement {
 const STYLE = `
 :host { display: block; font: inherit; }
 :host([hidden]) { display: none; }
-[part~="list"] { list-style: none; margin: 0; padding: 0; }
-[part~="item"] { display: flex; justify-content: space-between; gap: 1em; padding: .15em 0; }
-[part~="bar"] { height: .3em; background: currentColor; opacity: .35; }
+[part~="list"] { list-style: none; margin: 0; padding: 0; max-width: 24rem; }
+[part~="item"] { display: grid; grid-template-columns: 1fr auto; column-gap: 1em; padding: .2em 0; }
+[part~="top"] { font-weight: 600; }
+[part~="bar"] { grid-column: 1 / -1; height: .3em; margin-top: .15em; border-radius: .15em; background: currentColor; opacity: .35; }
 `;
 
 /** Makes the element class over a pool of shared runtimes (called once per `defineEdgeModel`). */
@@ -317,8 +318,12 @@ export function createEdgeModelElement(pool: RuntimePool): { new (): EdgeModelEl
         const score = document.createElement('span');
         score.setAttribute('part', 'score');
         score.textContent = `${row.percent}%`;
+        // CSSOM, not a style attribute: a strict CSP's style-src does not apply to it.
+        const bar = document.createElement('span');
+        bar.setAttribute('part', 'bar');
+        bar.style.width = `${row.percent}%`;
         item.setAttribute('aria-label', row.text);
-        item.append(label, score);
+        item.append(label, score, bar);
         return item;
       });
       this.#list.replaceChildren(...items);
