@@ -33,6 +33,7 @@ interface Recorded {
   code?: string;
   loadedBytes?: number;
   backend?: string;
+  threads?: string;
   top?: string;
 }
 
@@ -55,6 +56,7 @@ async function recordEvents(page: Page): Promise<void> {
             code: detail?.code as string | undefined,
             loadedBytes: detail?.loadedBytes as number | undefined,
             backend: detail?.backend as string | undefined,
+            threads: (detail?.wasmThreads as { reason?: string } | undefined)?.reason,
             top: detail?.topK?.[0]?.label,
           });
         },
@@ -248,7 +250,10 @@ test('without WebGPU (Chromium without --enable-unsafe-webgpu: no adapter) the e
     const seen = await events(page);
     expect(seen.filter((e) => e.type === 'error')).toEqual([]);
     expect(await page.evaluate(async () => !(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()))).toBe(true);
-    expect(seen.find((e) => e.type === 'load')?.backend).toMatch(/^(tfjs|ort)-wasm$/);
+    const load = seen.find((e) => e.type === 'load');
+    expect(load?.backend).toMatch(/^(tfjs|ort)-wasm$/);
+    // The page is not cross-origin isolated: one thread, and the report says why.
+    expect(load?.threads).toMatch(load?.backend === 'ort-wasm' ? /^1 thread: the page is not cross-origin isolated/ : /^1 thread: tfjs-wasm runs single-threaded/);
   } finally {
     await browser.close();
   }

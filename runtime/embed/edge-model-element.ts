@@ -15,7 +15,7 @@ import type { Model, ModelInput } from '../client/model-client.ts';
 import type { BackendReport } from '../engine/backend-choice.ts';
 import type { Prediction } from '../worker/api.ts';
 import { EDGE_MODEL_ATTRIBUTES, readElementConfig, RELOAD_ATTRIBUTES, resultRows, type EdgeModelConfig } from './element-config.ts';
-import type { RuntimePool } from './runtime-pool.ts';
+import type { RuntimeKey, RuntimePool } from './runtime-pool.ts';
 
 /** What `progress` events carry. */
 export interface EdgeModelProgress {
@@ -45,6 +45,8 @@ export interface EdgeModelElement extends HTMLElement {
   htmlFor: string;
   topK: number;
   trustedKeys: string;
+  telemetryEndpoint: string;
+  telemetryToken: string;
   loading: string;
   render: string;
   /** Settles when the current model has loaded (rejects with its error). */
@@ -75,6 +77,8 @@ export function createEdgeModelElement(pool: RuntimePool): { new (): EdgeModelEl
     precision: 'precision',
     htmlFor: 'for',
     trustedKeys: 'trusted-keys',
+    telemetryEndpoint: 'telemetry-endpoint',
+    telemetryToken: 'telemetry-token',
     loading: 'loading',
     render: 'render',
   };
@@ -89,7 +93,7 @@ export function createEdgeModelElement(pool: RuntimePool): { new (): EdgeModelEl
     #settle!: { resolve: (model: Model) => void; reject: (error: unknown) => void };
     /** Bumped on every (re)load: work of an older load stops at its next step. */
     #generation = 0;
-    #runtimeKey: { trustedKeys: readonly string[] } | null = null;
+    #runtimeKey: RuntimeKey | null = null;
     #observer: IntersectionObserver | null = null;
     #source: HTMLElement | null = null;
     #reloadQueued = false;
@@ -196,7 +200,7 @@ export function createEdgeModelElement(pool: RuntimePool): { new (): EdgeModelEl
       const source = config.source!;
       this.#setStatus('Loading model…');
       try {
-        const key = { trustedKeys: config.trustedKeys };
+        const key = { trustedKeys: config.trustedKeys, telemetry: config.telemetry };
         this.#runtimeKey = key;
         const runtime = await pool.acquire(key);
         if (generation !== this.#generation) return;

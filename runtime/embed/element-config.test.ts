@@ -5,7 +5,13 @@ const attrs = (values: Record<string, string>) => (name: string) => values[name]
 
 describe('readElementConfig', () => {
   it('defaults: eager, list, top 3, auto backend and precision, no source', () => {
-    expect(readElementConfig(attrs({}))).toEqual({ source: null, backend: 'auto', precision: 'auto', for: null, topK: 3, trustedKeys: [], loading: 'eager', render: 'list' });
+    expect(readElementConfig(attrs({}))).toEqual({ source: null, backend: 'auto', precision: 'auto', for: null, topK: 3, trustedKeys: [], loading: 'eager', render: 'list', telemetry: null });
+  });
+
+  it('telemetry needs both the endpoint and its app token', () => {
+    expect(readElementConfig(attrs({ 'telemetry-endpoint': 'https://sync.example', 'telemetry-token': 'app-1' })).telemetry).toEqual({ endpoint: 'https://sync.example', token: 'app-1' });
+    expect(() => readElementConfig(attrs({ 'telemetry-endpoint': 'https://sync.example' }))).toThrow(/needs both telemetry-endpoint .* and telemetry-token/);
+    expect(() => readElementConfig(attrs({ 'telemetry-token': 'app-1' }))).toThrow(TypeError);
   });
 
   it('src wins over registry + name', () => {

@@ -22,13 +22,18 @@ export interface EdgeModelConfig {
   trustedKeys: readonly string[];
   loading: 'lazy' | 'eager';
   render: 'list' | 'none';
+  /**
+   * Drift telemetry (counts only, docs/TELEMETRY.md) to a sync endpoint, with its app
+   * token: `telemetry-endpoint` + `telemetry-token`. Null: none.
+   */
+  telemetry: { endpoint: string; token: string } | null;
 }
 
 /** Every attribute the element reads (its `observedAttributes`). */
-export const EDGE_MODEL_ATTRIBUTES = ['src', 'registry', 'name', 'alias', 'backend', 'precision', 'for', 'top-k', 'trusted-keys', 'loading', 'render'] as const;
+export const EDGE_MODEL_ATTRIBUTES = ['src', 'registry', 'name', 'alias', 'backend', 'precision', 'for', 'top-k', 'trusted-keys', 'loading', 'render', 'telemetry-endpoint', 'telemetry-token'] as const;
 
 /** Attributes whose change means loading the model again. */
-export const RELOAD_ATTRIBUTES: ReadonlySet<string> = new Set(['src', 'registry', 'name', 'alias', 'backend', 'precision', 'trusted-keys']);
+export const RELOAD_ATTRIBUTES: ReadonlySet<string> = new Set(['src', 'registry', 'name', 'alias', 'backend', 'precision', 'trusted-keys', 'telemetry-endpoint', 'telemetry-token']);
 
 const PRECISIONS: readonly PrecisionOption[] = ['auto', 'fp32', 'fp16', 'int8', 'int4'];
 
@@ -55,6 +60,11 @@ export function readElementConfig(get: (name: string) => string | null): EdgeMod
   if (loading !== 'lazy' && loading !== 'eager') throw new RangeError(`<edge-model loading> must be 'lazy' or 'eager' (got ${JSON.stringify(loading)})`);
   const render = get('render') === 'none' ? 'none' : 'list';
   const trustedKeys = (get('trusted-keys') ?? '').split(/[\s,]+/).filter(Boolean);
+  const telemetryEndpoint = get('telemetry-endpoint');
+  const telemetryToken = get('telemetry-token');
+  if (Boolean(telemetryEndpoint) !== Boolean(telemetryToken)) {
+    throw new TypeError('<edge-model> telemetry needs both telemetry-endpoint (the sync endpoint\'s URL) and telemetry-token (its app token)');
+  }
   return Object.freeze({
     source: source && Object.freeze(source),
     backend: backend as BackendId | 'auto',
@@ -64,6 +74,7 @@ export function readElementConfig(get: (name: string) => string | null): EdgeMod
     trustedKeys: Object.freeze(trustedKeys),
     loading,
     render,
+    telemetry: telemetryEndpoint && telemetryToken ? Object.freeze({ endpoint: telemetryEndpoint, token: telemetryToken }) : null,
   });
 }
 

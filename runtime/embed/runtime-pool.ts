@@ -1,6 +1,6 @@
 /**
  * The runtimes the `<edge-model>` elements of one page share: one per distinct set of
- * trusted keys (the setting a runtime is created with that elements set), so two
+ * trusted keys and telemetry endpoint (the settings a runtime is created with that elements set), so two
  * elements with the same settings share one worker. Counted: the last element to let
  * go of a runtime disposes it (and its worker).
  */
@@ -15,6 +15,8 @@ export interface RuntimePoolOptions {
 /** The settings that make two elements need different runtimes. */
 export interface RuntimeKey {
   trustedKeys: readonly string[];
+  /** Drift telemetry of the runtime's models, or none. */
+  telemetry?: { endpoint: string; token: string } | null;
 }
 
 interface Entry {
@@ -38,6 +40,7 @@ export class RuntimePool {
       const options: RuntimeOptions = {
         trustedKeys: key.trustedKeys,
         workerUrl: this.options.workerUrl,
+        ...(key.telemetry ? { telemetry: { endpoint: key.telemetry.endpoint, token: key.telemetry.token } } : {}),
       };
       this.started += 1;
       entry = { runtime: createRuntime(options), users: 0 };
@@ -65,5 +68,5 @@ export class RuntimePool {
 }
 
 function keyId(key: RuntimeKey): string {
-  return JSON.stringify([...key.trustedKeys].sort());
+  return JSON.stringify([[...key.trustedKeys].sort(), key.telemetry?.endpoint ?? null, key.telemetry?.token ?? null]);
 }

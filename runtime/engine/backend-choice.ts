@@ -27,6 +27,11 @@ export interface BackendReport {
   /** Why that artifact, e.g. `compressed for phone-wasm: no WebGPU adapter here`. */
   artifactReason: string;
   candidates: BackendCandidate[];
+  /**
+   * On a wasm backend, the threads it computes with and why, e.g. `1 thread: the page is
+   * not cross-origin isolated (no SharedArrayBuffer) …`. Absent on WebGPU and cpu.
+   */
+  wasmThreads?: { count: number; reason: string };
 }
 
 /** How to choose. */

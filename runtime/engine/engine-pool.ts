@@ -19,6 +19,11 @@ export class EnginePool {
   constructor(settings: EngineSettings = DEFAULT_ENGINE_SETTINGS) {
     this.#settings = settings;
   }
+  /** What the engines are created with. */
+  get settings(): EngineSettings {
+    return this.#settings;
+  }
+
 
   /** Opens a session on `backend` for one artifact. */
   async createSession(backend: BackendId, request: SessionRequest): Promise<EngineSession> {

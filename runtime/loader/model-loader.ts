@@ -8,6 +8,7 @@
 import { EdgeloopError, type Artifact, type Manifest } from '../../format/index.ts';
 import { chooseArtifacts, type ChosenArtifact, type PrecisionOption } from '../engine/artifact-choice.ts';
 import { chooseBackend, type BackendReport } from '../engine/backend-choice.ts';
+import { backendRow } from '../engine/backend-table.ts';
 import type { EnginePool } from '../engine/engine-pool.ts';
 import type { BackendId, Capabilities, EngineSession, TensorData } from '../engine/types.ts';
 import type { FileSource, OpenedPackage } from './model-source.ts';
@@ -55,6 +56,7 @@ interface ModelState extends LoadedModel {
   readonly failover: boolean;
   session: EngineSession;
   report: BackendReport;
+  readonly caps: Capabilities;
   fallbacks: BackendId[];
   /** Set while a failover replaces the session, so concurrent calls wait for it. */
   recovering?: Promise<void>;
@@ -96,8 +98,10 @@ export class ModelLoader {
       artifacts: plan.artifacts,
       failover: options.failover,
       session: choice.session,
+      caps,
       report: {
         ...choice.report,
+        ...this.#threads(choice.report.backend, caps),
         candidates: choice.report.candidates.map((c) => ({ ...c, artifact: plan.artifacts.get(c.backend)?.artifact.id })),
         artifact: chosen.artifact.id,
         artifactReason: chosen.reason,
@@ -156,6 +160,18 @@ export class ModelLoader {
     for (const id of [...this.#models.keys()]) this.unload(id);
   }
 
+  /** The report's `wasmThreads` for `backend` (see {@link BackendReport.wasmThreads}). */
+  #threads(backend: BackendId, caps: Capabilities): Pick<BackendReport, 'wasmThreads'> {
+    const row = backendRow(backend);
+    if (row.device !== 'wasm') return {};
+    if (row.engine === 'tfjs') return { wasmThreads: { count: 1, reason: '1 thread: tfjs-wasm runs single-threaded here (its threaded build hangs once bundled and minified)' } };
+    if (!caps.wasm.threads) {
+      return { wasmThreads: { count: 1, reason: '1 thread: the page is not cross-origin isolated (no SharedArrayBuffer); serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp for threads' } };
+    }
+    const count = this.#pool.settings.numThreads;
+    return { wasmThreads: { count, reason: `${count} thread${count === 1 ? '' : 's'}: the page is cross-origin isolated (wasmThreads ${count === 1 ? 'set to 1' : `of ${caps.hardwareConcurrency} cores`})` } };
+  }
+
   #createSession(backend: BackendId, manifest: Manifest, files: ReadonlyMap<string, Uint8Array>, artifact: Artifact): Promise<EngineSession> {
     return this.#pool.createSession(backend, { files, paths: artifact.files.map((f) => f.path), inputName: manifest.input.name, outputName: manifest.output.name });
   }
@@ -175,6 +191,7 @@ export class ModelLoader {
           ...model.report,
           backend,
           reason: `failover: ${failed.backend} failed mid-session (${errors[errors.length - 1]}); moved to ${backend}`,
+          wasmThreads: this.#threads(backend, model.caps).wasmThreads,
           artifact: chosen.artifact.id,
           artifactReason: chosen.reason,
         };
