@@ -38,6 +38,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'the installable app: cold first visit vs offline warm visit to interactive and first prediction, and the first page\'s JS (gzip) (Chromium)',
     load: async () => (await import('./app-bench.ts')).appBenchmark,
   },
+  embed: {
+    description: 'the <edge-model> element on another origin vs the library in the app: time to the first prediction (cold, tfjs-wasm) and the loader bytes (Chromium)',
+    load: async () => (await import('./embed-bench.ts')).embedBenchmark,
+  },
   loop: {
     description: 'the loop on mnist-cnn: first drifted window → alert → retrained 1.1.0 on a canary → promotion, with accuracy recovered on the drifted digits (Node, real endpoint)',
     load: async () => (await import('./loop-bench.ts')).loopBenchmark,
