@@ -8,7 +8,11 @@ export type EdgeTargetErrorCode =
   /** No target has the requested id (`details.known` lists the ids there are). */
   | 'TARGET_UNKNOWN'
   /** A target definition is malformed (`details.field` names the field). */
-  | 'TARGET_INVALID';
+  | 'TARGET_INVALID'
+  /** No device-lab profile has the requested id (`details.known` lists the ids there are). */
+  | 'PROFILE_UNKNOWN'
+  /** A device-lab profile is malformed (`details.field` names the field). */
+  | 'PROFILE_INVALID';
 
 /** Options of {@link EdgeTargetError}. */
 export type EdgeTargetErrorOptions = CodedErrorOptions;

@@ -29,3 +29,6 @@ export { validateEdgeTarget, validateEdgeTargets } from './validate-edge-target.
 
 // ### Device lab
 export { deviceLabSettings, type CdpNetworkConditions, type DeviceLabSettings } from './device-lab-settings.ts';
+export type { DeviceLabProfile, ProfileNetwork } from './device-lab-profile.ts';
+export { getDeviceLabProfile, loadDeviceLabProfiles, profileNetworkConditions, type DeviceLabProfileSource } from './device-lab-profiles.ts';
+export { validateDeviceLabProfiles } from './validate-device-lab-profile.ts';

@@ -5,7 +5,8 @@
  * serves keep cross-origin isolation. Offline, a model installed on one visit loads from
  * IndexedDB and predicts on both wasm engines with no request reaching the network. An update: the app is built twice with two
  * version strings and served from one origin; the open page shows the prompt, keeps
- * running the old version until the user accepts, then reloads once into the new one.
+ * running the old version until the user accepts, then reloads once into the new one —
+ * and, accepted while a model installs, only once the install is done.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, symlink, unlink } from 'node:fs/promises';
@@ -151,7 +152,10 @@ test.describe('an app update', () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeloop-update-'));
     await Promise.all([build('1.0.0-e2e-first', join(dir, 'first')), build('1.0.0-e2e-second', join(dir, 'second'))]);
     await serve(join(dir, 'first'));
-    server = await startStaticServer([{ prefix: '/', dir: current() }]);
+    server = await startStaticServer([
+      { prefix: '/', dir: current() },
+      { prefix: '/fixtures/registry', dir: join(ROOT, 'fixtures', 'registry'), noStore: true },
+    ]);
   });
   test.afterAll(async () => {
     await server?.close();
@@ -186,5 +190,43 @@ test.describe('an app update', () => {
     await waitForServiceWorker(page);
     expect(loads).toBe(1);
     await expect(page.locator('#update-prompt')).toBeHidden();
+  });
+
+  test('an update accepted while a model installs waits for the install: no reload under the work, then one reload into the new version with the model kept', async ({ page }) => {
+    await serve(join(dir, 'first'));
+    await page.goto(`${server.url}/`);
+    await waitForServiceWorker(page);
+    await page.reload();
+    expect(await page.evaluate(() => window.edgeloopApp?.version)).toBe('1.0.0-e2e-first');
+    let loads = 0;
+    page.on('load', () => loads++);
+
+    // The model's weights arrive only when the test lets them: the install stays in flight meanwhile.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/fixtures/registry/mnist-cnn/1.0.0/tfjs/**', async (route) => {
+      await released;
+      await route.continue();
+    });
+    await serve(join(dir, 'second'));
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    const prompt = page.locator('#update-prompt');
+    await expect(prompt).toContainText('A new version is ready', { timeout: 120_000 });
+
+    await page.getByRole('button', { name: 'Install MNIST CNN' }).click();
+    await expect(page.locator('#load-status')).toContainText('Installing', { timeout: 30_000 });
+    await prompt.getByRole('button', { name: 'Reload' }).click();
+    await expect(prompt).toContainText('Updating when the work in progress is done');
+    // Long enough for a reload to have happened had the update not waited.
+    await page.waitForTimeout(3000);
+    expect(loads).toBe(0);
+    expect(await page.evaluate(() => window.edgeloopApp?.version)).toBe('1.0.0-e2e-first');
+
+    await Promise.all([page.waitForEvent('load', { timeout: 120_000 }), release()]);
+    await expect.poll(() => page.evaluate(() => window.edgeloopApp?.version)).toBe('1.0.0-e2e-second');
+    expect(loads).toBe(1);
+    // The install finished before the reload: the new version loads the model from the store.
+    await page.unroute('**/fixtures/registry/mnist-cnn/1.0.0/tfjs/**');
+    await expect(page.locator('#load-status')).toContainText('Loaded mnist-cnn@1.0.0', { timeout: 90_000 });
   });
 });

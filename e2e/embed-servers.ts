@@ -41,7 +41,11 @@ function closer(server: Server): () => Promise<void> {
     });
 }
 
-/** Serves `mounts` (URL prefix → folder) with `Access-Control-Allow-Origin: *` and correct MIME types. */
+/**
+ * Serves `mounts` (URL prefix → folder) with `Access-Control-Allow-Origin: *`, correct MIME
+ * types and a CDN's caching: `/assets/` (content-hashed) immutable, the entries 10 minutes,
+ * the registry revalidated on every use.
+ */
 export async function startCdn(mounts: Record<string, string>): Promise<TestServer> {
   const requests: string[] = [];
   const server = createServer(async (req, res) => {
@@ -58,7 +62,9 @@ export async function startCdn(mounts: Record<string, string>): Promise<TestServ
     const file = normalize(join(mounts[prefix]!, path.slice(prefix.length)));
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.byteLength, 'Cache-Control': 'no-cache' });
+      // As a CDN would: content-hashed assets for good, the two entries for a while, the registry always revalidated.
+      const cacheControl = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : prefix === '/' ? 'public, max-age=600' : 'no-cache';
+      res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.byteLength, 'Cache-Control': cacheControl });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');
@@ -75,7 +81,7 @@ export async function startSite(files: Map<string, { type: string; body: string 
     requests.push(path);
     const file = files.get(path);
     if (!file) return void res.writeHead(404).end('not found');
-    const headers: Record<string, string> = { 'Content-Type': file.type };
+    const headers: Record<string, string> = { 'Content-Type': file.type, 'Cache-Control': 'public, max-age=600' };
     if (file.type.startsWith('text/html')) headers['Content-Security-Policy'] = csp;
     res.writeHead(200, headers).end(file.body);
   });

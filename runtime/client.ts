@@ -70,6 +70,13 @@ export interface RuntimeOptions {
   feedback?: FeedbackOptions;
   /** IndexedDB database of the device's labelled examples. @defaultValue 'edgeloop-feedback' */
   feedbackDatabase?: string;
+  /**
+   * `false` makes the worker behave as if the browser had no WebGPU (`navigator.gpu`
+   * absent): both WebGPU backends are skipped with that reason. For device labs that
+   * emulate a device without WebGPU — a page's init script cannot reach the worker.
+   * @defaultValue true (use WebGPU where the browser has it)
+   */
+  webgpu?: boolean;
 }
 
 /** Options of {@link Runtime.load}. */
@@ -140,7 +147,13 @@ export function resolveRuntimeSettings(options: RuntimeOptions = {}): RuntimeSet
     telemetry: resolveTelemetrySettings(options.telemetry, globalThis.location?.href),
     feedback: resolveFeedbackSettings(options.feedback, globalThis.location?.href),
     feedbackDatabase: options.feedbackDatabase ?? FEEDBACK_DB_NAME,
+    webgpu: checkedFlag('webgpu', options.webgpu ?? true),
   });
+}
+
+function checkedFlag(name: string, value: boolean): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false (got ${JSON.stringify(value)})`);
+  return value;
 }
 
 function checkedDeviceId(id: string | undefined): string | null {

@@ -8,13 +8,22 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
+/** Options of {@link detectCapabilities}. */
+export interface DetectOptions {
+  /** False: report WebGPU as absent without asking the browser (`createRuntime({ webgpu: false })`). @defaultValue true */
+  webgpu?: boolean;
+}
+
 /** Detects WebGPU (adapter, fallback, f16, limits) and wasm (SIMD, threads) support. */
-export async function detectCapabilities(): Promise<Capabilities> {
+export async function detectCapabilities(options: DetectOptions = {}): Promise<Capabilities> {
   const wasm = {
     simd: safeValidate(SIMD_PROBE),
     threads: typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true,
   };
   const hardwareConcurrency = globalThis.navigator?.hardwareConcurrency ?? 1;
+  if (options.webgpu === false) {
+    return { webgpu: { api: false, adapter: false, reason: 'navigator.gpu is treated as missing: WebGPU turned off by createRuntime({ webgpu: false })' }, wasm, hardwareConcurrency };
+  }
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) {
     return { webgpu: { api: false, adapter: false, reason: 'navigator.gpu is missing (no WebGPU in this browser or context)' }, wasm, hardwareConcurrency };

@@ -44,6 +44,8 @@ export interface RuntimeSettings {
   readonly feedback: FeedbackSettings | null;
   /** The IndexedDB database of the device's labelled examples. */
   readonly feedbackDatabase: string;
+  /** False: the worker acts as if `navigator.gpu` were absent (device-lab profiles without WebGPU). */
+  readonly webgpu: boolean;
 }
 
 /** Where a model comes from: a URL (manifest.json or its folder), or a manifest with the base URL of its files. */

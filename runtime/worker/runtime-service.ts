@@ -76,7 +76,7 @@ export class RuntimeService implements WorkerApi {
   }
 
   capabilities(): Promise<Capabilities> {
-    this.#capabilities ??= detectCapabilities();
+    this.#capabilities ??= detectCapabilities({ webgpu: this.#settings.webgpu });
     return this.#capabilities;
   }
 
