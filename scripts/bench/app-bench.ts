@@ -18,14 +18,12 @@
  * Options: `--repeats <n>` (default 3), `--skip-prepare`.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_BASE_ARGS, ensureChromium } from '../chromium.ts';
 import { startStaticServer } from '../static-server.ts';
+import { repeatsAndPrepare } from './bench-args.ts';
 import type { Benchmark } from './benchmark.ts';
+import { gzipKb as gzipTotal, scriptSizes } from './script-sizes.ts';
 import { percentile, round } from './stats.ts';
 
 const TARGETS = { first_page_js_gzip_kb_max: 50, warm_vs_cold_first_prediction_max: 0.5 };
@@ -93,10 +91,8 @@ async function visit(browser: Browser, baseURL: string, options: { warm: boolean
 
 export const appBenchmark: Benchmark = {
   async run(args, progress) {
-    const { values } = parseArgs({ args: [...args], options: { repeats: { type: 'string', default: '3' }, 'skip-prepare': { type: 'boolean', default: false } } });
-    const repeats = Number(values.repeats);
-    if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be a positive integer (got ${values.repeats})`);
-    if (!values['skip-prepare']) {
+    const { repeats, prepare } = repeatsAndPrepare(args, 3);
+    if (prepare) {
       progress.note('making fixtures and building the app');
       execFileSync('npx', ['tsx', 'scripts/make-fixtures.ts'], { stdio: 'inherit' });
       execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
@@ -129,13 +125,8 @@ export const appBenchmark: Benchmark = {
       await server.close();
     }
 
-    const files = await Promise.all(
-      [...new Set(js.map((url) => new URL(url).pathname))].sort().map(async (path) => {
-        const bytes = await readFile(join('dist', path));
-        return { path, bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
-      }),
-    );
-    const gzipKb = round(files.reduce((sum, f) => sum + f.gzip, 0) / 1024, 1);
+    const files = await scriptSizes(js, 'dist');
+    const gzipKb = gzipTotal(files);
     const median = (visits: Visit[], key: keyof Visit) => percentile(visits.map((v) => v[key]), 50);
     const figures = {
       cold_interactive_ms: round(median(cold, 'interactive_ms'), 0),

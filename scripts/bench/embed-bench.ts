@@ -24,15 +24,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { grayscalePng, startCdn, startSite } from '../../e2e/embed-servers.ts';
 import { mnistSample } from '../../test-support/mnist-sample.ts';
 import { CHROMIUM_BASE_ARGS, ensureChromium } from '../chromium.ts';
 import { startStaticServer } from '../static-server.ts';
+import { repeatsAndPrepare } from './bench-args.ts';
 import type { Benchmark } from './benchmark.ts';
+import { gzipKb, scriptSizes } from './script-sizes.ts';
 import { percentile, round } from './stats.ts';
 
 const TARGETS = { element_vs_app_max: 1.1, loader_gzip_kb_max: 15 };
@@ -86,9 +85,11 @@ interface Visit {
   js: string[];
 }
 
-async function visit(browser: Browser, url: string, init: string): Promise<Visit> {
+/** One cold visit in a fresh profile: `init` runs before the page's scripts; `png` answers `/bench-digit.png` (the app side's digit). */
+async function visit(browser: Browser, url: string, init: string, png?: Uint8Array): Promise<Visit> {
   const context = await browser.newContext();
   try {
+    if (png) await context.route('**/bench-digit.png', (route) => route.fulfill({ contentType: 'image/png', body: Buffer.from(png) }));
     await context.addInitScript(init);
     const page = await context.newPage();
     await page.goto(url);
@@ -102,10 +103,8 @@ async function visit(browser: Browser, url: string, init: string): Promise<Visit
 
 export const embedBenchmark: Benchmark = {
   async run(args, progress) {
-    const { values } = parseArgs({ args: [...args], options: { repeats: { type: 'string', default: '5' }, 'skip-prepare': { type: 'boolean', default: false } } });
-    const repeats = Number(values.repeats);
-    if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be a positive integer (got ${values.repeats})`);
-    if (!values['skip-prepare']) {
+    const { repeats, prepare } = repeatsAndPrepare(args, 5);
+    if (prepare) {
       progress.note('making fixtures, building the app and the embed');
       execFileSync('npx', ['tsx', 'scripts/make-fixtures.ts'], { stdio: 'inherit' });
       execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
@@ -138,7 +137,7 @@ export const embedBenchmark: Benchmark = {
       const appContextInit = APP_FLOW(`${app.url}/fixtures/registry/`, BACKEND, MODEL);
       for (let i = 0; i < repeats; i++) {
         const e = await visit(browser, `${site.url}embed.html`, ELEMENT_FLOW);
-        const a = await visitApp(browser, `${app.url}/lab.html`, appContextInit, png);
+        const a = await visit(browser, `${app.url}/lab.html`, appContextInit, png);
         if (e.top !== digit || a.top !== digit) throw new Error(`the digit is a ${digit}; the element said ${e.top}, the app ${a.top}`);
         element.push(e);
         inApp.push(a);
@@ -149,19 +148,13 @@ export const embedBenchmark: Benchmark = {
       await Promise.all([site.close(), cdn.close(), app.close()]);
     }
 
-    const files = await Promise.all(
-      [...new Set(element[0]!.js.map((url) => new URL(url).pathname))].sort().map(async (path) => {
-        const bytes = await readFile(join('dist-embed', path));
-        return { path, bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
-      }),
-    );
+    const files = await scriptSizes(element[0]!.js, 'dist-embed');
     // The page's own scripts are the loader; the worker module (fetched through the blob worker, so it shows in the page's timeline) starts with the first model.
     const isWorker = (path: string) => /\/worker-entry-[\w-]+\.js$/.test(path);
-    const loaderKb = round(files.filter((f) => !isWorker(f.path)).reduce((sum, f) => sum + f.gzip, 0) / 1024, 1);
-    const workerKb = round(files.filter((f) => isWorker(f.path)).reduce((sum, f) => sum + f.gzip, 0) / 1024, 1);
+    const loaderKb = gzipKb(files.filter((f) => !isWorker(f.path)));
+    const workerKb = gzipKb(files.filter((f) => isWorker(f.path)));
     // The app side's page scripts, for what the comparison means (the lab page also carries the trainer's and compressor's faces).
-    const appPageGzip = (await Promise.all([...new Set(inApp[0]!.js.map((url) => new URL(url).pathname))].filter((p) => !/\/worker[-.]/.test(p) && !/worker-entry/.test(p)).map(async (path) => gzipSync(await readFile(join('dist', path)), { level: 9 }).length))).reduce((a, b) => a + b, 0);
-    const appPageKb = round(appPageGzip / 1024, 1);
+    const appPageKb = gzipKb((await scriptSizes(inApp[0]!.js, 'dist')).filter((f) => !/worker/.test(f.path)));
     const elementMs = round(percentile(element.map((v) => v.ms), 50), 0);
     const appMs = round(percentile(inApp.map((v) => v.ms), 50), 0);
     const ratio = round(elementMs / appMs);
@@ -203,19 +196,3 @@ export const embedBenchmark: Benchmark = {
     };
   },
 };
-
-/** The app side: the lab page of the app's build, its digit PNG routed from the same origin. */
-async function visitApp(browser: Browser, url: string, init: string, png: Uint8Array): Promise<Visit> {
-  const context = await browser.newContext();
-  try {
-    await context.route('**/bench-digit.png', (route) => route.fulfill({ contentType: 'image/png', body: Buffer.from(png) }));
-    await context.addInitScript(init);
-    const page = await context.newPage();
-    await page.goto(url);
-    const result = await firstPrediction(page, url);
-    const js = (await page.evaluate("performance.getEntriesByType('resource').map((e) => e.name).filter((n) => new URL(n).pathname.endsWith('.js'))")) as string[];
-    return { ms: result.ms, top: result.top, js };
-  } finally {
-    await context.close();
-  }
-}
