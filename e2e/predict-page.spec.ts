@@ -84,10 +84,12 @@ test.describe('with the default camera (none granted)', () => {
     expect(drawn[0]!.percent).toBeGreaterThanOrEqual(drawn[1]!.percent);
     await expect(page.locator('#latency')).toHaveText(/^[\d.]+ ms in the worker, [\d.]+ ms round trip, on (tfjs|ort)-\w+$/);
 
-    // Held-out test digits: the top label is the digit's label for most of them.
+    // Held-out test digits: the top label is the digit's label for most of them. Twenty
+    // random ones, at least 14 right: a ~92 % model misses that about once in 400 runs
+    // (five with four right missed once in twenty).
     const results = [];
-    for (let i = 0; i < 5; i++) results.push(await randomDigit(page));
-    expect(results.filter((r) => r.top === r.label).length, JSON.stringify(results)).toBeGreaterThanOrEqual(4);
+    for (let i = 0; i < 20; i++) results.push(await randomDigit(page));
+    expect(results.filter((r) => r.top === r.label).length, JSON.stringify(results)).toBeGreaterThanOrEqual(14);
     const bar = await page.locator('#top-k li').first().locator('.bar').boundingBox();
     expect(bar!.width).toBeGreaterThan(20);
     await saveScreenshots(page, 'predict');
