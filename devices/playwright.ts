@@ -21,13 +21,15 @@ import type { DeviceLabProfile } from './device-lab-profile.ts';
 import { getDeviceLabProfile } from './device-lab-profiles.ts';
 import type { ModelFigures } from './lab/lab-report.ts';
 import { measureModel, openRuntime, probe, type MeasureOptions } from './lab/measure-model.ts';
-import { openProfilePage, profileChromiumArgs } from './lab/open-profile.ts';
+import type { CpuThrottleReport } from './lab/cpu-throttle.ts';
+import { openProfilePage, profileChromiumArgs, throttleProfilePage } from './lab/open-profile.ts';
 
 export { expect } from '@playwright/test';
 export type { DeviceLabProfile, ProfileNetwork } from './device-lab-profile.ts';
 export { getDeviceLabProfile, loadDeviceLabProfiles } from './device-lab-profiles.ts';
 export type { LabReport, ModelFigures, ProfileReport, Timings } from './lab/lab-report.ts';
 export { LabProbeError, type MeasureOptions } from './lab/measure-model.ts';
+export type { CpuThrottleReport } from './lab/cpu-throttle.ts';
 
 /** A prediction as it crosses into the test: plain arrays. */
 export interface EdgePrediction {
@@ -43,6 +45,8 @@ export interface Edge {
   readonly profile: DeviceLabProfile;
   /** The page (under the profile) the runtime runs in. */
   readonly page: Page;
+  /** How the profile's CPU rate was applied (the renderer process by cgroup, or the page's main thread only) and the slowdown a worker measured. */
+  readonly cpuThrottle: CpuThrottleReport;
   /** Loads a package from its manifest URL (cold, over the profile's network); answers the time and the backend report. */
   load(url: string, options?: { backend?: string }): Promise<{ ms: number; backend: string; artifact: string; report: Record<string, unknown> }>;
   /** Predicts one input (`{ data: number[] | typed array, shape }`) with the loaded model. */
@@ -72,15 +76,20 @@ export const test = base.extend<EdgeOptions & { edge: Edge }>({
     const args = (launchOptions.args ?? []).filter((arg) => arg !== '--enable-unsafe-webgpu');
     const browser = await chromium.launch({ ...launchOptions, args: profileChromiumArgs(profile, args) });
     try {
-      const { context, page, cdp } = await openProfilePage(browser, profile, { baseURL });
+      const opened = await openProfilePage(browser, profile, { baseURL });
+      const { context, page, cdp } = opened;
+      let release = async () => undefined as void;
       try {
         await page.goto(edgePage);
         await page.waitForFunction('window.edgeloop !== undefined');
+        const throttle = await throttleProfilePage(browser, opened, profile);
+        release = throttle.release;
         await openRuntime(page, profile, edgeRuntimeOptions);
         let loaded: { url: string; backend?: string } | undefined;
         const edge: Edge = {
           profile,
           page,
+          cpuThrottle: throttle.report,
           async load(url, options = {}) {
             const answer = await probe<{ ms: number; report: { backend: string; artifact: string } & Record<string, unknown> }>(page, 'load', url, options);
             loaded = { url: new URL(url, page.url()).href, backend: options.backend };
@@ -98,6 +107,7 @@ export const test = base.extend<EdgeOptions & { edge: Edge }>({
         await use(edge);
         await probe(page, 'close').catch(() => undefined);
       } finally {
+        await release();
         await context.close();
       }
     } finally {

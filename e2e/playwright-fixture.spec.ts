@@ -12,6 +12,8 @@ test.describe('on a phone without WebGPU', () => {
 
   test('loads, predicts and measures without ever touching WebGPU', async ({ edge }) => {
     expect(await edge.page.evaluate('navigator.gpu')).toBeUndefined();
+    expect(edge.cpuThrottle.rate).toBe(4);
+    expect(edge.cpuThrottle.method, edge.cpuThrottle.reason).not.toBe('none');
     const loaded = await edge.load(CNN, { backend: 'tfjs-wasm' });
     expect(loaded.backend).not.toMatch(/webgpu/);
     const digits = (await edge.page.evaluate('window.edgeloop.loadTestDigits(1)')) as { images: Record<string, number>[]; labels: number[] };

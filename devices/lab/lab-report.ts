@@ -3,6 +3,7 @@
  * `device-lab/report.json` and what the `edge.measure(n)` fixture answers.
  */
 import type { ProfileNetwork } from '../device-lab-profile.ts';
+import type { CpuThrottleReport } from './cpu-throttle.ts';
 
 /** Percentiles of a series of times, in ms. */
 export interface Timings {
@@ -44,8 +45,10 @@ export interface ModelFigures {
   predictBackend: string;
   /** Against the same model on tfjs-cpu, over test digits. */
   parity: { reference: 'tfjs-cpu'; digits: number; top1Agreement: number; maxAbsDeltaP: number };
-  /** The page's JS heap after the predictions (CDP `Runtime.getHeapUsage`; the runtime worker's heap is not included). */
+  /** The page's JS heap after the predictions (CDP `Runtime.getHeapUsage` on the page). */
   heapUsedBytes: number;
+  /** The JS heap of the page's workers (the runtime's worker and any engine workers), or null where CDP cannot reach them. */
+  workerHeapUsedBytes: number | null;
   /** Main-thread long tasks (> 50 ms) from the cold load to the end of this model's run, or null when the page does not record them. */
   longTasks: { count: number; totalMs: number; maxMs: number } | null;
   /** Requests to the model's registry per phase: the offline phase must make none. */
@@ -66,6 +69,8 @@ export interface ProfileReport {
   webgpu: boolean;
   playwrightDevice: string;
   cpuThrottlingRate: number;
+  /** How the CPU was throttled and the slowdown a worker measured (see devices/lab/cpu-throttle.ts). */
+  cpuThrottle?: CpuThrottleReport;
   network: ProfileNetwork;
   /** The worker's WebGPU verdict: adapter or not, and why. */
   webgpuReason?: string;

@@ -8,6 +8,7 @@ import type { BrowserContext, CDPSession, Page, Request } from '@playwright/test
 import type { DeviceLabProfile } from '../device-lab-profile.ts';
 import type { ModelFigures, Timings } from './lab-report.ts';
 import { PAGE_PROBE_SOURCE } from './page-probe.ts';
+import { workerHeapBytes } from './worker-heap.ts';
 
 /** Where a model comes from: its manifest URL and the registry it installs from. */
 export interface ModelSource {
@@ -78,7 +79,7 @@ interface LoadAnswer {
 
 /**
  * Measures the model at `source.manifestUrl` on `page` (whose runtime {@link openRuntime}
- * opened). Leaves the context online unless the profile's network is `'offline'`.
+ * opened). Leaves the context online.
  */
 export async function measureModel(page: Page, cdp: CDPSession, profile: DeviceLabProfile, source: ModelSource, options: MeasureOptions = {}): Promise<ModelFigures> {
   const runs = options.runs ?? 50;
@@ -117,6 +118,7 @@ export async function measureModel(page: Page, cdp: CDPSession, profile: DeviceL
       const inputs = options.inputs ?? digits;
       const timed = await probe<{ firstMs: number; wall: number[]; worker: number[]; backend: string }>(page, 'timePredictions', inputs, runs);
       const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+      const workerHeap = await workerHeapBytes(page, cdp).catch(() => null);
       // Long-task entries arrive asynchronously: give the observer a moment.
       await page.waitForTimeout(100);
       const longTasks = await probe<ModelFigures['longTasks']>(page, 'longTasks', since);
@@ -139,11 +141,13 @@ export async function measureModel(page: Page, cdp: CDPSession, profile: DeviceL
         predictBackend: timed.backend,
         parity: { reference: 'tfjs-cpu', ...parity },
         heapUsedBytes: usedSize,
+        workerHeapUsedBytes: workerHeap,
         longTasks,
         registryRequests: { ...counts },
       };
     } finally {
-      if (profile.network !== 'offline') await context.setOffline(false);
+      // Online again, the offline profile too: its next model installs over the network first.
+      await context.setOffline(false);
     }
   } finally {
     context.off('request', count);

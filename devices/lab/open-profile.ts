@@ -2,10 +2,12 @@
  * Opens a Playwright browser context and page with a device-lab profile applied:
  * the device descriptor and viewport, `navigator.deviceMemory`, WebGPU removed from
  * the page when the profile has none (the worker side is `createRuntime({ webgpu:
- * false })`, set by the probe), CPU throttling and network shaping through CDP.
+ * false })`, set by the probe) and network shaping through CDP. CPU throttling comes
+ * after the page has navigated ({@link throttleProfilePage}): it follows the page's process.
  */
 import { devices, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import type { DeviceLabProfile } from '../device-lab-profile.ts';
+import { throttlePageCpu, type CpuThrottle } from './cpu-throttle.ts';
 import { profileNetworkConditions } from '../device-lab-profiles.ts';
 
 /** Flags every lab Chromium starts with, plus `--enable-unsafe-webgpu` for WebGPU profiles. */
@@ -20,10 +22,9 @@ export interface ProfilePage {
   cdp: CDPSession;
 }
 
-/** Applies the profile's CPU throttling and network to `page` through CDP. */
+/** Applies the profile's network to `page` through CDP; answers the page's CDP session. */
 export async function applyProfile(page: Page, profile: DeviceLabProfile): Promise<CDPSession> {
   const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpuThrottlingRate });
   const network = profileNetworkConditions(profile);
   if (network !== undefined) {
     await cdp.send('Network.enable');
@@ -60,4 +61,9 @@ export async function openProfilePage(browser: Browser, profile: DeviceLabProfil
     await context.close();
     throw error;
   }
+}
+
+/** Throttles the CPU of a profile's page (now at its site) by the profile's rate: see cpu-throttle.ts. */
+export async function throttleProfilePage(browser: Browser, opened: ProfilePage, profile: DeviceLabProfile): Promise<CpuThrottle> {
+  return throttlePageCpu(browser, opened.page, opened.cdp, profile.cpuThrottlingRate);
 }

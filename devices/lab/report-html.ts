@@ -40,15 +40,23 @@ function modelRows(m: ModelFigures): string {
     ['first prediction', `${num(m.firstPredictionMs)} ms`],
     [`predict p50 / p95 (${m.predictMs.runs} runs, ${m.predictBackend})`, `${num(m.predictMs.p50, 2)} / ${num(m.predictMs.p95, 2)} ms (worker ${num(m.workerPredictMs.p50, 2)} / ${num(m.workerPredictMs.p95, 2)} ms)`],
     [`parity vs tfjs-cpu (${m.parity.digits} digits)`, `top-1 ${num(m.parity.top1Agreement * 100, 0)} %, max |Δp| ${m.parity.maxAbsDeltaP.toExponential(2)}`],
-    ['JS heap (page)', `${num(m.heapUsedBytes / 2 ** 20)} MiB`],
+    ['JS heap (page / workers)', `${num(m.heapUsedBytes / 2 ** 20)} / ${m.workerHeapUsedBytes === null ? '–' : num(m.workerHeapUsedBytes / 2 ** 20)} MiB`],
     ['long tasks > 50 ms', m.longTasks ? `${m.longTasks.count} (longest ${num(m.longTasks.maxMs, 0)} ms)` : 'not recorded'],
     ['registry requests cold / install / warm / offline', `${m.registryRequests.cold} / ${m.registryRequests.install} / ${m.registryRequests.warm} / ${m.registryRequests.offline}`],
   ];
   return `<h3>${esc(m.name)}@${esc(m.version)}</h3><table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
 }
 
+/** The CPU cell: rate asked, and (when throttled) how and the slowdown a worker measured. */
+function cpuText(p: ProfileReport): string {
+  const t = p.cpuThrottle;
+  if (t === undefined || t.method === 'none') return `${p.cpuThrottlingRate}×`;
+  return `${p.cpuThrottlingRate}× (${t.method}; worker measured ${num(t.workerSlowdown)}×)`;
+}
+
 function profileSection(p: ProfileReport, screenshots: ReadonlyMap<string, Buffer>): string {
-  const head = `<h2 id="${esc(p.id)}">${esc(p.id)}</h2><p>${esc(p.description)}</p><p class="facts">${esc(p.playwrightDevice)} · ${p.webgpu ? 'WebGPU' : 'no WebGPU'} · CPU ${p.cpuThrottlingRate}× · network ${esc(networkText(p))} · edge target ${esc(p.target)}${p.webgpuReason ? ` · ${esc(p.webgpuReason)}` : ''}</p>`;
+  const throttle = p.cpuThrottle && p.cpuThrottle.method !== 'none' ? `<p class="facts">CPU throttling: ${esc(p.cpuThrottle.reason)}</p>` : '';
+  const head = `<h2 id="${esc(p.id)}">${esc(p.id)}</h2><p>${esc(p.description)}</p>${throttle}<p class="facts">${esc(p.playwrightDevice)} · ${p.webgpu ? 'WebGPU' : 'no WebGPU'} · CPU ${esc(cpuText(p))} · network ${esc(networkText(p))} · edge target ${esc(p.target)}${p.webgpuReason ? ` · ${esc(p.webgpuReason)}` : ''}</p>`;
   if (p.error) return `<section>${head}<p class="error">failed: <code>${esc(p.error.code)}</code> ${esc(p.error.message)}</p></section>`;
   const shot = screenshots.get(p.id);
   const img = shot ? `<figure><img alt="Predict page on ${esc(p.id)}" src="data:image/png;base64,${shot.toString('base64')}"/><figcaption>Predict page</figcaption></figure>` : '';
@@ -65,7 +73,7 @@ export function renderReportHtml(report: LabReport, screenshots: ReadonlyMap<str
     barChart('Warm load (store)', 'ms', measured.map((x) => ({ label: label(x), value: x.m.warmLoadMs }))),
   ].join('');
   const summary = report.profiles
-    .map((p) => `<tr><td><a href="#${esc(p.id)}">${esc(p.id)}</a></td><td>${p.webgpu ? 'yes' : 'no'}</td><td>${p.cpuThrottlingRate}×</td><td>${esc(networkText(p))}</td><td>${p.error ? `<span class="error">${esc(p.error.code)}</span>` : esc((p.models ?? []).map((m) => `${m.name}: ${m.backend}`).join(', '))}</td></tr>`)
+    .map((p) => `<tr><td><a href="#${esc(p.id)}">${esc(p.id)}</a></td><td>${p.webgpu ? 'yes' : 'no'}</td><td>${esc(cpuText(p))}</td><td>${esc(networkText(p))}</td><td>${p.error ? `<span class="error">${esc(p.error.code)}</span>` : esc((p.models ?? []).map((m) => `${m.name}: ${m.backend}`).join(', '))}</td></tr>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>edgeloop device lab</title>

@@ -8,7 +8,7 @@ import { chromium, type Browser } from '@playwright/test';
 import type { DeviceLabProfile } from '../device-lab-profile.ts';
 import type { LabReport, ModelFigures, ProfileReport } from './lab-report.ts';
 import { measureModel, openRuntime, probe, type MeasureOptions } from './measure-model.ts';
-import { openProfilePage, profileChromiumArgs } from './open-profile.ts';
+import { openProfilePage, profileChromiumArgs, throttleProfilePage } from './open-profile.ts';
 
 /** Options of {@link runDeviceLab}. */
 export interface DeviceLabOptions extends MeasureOptions {
@@ -37,7 +37,8 @@ const ms = (value: number) => `${value < 10 ? value.toFixed(1) : value.toFixed(0
 
 /** One line on a finished profile. */
 export function progressLine(index: number, total: number, report: ProfileReport): string {
-  const head = `[${index}/${total}] ${report.id} (${report.webgpu ? 'WebGPU' : 'no WebGPU'}, ${report.cpuThrottlingRate}× CPU)`;
+  const throttle = report.cpuThrottle && report.cpuThrottle.method !== 'none' ? ` by ${report.cpuThrottle.method}, worker ${report.cpuThrottle.workerSlowdown.toFixed(1)}× slower` : '';
+  const head = `[${index}/${total}] ${report.id} (${report.webgpu ? 'WebGPU' : 'no WebGPU'}, ${report.cpuThrottlingRate}× CPU${throttle})`;
   if (report.error) return `${head}: FAILED ${report.error.code}: ${report.error.message}`;
   const models = (report.models ?? []).map((m) => `${m.name} ${m.backend} cold ${ms(m.coldLoadMs)} warm ${ms(m.warmLoadMs)} offline ${ms(m.offlineLoadMs)} p50 ${ms(m.predictMs.p50)} p95 ${ms(m.predictMs.p95)} top-1 ${(m.parity.top1Agreement * 100).toFixed(0)} %`);
   return `${head}: ${models.join('; ')}`;
@@ -48,7 +49,8 @@ export async function runDeviceLab(profiles: readonly DeviceLabProfile[], option
   const browsers = new Map<boolean, Browser>();
   const browserFor = async (profile: DeviceLabProfile) => {
     let browser = browsers.get(profile.webgpu);
-    if (!browser) {
+    // A browser that crashed (or was killed) during an earlier profile is started again: one profile's crash fails that profile only.
+    if (!browser?.isConnected()) {
       browser = await chromium.launch({ executablePath: options.executablePath, args: profileChromiumArgs(profile, options.chromiumArgs), headless: true });
       browsers.set(profile.webgpu, browser);
     }
@@ -71,10 +73,15 @@ export async function runDeviceLab(profiles: readonly DeviceLabProfile[], option
       try {
         const browser = await browserFor(profile);
         version = browser.version();
-        const { context, page, cdp } = await openProfilePage(browser, profile, { baseURL: options.baseURL });
+        const opened = await openProfilePage(browser, profile, { baseURL: options.baseURL });
+        const { context, page, cdp } = opened;
+        let release = async () => undefined as void;
         try {
           await page.goto(options.labPage ?? '/lab.html');
           await page.waitForFunction('window.edgeloop !== undefined', undefined, { timeout: 120_000 });
+          const throttle = await throttleProfilePage(browser, opened, profile);
+          release = throttle.release;
+          report.cpuThrottle = throttle.report;
           const caps = await openRuntime(page, profile, options.runtimeOptions);
           report.webgpuReason = caps.webgpu.adapter ? 'WebGPU adapter granted' : (caps.webgpu.reason ?? 'no adapter');
           const models: ModelFigures[] = [];
@@ -88,10 +95,14 @@ export async function runDeviceLab(profiles: readonly DeviceLabProfile[], option
           screenshots.set(profile.id, await page.screenshot());
           report.screenshot = `${profile.id}.png`;
         } finally {
+          await release();
           await context.close();
         }
       } catch (error) {
         report.error = errorOf(error);
+        if (browsers.get(profile.webgpu)?.isConnected() === false) {
+          report.error = { code: 'BROWSER_CLOSED', message: `Chromium exited during this profile (a crash, or killed from outside): ${report.error.message}` };
+        }
       }
       reports.push(report);
       options.onProgress?.(progressLine(index + 1, profiles.length, report));
