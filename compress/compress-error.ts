@@ -21,7 +21,11 @@ export type CompressErrorCode =
   /** A recipe asks for something the pipeline cannot do (e.g. structured pruning). */
   | 'RECIPE_INVALID'
   /** A recipe fine-tunes after pruning but the job has no training data. */
-  | 'TRAINING_DATA_MISSING';
+  | 'TRAINING_DATA_MISSING'
+  /** The evaluation or training data do not have the model's input shape (`details.expected`, `details.actual`). */
+  | 'DATA_SHAPE_MISMATCH'
+  /** The data's labels do not fit the model's classes (a class it does not know, a count that differs). */
+  | 'DATA_LABELS_MISMATCH';
 
 /** Options of {@link CompressError}: `details` names the layer, artifact or field where there is one. */
 export type CompressErrorOptions = CodedErrorOptions;

@@ -2,7 +2,8 @@
  * The compressor's pipeline: for each edge target, prune (optionally, with a short
  * fine-tune through the trainer), quantize and write one artifact (tfjs or ONNX) into
  * the package, check it against the target's size budget, run it on the test split
- * and compare with the fp32 model (accuracy, top-1 agreement, output differences),
+ * and compare with the fp32 model (accuracy on labelled data; top-1 agreement and
+ * output differences always, and only those on unlabelled data),
  * then re-sign the manifest with the new artifacts and their metrics. Nothing is
  * returned — so nothing is written — when any budget cannot be met.
  *
@@ -17,6 +18,7 @@ import { cloneModel, predictRows, type RunArtifact } from './artifact-io.ts';
 import { targetArtifactFields } from './target-artifact-fields.ts';
 import { compareOutputs, type OutputComparison } from './compare-outputs.ts';
 import { CompressError } from './compress-error.ts';
+import { checkEvaluationSet, type EvaluationSet } from './evaluation-data.ts';
 import { exportOnnxWithReport } from './onnx-export.ts';
 import { fineTunePruned } from './prune/fine-tune-pruned.ts';
 import { magnitudePrune } from './prune/magnitude-prune.ts';
@@ -33,8 +35,11 @@ export interface CompressPackageInput {
   /** The fp32 model (loaded from the package's tfjs artifact). */
   model: LayersModel;
   targets: readonly EdgeTarget[];
-  /** Held-out examples: accuracy, agreement, output differences. */
-  test: { x: Float32Array; y: Uint8Array };
+  /**
+   * Held-out examples: accuracy (when labelled), agreement, output differences. Without
+   * labels (`y`) each artifact is measured by its agreement with the fp32 model only.
+   */
+  test: EvaluationSet;
   /** Training data for a pruning recipe's fine-tune. */
   train?: TrainingData;
   runArtifact: RunArtifact;
@@ -54,10 +59,18 @@ export interface CompressReportEntry {
   fp32Bytes: number;
   bytesRatio: number;
   budgetBytes: number;
-  accuracy: number;
-  fp32Accuracy: number;
-  /** Percentage points lost against fp32. */
-  accuracyDropPt: number;
+  /**
+   * What the artifact was measured on: `labelled` data give accuracies; `unlabelled` data
+   * only the agreement with the fp32 model (`top1Agreement`, output differences).
+   */
+  evaluation: { examples: number; labels: 'labelled' | 'unlabelled' };
+  /** Top-1 accuracy on the labelled evaluation data (absent on unlabelled data). */
+  accuracy?: number;
+  /** The fp32 model's accuracy on the same data (absent on unlabelled data). */
+  fp32Accuracy?: number;
+  /** Percentage points lost against fp32 (absent on unlabelled data). */
+  accuracyDropPt?: number;
+  /** Fraction of examples whose top-1 class is the fp32 model's. */
   top1Agreement: number;
   maxAbsDiff: number;
   meanAbsDiff: number;
@@ -88,8 +101,9 @@ export async function compressPackage(input: CompressPackageInput): Promise<Comp
   const { manifest, model, test, onProgress = () => undefined } = input;
   const tfjsArtifact = manifest.artifacts.find((a) => a.engine === 'tfjs' && a.precision === 'fp32');
   if (!tfjsArtifact) throw new CompressError('PACKAGE_INVALID', `${manifest.name}@${manifest.version} has no fp32 tfjs artifact to compress from`, { details: { field: 'artifacts' } });
-  const inputShape = manifest.input.shape.slice(1);
   const classes = manifest.output.shape[manifest.output.shape.length - 1]!;
+  const { count: examples, shape: inputShape } = checkEvaluationSet(test, manifest.input.shape.slice(1), classes);
+  const labelled = test.y !== undefined;
   const fp32Bytes = tfjsArtifact.files.reduce((sum, f) => sum + f.bytes, 0);
   const reference = await predictRows(model, test.x, inputShape);
 
@@ -111,7 +125,7 @@ export async function compressPackage(input: CompressPackageInput): Promise<Comp
         }
         const map = new Map(files.map((f) => [f.path, f.data]));
         const outputs = await input.runArtifact({ engine: recipe.engine, files: map, paths: files.map((f) => f.path) }, test.x, inputShape);
-        const comparison: OutputComparison = compareOutputs(reference, outputs, classes, { labels: test.y });
+        const comparison: OutputComparison = compareOutputs(reference, outputs, classes, labelled ? { labels: test.y } : {});
         const entry: CompressReportEntry = {
           target: target.id,
           artifact: id,
@@ -123,16 +137,15 @@ export async function compressPackage(input: CompressPackageInput): Promise<Comp
           fp32Bytes,
           bytesRatio: bytes / fp32Bytes,
           budgetBytes,
-          accuracy: comparison.accuracy!,
-          fp32Accuracy: comparison.referenceAccuracy!,
-          accuracyDropPt: 100 * comparison.accuracyDrop!,
+          evaluation: { examples, labels: labelled ? 'labelled' : 'unlabelled' },
+          ...(labelled ? { accuracy: comparison.accuracy!, fp32Accuracy: comparison.referenceAccuracy!, accuracyDropPt: 100 * comparison.accuracyDrop! } : {}),
           top1Agreement: comparison.top1Agreement,
           maxAbsDiff: comparison.maxAbsDiff,
           meanAbsDiff: comparison.meanAbsDiff,
           ...(sparsity === undefined ? {} : { sparsity }),
           notes,
         };
-        onProgress(`${id}: ${bytes} bytes (${entry.bytesRatio.toFixed(3)}× fp32), accuracy ${(entry.accuracy * 100).toFixed(2)} % (${entry.accuracyDropPt > 0 ? '−' : '+'}${Math.abs(entry.accuracyDropPt).toFixed(2)} pt vs fp32), top-1 agreement ${(entry.top1Agreement * 100).toFixed(1)} %`);
+        onProgress(`${id}: ${bytes} bytes (${entry.bytesRatio.toFixed(3)}× fp32), ${describeQuality(entry)}`);
         newArtifacts.push({ artifact: { id, engine: recipe.engine, precision, target: target.id, ...targetArtifactFields(target, recipe, when), files }, entry });
       } finally {
         if (candidate !== model) candidate.dispose();
@@ -148,9 +161,10 @@ export async function compressPackage(input: CompressPackageInput): Promise<Comp
   const kept = manifest.artifacts
     .filter((a) => !rebuilt.has(a.id))
     .map((a) => ({ ...a, files: a.files.map((f) => ({ path: f.path, data: input.files.get(f.path)! })) }));
-  const metrics = { ...manifest.metrics };
+  // A rebuilt artifact's old figures (an accuracy measured on other data, latencies) go with it.
+  const metrics = Object.fromEntries(Object.entries(manifest.metrics).filter(([key]) => ![...rebuilt].some((id) => key.startsWith(`${id}.`))));
   for (const { entry } of newArtifacts) {
-    metrics[`${entry.artifact}.accuracy`] = entry.accuracy;
+    if (entry.accuracy !== undefined) metrics[`${entry.artifact}.accuracy`] = entry.accuracy;
     metrics[`${entry.artifact}.bytes_ratio`] = entry.bytesRatio;
     metrics[`${entry.artifact}.top1_agreement`] = entry.top1Agreement;
   }
@@ -189,6 +203,14 @@ async function writeArtifact(model: LayersModel, recipe: CompressionRecipe, id: 
   }
   const result = exportOnnxWithReport(model, { inputName: manifest.input.name, outputName: manifest.output.name, quantization: { recipe: quant } });
   return { files: [{ path: `${id}/model.onnx`, data: result.bytes }], notes: result.notes };
+}
+
+/** The progress line's measure: accuracy against fp32 on labelled data, else agreement only, said as such. */
+function describeQuality(entry: CompressReportEntry): string {
+  const agreement = `top-1 agreement with fp32 ${(entry.top1Agreement * 100).toFixed(1)} %`;
+  if (entry.accuracy === undefined || entry.accuracyDropPt === undefined) return `${agreement} on ${entry.evaluation.examples} unlabelled examples (no accuracy without labels)`;
+  const drop = entry.accuracyDropPt;
+  return `accuracy ${(entry.accuracy * 100).toFixed(2)} % (${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(2)} pt vs fp32), ${agreement}`;
 }
 
 function describeRecipe(recipe: CompressionRecipe): string {

@@ -36,6 +36,15 @@ export { targetArtifactFields, type TargetArtifactFields } from './target-artifa
 
 // ### Evaluation
 export { compareOutputs, type CompareOutputsOptions, type OutputComparison } from './compare-outputs.ts';
+export {
+  checkEvaluationSet,
+  describeShape,
+  imageInputSize,
+  imagesToModelInput,
+  matchClassNames,
+  rowsToModelInput,
+  type EvaluationSet,
+} from './evaluation-data.ts';
 export { cloneModel, createArtifactRunner, loadTfjsArtifact, predictRows, type ArtifactInMemory, type ArtifactRunnerOptions, type RunArtifact } from './artifact-io.ts';
 
 // ### The compress driver

@@ -93,6 +93,16 @@ describe('createPackage', () => {
     expect((error as { details: { field: string } }).details.field).toBe('licence');
   });
 
+  it('refuses an image input without a batch dimension before anything is built', async () => {
+    const bad = input();
+    bad.manifest.task = 'image-classification';
+    bad.manifest.input = { name: 'image', shape: [28, 28, 1], dtype: 'float32', layout: 'NHWC' };
+    const error = await createPackage(bad).catch((e: unknown) => e);
+    expect(isEdgeloopError(error, 'MANIFEST_INVALID')).toBe(true);
+    expect((error as { details: { field: string } }).details.field).toBe('input.shape');
+    expect((error as Error).message).toMatch(/add the batch dimension first, e\.g\. \[-1, 28, 28, 1\]/);
+  });
+
   it('throws TypeError when file data is not bytes', async () => {
     const bad = input();
     (bad.artifacts[0].files[0] as unknown as { data: unknown }).data = 'not bytes';

@@ -3,8 +3,9 @@
  * registry-index schemas and validation, naming and version rules, SHA-256 integrity
  * checks, Ed25519 signatures, base64url and strict base64, the package writer), the weight-quantization
  * codec (fp16 / int8 / int4 and the `edgeloopQuantization` field of quantized tfjs
- * artifacts) and the coded-error base class with its worker transfer. Node-only
- * helpers (atomic file writes) are in `format/node.ts`. Every other component may
+ * artifacts), the model importer (tfjs / ONNX files → package) and the coded-error base
+ * class with its worker transfer. Node-only helpers (atomic file writes, reading models
+ * from and writing imported packages to disk) are in `format/node.ts`. Every other component may
  * import this file; it imports none of them. Runs unchanged on the browser main thread, in Web Workers and in
  * Node 20 (WebCrypto; comlink only for the error transfer).
  */
@@ -46,11 +47,13 @@ export { installErrorTransfer, registerCodedError } from './error-transfer.ts';
 export {
   ARTIFACT_ENGINES,
   ARTIFACT_FEATURES,
+  CLASSIFIER_INPUT_DTYPES,
   FALLBACK_CONDITIONS,
   INPUT_DTYPES,
   MANIFEST_FORMAT,
   PRECISIONS,
   TASKS,
+  TENSOR_DTYPES,
   type Artifact,
   type ArtifactDevice,
   type ArtifactEngine,
@@ -60,6 +63,8 @@ export {
   type Baseline,
   type BaselineSignal,
   type InputDtype,
+  type InputState,
+  type InputWarmup,
   type Lineage,
   type Manifest,
   type ManifestInput,
@@ -67,6 +72,7 @@ export {
   type Precision,
   type Preprocessing,
   type Task,
+  type TensorDtype,
 } from './manifest.ts';
 export { MANIFEST_LIMITS } from './manifest-limits.ts';
 export { MAX_SHARD_BYTES, PACKAGE_FILES } from './create-package.ts';
@@ -137,6 +143,21 @@ export {
   type CreatePackageInput,
   type PackageFileInput,
 } from './create-package.ts';
+
+// ### Importing models (tfjs model.json / ONNX → package; `npm run import`, docs/IMPORT.md)
+export {
+  importModel,
+  type ImportedPackage,
+  type ImportModelOptions,
+  type ImportReport,
+  type ModelSource,
+  type ReadModelFile,
+} from './import/import-model.ts';
+export { inferPackageIo, type PackageIo, type PackageIoOptions } from './import/infer-package-io.ts';
+export { inspectTfjsModel, type TfjsModelInfo } from './import/inspect-tfjs-model.ts';
+export { ORT_WEB_ONNX_SUPPORT, inspectOnnxModel, type ExternalDataFile, type OnnxModelInfo } from './import/inspect-onnx-model.ts';
+export type { TensorInfo } from './import/tensor-info.ts';
+export { ImportError, isImportError, type ImportErrorCode, type ImportErrorOptions } from './import/import-error.ts';
 
 // ### Registry index
 export {

@@ -10,6 +10,8 @@ export const MANIFEST_LIMITS = Object.freeze({
   maxIdLength: MAX_NAME_LENGTH,
   /** Most dimensions of an input or output shape. */
   maxDims: 8,
+  /** Most named inputs, and most named outputs, of a model. */
+  maxTensors: 256,
   /** Largest single dimension. */
   maxDimSize: 2 ** 31 - 1,
   /** Most entries of `preprocessing.mean` / `std`. */

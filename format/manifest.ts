@@ -11,10 +11,20 @@ export const MANIFEST_FORMAT = 'edgeloop/1' as const;
 export type ArtifactEngine = 'tfjs' | 'onnx';
 /** Numeric precision of an artifact's weights. */
 export type Precision = 'fp32' | 'fp16' | 'int8' | 'int4';
-/** Element type of the model input. */
-export type InputDtype = 'float32' | 'int32' | 'uint8';
-/** What the model's task is. */
-export type Task = 'image-classification' | 'tabular-classification' | 'tabular-regression';
+/**
+ * Element type of a model input or output. Image and tabular tasks take `float32`,
+ * `int32` or `uint8` ({@link CLASSIFIER_INPUT_DTYPES}); `tensor` models any of these.
+ * `bool` travels as one byte per value (0 or 1), `float16` as its 16 bits (Uint16Array).
+ */
+export type TensorDtype = 'float32' | 'float16' | 'int32' | 'int64' | 'uint8' | 'bool';
+/** Element type of a model input (see {@link TensorDtype}). */
+export type InputDtype = TensorDtype;
+/**
+ * What the model's task is. `tensor` is any model: named inputs and outputs of any
+ * {@link TensorDtype}, returned as they come (no top-k); the others are classifiers or
+ * a regressor with one input and one output.
+ */
+export type Task = 'image-classification' | 'tabular-classification' | 'tabular-regression' | 'tensor';
 
 /** A device capability an artifact cannot run without. */
 export type ArtifactFeature = 'webgpu' | 'shader-f16';
@@ -25,8 +35,13 @@ export const ARTIFACT_FEATURES: readonly ArtifactFeature[] = ['webgpu', 'shader-
 export const FALLBACK_CONDITIONS: readonly FallbackCondition[] = ['no-shader-f16'];
 export const ARTIFACT_ENGINES: readonly ArtifactEngine[] = ['tfjs', 'onnx'];
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int8', 'int4'];
-export const INPUT_DTYPES: readonly InputDtype[] = ['float32', 'int32', 'uint8'];
-export const TASKS: readonly Task[] = ['image-classification', 'tabular-classification', 'tabular-regression'];
+/** Every element type of a `tensor` model's inputs and outputs. */
+export const TENSOR_DTYPES: readonly TensorDtype[] = ['float32', 'float16', 'int32', 'int64', 'uint8', 'bool'];
+/** Every input element type the validator accepts (all of {@link TENSOR_DTYPES}). */
+export const INPUT_DTYPES: readonly InputDtype[] = TENSOR_DTYPES;
+/** The input element types of image and tabular tasks. */
+export const CLASSIFIER_INPUT_DTYPES: readonly InputDtype[] = ['float32', 'int32', 'uint8'];
+export const TASKS: readonly Task[] = ['image-classification', 'tabular-classification', 'tabular-regression', 'tensor'];
 
 /** How raw input (an image, or a feature row) becomes the model's input tensor. */
 export interface Preprocessing {
@@ -43,7 +58,33 @@ export interface Preprocessing {
   std?: number[];
 }
 
-/** The model input. Batch dimension first; -1 means "any". */
+/**
+ * Where a state input's value comes from: the runtime feeds the named output of the
+ * previous call back as this input (zeros of the input's shape on the first call and
+ * after `model.reset()`), unless the caller passes the input.
+ */
+export interface InputState {
+  /** The name of an output in `outputs`. */
+  from: string;
+}
+
+/**
+ * What the runtime's warm-up (the `auto` backend timing at load) feeds a `tensor`
+ * model's input, for models that cannot run on zeros of the declared shape (-1 → 1):
+ * a sample rate, a sequence at least as long as a convolution's padding.
+ */
+export interface InputWarmup {
+  /** Every element's value. @defaultValue 0 */
+  value?: number;
+  /** The shape: the declared one with each -1 filled in. @defaultValue the declared shape, -1 → 1 */
+  shape?: number[];
+}
+
+/**
+ * A model input. Batch dimension first; -1 means "any". Image inputs (any input with a
+ * `layout`, and the input of `image-classification`) are rank 4 with the batch first.
+ * `tensor` models may have rank-0 (scalar) inputs.
+ */
 export interface ManifestInput {
   name: string;
   shape: number[];
@@ -51,15 +92,21 @@ export interface ManifestInput {
   /** Images: layout of the tensor the model takes. */
   layout?: 'NHWC' | 'NCHW';
   preprocessing?: Preprocessing;
+  /** `tensor` models: an input the runtime carries over from an output of the previous call. */
+  state?: InputState;
+  /** `tensor` models: what the load's warm-up feeds this input. @defaultValue zeros of the declared shape, -1 → 1 */
+  warmup?: InputWarmup;
 }
 
-/** The model output. */
+/** A model output. */
 export interface ManifestOutput {
   name: string;
   shape: number[];
+  /** Element type. @defaultValue 'float32' */
+  dtype?: TensorDtype;
   /** Class names, in output order. */
   labels?: string[];
-  /** What the runtime applies to the raw model output. */
+  /** What the runtime applies to the raw model output (`softmax` / `sigmoid`: float32 outputs only). */
   activation: 'softmax' | 'sigmoid' | 'none';
 }
 
@@ -137,8 +184,14 @@ export interface Manifest {
   /** ISO-8601 timestamp. */
   createdAt: string;
   task: Task;
+  /** The (first) input: `inputs[0]` when `inputs` is given. */
   input: ManifestInput;
+  /** The (first) output: `outputs[0]` when `outputs` is given. */
   output: ManifestOutput;
+  /** Every named input, in order (required for `tensor`; elsewhere, when given, exactly `[input]`). */
+  inputs?: ManifestInput[];
+  /** Every named output, in order (required for `tensor`; elsewhere, when given, exactly `[output]`). */
+  outputs?: ManifestOutput[];
   artifacts: Artifact[];
   /** Evaluation metrics, by name (e.g. `accuracy`). */
   metrics: Record<string, number>;

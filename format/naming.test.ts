@@ -19,7 +19,7 @@ function manifestNamed(name: string): Manifest {
     name,
     version: '1.0.0',
     createdAt: '2026-01-01T00:00:00Z',
-    task: 'image-classification',
+    task: 'tabular-classification',
     input: { name: 'image', shape: [-1, 4], dtype: 'float32' },
     output: { name: 'scores', shape: [-1, 2], activation: 'softmax' },
     artifacts: [{ id: 'tfjs-fp32', engine: 'tfjs', precision: 'fp32', target: 'generic', files: [{ path: 'tfjs/model.json', bytes: 1, sha256: 'a'.repeat(64) }] }],

@@ -5,37 +5,24 @@
  */
 import { EdgeloopError } from './edgeloop-error.ts';
 import {
-  array,
-  boolean,
   describe,
   fail,
   finite,
-  indexPath,
-  integer,
   jsonValue,
   keyPath,
   matching,
-  numbers,
   oneOf,
   plainObject,
   strictObject,
   string,
   type JsonObject,
 } from './json-checks.ts';
-import {
-  INPUT_DTYPES,
-  MANIFEST_FORMAT,
-  TASKS,
-  type Lineage,
-  type Manifest,
-  type ManifestInput,
-  type ManifestOutput,
-  type Preprocessing,
-} from './manifest.ts';
+import { MANIFEST_FORMAT, TASKS, type Lineage, type Manifest } from './manifest.ts';
 import { MANIFEST_LIMITS } from './manifest-limits.ts';
 import { MAX_NAME_LENGTH, MAX_VERSION_LENGTH, PACKAGE_NAME_EXPECTED, PACKAGE_NAME_PATTERN, VERSION_EXPECTED, VERSION_PATTERN } from './naming.ts';
 import { artifacts, sha256Digest } from './validate-artifacts.ts';
 import { baseline } from './validate-baseline.ts';
+import { modelIo } from './validate-model-io.ts';
 
 export type { ManifestIssueReason } from './json-checks.ts';
 
@@ -50,12 +37,8 @@ const DATE_TIME_PATTERN =
 const SHAPE = {
   manifest: {
     required: ['format', 'name', 'version', 'createdAt', 'task', 'input', 'output', 'artifacts', 'metrics'],
-    optional: ['baseline', 'lineage'],
+    optional: ['inputs', 'outputs', 'baseline', 'lineage'],
   },
-  input: { required: ['name', 'shape', 'dtype'], optional: ['layout', 'preprocessing'] },
-  preprocessing: { required: [], optional: ['resize', 'colorSpace', 'invert', 'scale', 'mean', 'std'] },
-  resize: { required: ['width', 'height'] },
-  output: { required: ['name', 'shape', 'activation'], optional: ['labels'] },
   lineage: { required: [], optional: ['parent', 'teacher', 'datasetSha256', 'trainerConfig'] },
 } as const;
 
@@ -80,14 +63,21 @@ export function validateManifest(value: unknown): Manifest {
   }
   const m = strictObject(value, '', SHAPE.manifest);
 
+  const name = matching(m.name, 'name', PACKAGE_NAME_PATTERN, PACKAGE_NAME_EXPECTED, MAX_NAME_LENGTH);
+  const version = semver(m.version, 'version');
+  const createdAt = dateTime(m.createdAt, 'createdAt');
+  const task = oneOf(m.task, 'task', TASKS);
+  const { input, output, inputs, outputs } = modelIo(m, task);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
-    name: matching(m.name, 'name', PACKAGE_NAME_PATTERN, PACKAGE_NAME_EXPECTED, MAX_NAME_LENGTH),
-    version: semver(m.version, 'version'),
-    createdAt: dateTime(m.createdAt, 'createdAt'),
-    task: oneOf(m.task, 'task', TASKS),
-    input: input(m.input, 'input'),
-    output: output(m.output, 'output'),
+    name,
+    version,
+    createdAt,
+    task,
+    input,
+    output,
+    ...(inputs !== undefined ? { inputs } : {}),
+    ...(outputs !== undefined ? { outputs } : {}),
     artifacts: artifacts(m.artifacts, 'artifacts'),
     metrics: metrics(m.metrics, 'metrics'),
   };
@@ -176,82 +166,6 @@ function dateTime(value: unknown, field: string): string {
   // Date.parse quietly rolls over impossible dates (2024-02-30 → March 1), hence the checks above.
   if (!valid || Number.isNaN(Date.parse(text))) fail(field, 'value', `must be a date and time that exists, such as "2025-01-31T12:00:00Z" (got ${describe(text)})`);
   return text;
-}
-
-function shape(value: unknown, field: string): number[] {
-  const dims = array(value, field, 1, L.maxDims, 'dimensions (integers ≥ 1, or -1 for "any")');
-  return dims.map((dim, i) => {
-    const ok = typeof dim === 'number' && Number.isInteger(dim) && (dim === -1 || (dim >= 1 && dim <= L.maxDimSize));
-    if (!ok) {
-      fail(indexPath(field, i), typeof dim === 'number' ? 'value' : 'type', `must be an integer ≥ 1, or -1 for "any" (got ${describe(dim)})`);
-    }
-    return dim as number;
-  });
-}
-
-function input(value: unknown, field: string): ManifestInput {
-  const o = strictObject(value, field, SHAPE.input);
-  const result: ManifestInput = {
-    name: string(o.name, keyPath(field, 'name'), 1, 128),
-    shape: shape(o.shape, keyPath(field, 'shape')),
-    dtype: oneOf(o.dtype, keyPath(field, 'dtype'), INPUT_DTYPES),
-  };
-  if (o.layout !== undefined) result.layout = oneOf(o.layout, keyPath(field, 'layout'), ['NHWC', 'NCHW'] as const);
-  if (o.preprocessing !== undefined) result.preprocessing = preprocessing(o.preprocessing, keyPath(field, 'preprocessing'));
-  return result;
-}
-
-function preprocessing(value: unknown, field: string): Preprocessing {
-  const o = strictObject(value, field, SHAPE.preprocessing);
-  const result: Preprocessing = {};
-  if (o.resize !== undefined) {
-    const at = keyPath(field, 'resize');
-    const r = strictObject(o.resize, at, SHAPE.resize);
-    result.resize = {
-      width: integer(r.width, keyPath(at, 'width'), 1, L.maxResize, 'a width in pixels'),
-      height: integer(r.height, keyPath(at, 'height'), 1, L.maxResize, 'a height in pixels'),
-    };
-  }
-  if (o.colorSpace !== undefined) {
-    result.colorSpace = oneOf(o.colorSpace, keyPath(field, 'colorSpace'), ['grayscale', 'rgb'] as const);
-  }
-  if (o.invert !== undefined) result.invert = boolean(o.invert, keyPath(field, 'invert'));
-  if (o.scale !== undefined) result.scale = finite(o.scale, keyPath(field, 'scale'));
-  if (o.mean !== undefined) result.mean = numbers(o.mean, keyPath(field, 'mean'), 1, L.maxChannels);
-  if (o.std !== undefined) {
-    const at = keyPath(field, 'std');
-    result.std = numbers(o.std, at, 1, L.maxChannels);
-    result.std.forEach((std, i) => {
-      if (!(std > 0)) fail(indexPath(at, i), 'range', `must be greater than 0: it divides the input (got ${std})`);
-    });
-    if (result.mean !== undefined && result.mean.length !== result.std.length) {
-      fail(at, 'length', `must have as many entries as ${field}.mean (${result.mean.length}; got ${result.std.length})`);
-    }
-  }
-  return result;
-}
-
-function output(value: unknown, field: string): ManifestOutput {
-  const o = strictObject(value, field, SHAPE.output);
-  const result: ManifestOutput = {
-    name: string(o.name, keyPath(field, 'name'), 1, 128),
-    shape: shape(o.shape, keyPath(field, 'shape')),
-    activation: oneOf(o.activation, keyPath(field, 'activation'), ['softmax', 'sigmoid', 'none'] as const),
-  };
-  if (o.labels !== undefined) {
-    const at = keyPath(field, 'labels');
-    const seen = new Map<string, number>();
-    result.labels = array(o.labels, at, 1, L.maxLabels, 'label strings').map((item, i) => {
-      const labelText = string(item, indexPath(at, i), 1, 1024);
-      const first = seen.get(labelText);
-      if (first !== undefined) {
-        fail(indexPath(at, i), 'duplicate', `repeats label ${describe(labelText)} of ${indexPath(at, first)}; labels must be unique`);
-      }
-      seen.set(labelText, i);
-      return labelText;
-    });
-  }
-  return result;
 }
 
 function metrics(value: unknown, field: string): Record<string, number> {

@@ -315,7 +315,9 @@ function makeInput(manifest: Manifest): { raw: { data: Float32Array | Int32Array
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     values[i] = state >>> 24;
   }
-  const Typed = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array }[manifest.input.dtype];
+  // Benchmarked models are classifiers: float32, int32 or uint8 inputs.
+  const dtype = manifest.input.dtype;
+  const Typed = dtype === 'int32' ? Int32Array : dtype === 'uint8' ? Uint8Array : Float32Array;
   const rawData = Typed.from(values);
   const { scale = 1, invert = false, mean, std } = manifest.input.preprocessing ?? {};
   const channelAxis = manifest.input.layout === 'NCHW' ? 1 : shape.length - 1;

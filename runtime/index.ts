@@ -9,9 +9,9 @@
 // ### Runtime (main thread)
 /** Starts the runtime worker; {@link resolveRuntimeSettings} is what it does with the options. */
 export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Runtime, type RuntimeOptions } from './client.ts';
-/** A loaded model: `predict`, `predictBatch`, `backendReport`, `dispose`. */
-export type { Model, ModelBatchOptions, ModelFeedbackOptions, ModelInput, ModelPredictOptions } from './client/model-client.ts';
-export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, PrecisionOption } from './worker/api.ts';
+/** A loaded model: `predict`, `predictBatch`, `reset`, `backendReport`, `dispose`. */
+export type { Model, ModelBatchOptions, ModelFeedbackOptions, ModelInput, ModelPredictOptions, NamedInput, NamedInputs } from './client/model-client.ts';
+export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, PrecisionOption, TensorInputValues, TensorOutput, TensorPrediction } from './worker/api.ts';
 export type { TensorInput, TopK } from './worker/preprocess.ts';
 
 // ### Model store (`runtime.store`)
@@ -55,6 +55,9 @@ export {
   readTfjsArtifact,
   type ArtifactBytes,
   type BatchResult,
+  type NamedTensor,
+  type NamedTensors,
+  type TensorValues,
   type CreateEngineSessionOptions,
   type DequantizedTfjsWeights,
   type EdgeloopWeightQuantization,
@@ -70,4 +73,4 @@ export {
 export { EdgeloopError, isEdgeloopError, type EdgeloopErrorCode, type EdgeloopErrorOptions } from '../format/index.ts';
 
 // ### Package format (types; the format's functions are `edgeloop/format`)
-export type { Artifact, ArtifactEngine, Manifest, Precision, Task } from '../format/index.ts';
+export type { Artifact, ArtifactEngine, Manifest, ManifestInput, ManifestOutput, Precision, Task, TensorDtype } from '../format/index.ts';

@@ -33,8 +33,10 @@ export async function tinyPackage(model: LayersModel, options: TinyPackageOption
       name,
       version: '1.0.0',
       createdAt: new Date(0).toISOString(),
-      task: 'image-classification',
-      input: { name: 'input', shape: [-1, ...inputShape], dtype: 'float32', layout: 'NHWC' },
+      // An image model when its input is height × width × channels; any other shape is tabular (an image input must be rank 4).
+      ...(inputShape.length === 3
+        ? { task: 'image-classification' as const, input: { name: 'input', shape: [-1, ...inputShape], dtype: 'float32' as const, layout: 'NHWC' as const } }
+        : { task: 'tabular-classification' as const, input: { name: 'input', shape: [-1, ...inputShape], dtype: 'float32' as const } }),
       output: { name: 'logits', shape: [-1, classes], labels: Array.from({ length: classes }, (_, i) => `c${i}`), activation: 'softmax' },
       metrics: { accuracy: 0.5 },
     },

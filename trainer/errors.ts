@@ -17,6 +17,10 @@ export type TrainerErrorCode =
   | 'IMAGE_SIZE_MISMATCH'
   | 'IMAGE_DECODE'
   | 'NON_NUMERIC'
+  /** The data's examples do not have the shape the model takes (`details.expected`, `details.actual`). */
+  | 'DATA_SHAPE_MISMATCH'
+  /** An optional package the operation needs is not installed (`details.package`). */
+  | 'DEPENDENCY_MISSING'
   // configuration
   | 'CONFIG_INVALID'
   // checkpoints

@@ -1,11 +1,12 @@
 /**
- * The Node-only part of the trainer: reading the `mnist` package's files and
- * writing packages to a registry folder. Everything environment-agnostic is in
+ * The Node-only part of the trainer: reading the `mnist` package's files and image
+ * folders on disk, and writing packages to a registry folder. Everything environment-agnostic is in
  * `trainer/index.ts`.
  */
 
 // ### Data
 export { loadMnist, MNIST_PIXELS, type MnistData } from './data/mnist-node.ts';
+export { listImageFolder, loadImageFolder, loadUnlabelledImages, type ImageFolderListing, type LoadImageFolderOptions, type UnlabelledImages } from './data/load-image-folder.ts';
 
 // ### Packages on disk
 export { writePackageDir, type WritePackageDirOptions } from './package/write-package-dir.ts';

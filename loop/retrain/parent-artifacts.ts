@@ -100,7 +100,7 @@ export async function buildLikeParent(input: LikeParentInput): Promise<LikeParen
     built = result.built;
     compressed = result.report.entries;
     rebuilt.push(...compressed.map((e) => e.artifact));
-    for (const e of compressed) await log(`${e.artifact}: ${e.bytes} bytes (${e.bytesRatio.toFixed(3)}× fp32), accuracy ${(e.accuracy * 100).toFixed(1)} % (fp32 ${(e.fp32Accuracy * 100).toFixed(1)} %), top-1 agreement ${e.top1Agreement.toFixed(3)}`);
+    for (const e of compressed) await log(`${e.artifact}: ${e.bytes} bytes (${e.bytesRatio.toFixed(3)}× fp32), accuracy ${(e.accuracy! * 100).toFixed(1)} % (fp32 ${(e.fp32Accuracy! * 100).toFixed(1)} %), top-1 agreement ${e.top1Agreement.toFixed(3)}`);
   }
   for (const d of dropped) await log(`${d.id} is not carried over: ${d.reason}`);
   return { built, rebuilt, dropped, compressed };

@@ -59,7 +59,8 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 }
 
-const percent = (v: number) => `${(v * 100).toFixed(1)} %`;
+/** A fraction as a percentage; `—` where there is none (accuracy of an evaluation without labels). */
+const percent = (v: number | undefined) => (v === undefined ? '—' : `${(v * 100).toFixed(1)} %`);
 
 /** Fills the report table: the fp32 model first, then one row per new artifact. */
 export function renderReport(table: HTMLTableElement, report: CompressOutcome['report']): void {

@@ -5,11 +5,25 @@
 import { proxy, transfer, type Remote } from 'comlink';
 import { EdgeloopError, type Manifest } from '../../format/index.ts';
 import type { BackendReport } from '../engine/backend-choice.ts';
-import type { BatchOptions, BatchProgress, FeedbackReceipt, PredictOptions, Prediction, WireInput, WorkerApi } from '../worker/api.ts';
+import type { BatchOptions, BatchProgress, FeedbackReceipt, PredictOptions, Prediction, TensorInputValues, TensorPrediction, WireInput, WireTensors, WorkerApi } from '../worker/api.ts';
 import type { TensorInput } from '../worker/preprocess.ts';
 
-/** What {@link Model.predict} accepts. */
+/** What {@link Model.predict} accepts for a classifier or regressor. */
 export type ModelInput = TensorInput | ImageData | ImageBitmap | HTMLCanvasElement | OffscreenCanvas;
+
+/**
+ * One named input of a `tensor` model: its values alone (the declared shape, which then
+ * has no -1), or with their shape.
+ */
+export type NamedInput = TensorInputValues | { data: TensorInputValues; shape?: readonly number[] };
+
+/**
+ * What {@link Model.predict} accepts for a `tensor` model: its inputs by name (state
+ * inputs may be left out). `data` and `shape` are kept out of the type so that
+ * `{ data, shape }` stays a classifier's input to TypeScript (a model whose inputs are
+ * called so still runs: cast the object).
+ */
+export type NamedInputs = Record<string, NamedInput> & { data?: never; shape?: never };
 
 /** Options of {@link Model.predict}. */
 export interface ModelPredictOptions extends PredictOptions {
@@ -46,8 +60,19 @@ export interface Model {
   readonly backend: BackendReport;
   /** Wall time of the load, download to warm-up, in ms. */
   readonly loadMs: number;
-  /** Runs one input (batch dimension 1, or none). */
+  /**
+   * Runs a `tensor` model on its inputs by name, e.g. `predict({ input_ids, attention_mask })`;
+   * gives every declared output by name, its buffer transferred to the caller. State
+   * inputs left out are fed from the previous call's outputs (zeros at first, and after
+   * {@link Model.reset}). Calls on one model run in the order they were made.
+   *
+   * @throws EdgeloopError `INPUT_INVALID` naming the input whose name, dtype, shape or size is wrong.
+   */
+  predict(inputs: NamedInputs, options?: ModelPredictOptions): Promise<TensorPrediction>;
+  /** Runs one input (batch dimension 1, or none) of a classifier or regressor. */
   predict(input: ModelInput, options?: ModelPredictOptions): Promise<Prediction>;
+  /** `tensor` models: forgets the carried state, so the next call starts from zeros. */
+  reset(): Promise<void>;
   /** Runs many inputs, `batchSize` per engine call; all are checked before any runs. */
   predictBatch(inputs: readonly ModelInput[], options?: ModelBatchOptions): Promise<Prediction[]>;
   /**
@@ -84,15 +109,28 @@ export class ModelClient implements Model {
     private readonly canShare = false,
   ) {}
 
-  async predict(input: ModelInput, options: ModelPredictOptions = {}): Promise<Prediction> {
+  predict(inputs: NamedInputs, options?: ModelPredictOptions): Promise<TensorPrediction>;
+  predict(input: ModelInput, options?: ModelPredictOptions): Promise<Prediction>;
+  async predict(input: ModelInput | NamedInputs, options: ModelPredictOptions = {}): Promise<Prediction | TensorPrediction> {
     this.#assertAlive();
     const { transfer: handOver = false, ...rest } = options;
-    const [wire, transferables] = await toWire(input, handOver);
+    // What the input means is the model's task, not the argument's type.
+    if (this.manifest.task === 'tensor') {
+      const [wire, transferables] = toWireTensors(input, handOver, this.manifest);
+      return this.api.predictTensors(this.id, transfer(wire, transferables));
+    }
+    const [wire, transferables] = await toWire(input as ModelInput, handOver);
     return this.api.predict(this.id, transfer(wire, transferables), rest);
+  }
+
+  reset(): Promise<void> {
+    this.#assertAlive();
+    return this.api.resetState(this.id);
   }
 
   async predictBatch(inputs: readonly ModelInput[], options: ModelBatchOptions = {}): Promise<Prediction[]> {
     this.#assertAlive();
+    this.#assertClassifier('predictBatch');
     if (!Array.isArray(inputs)) throw new TypeError('predictBatch takes an array of inputs');
     const { onProgress, ...rest } = options;
     const wires = await Promise.all(inputs.map((input) => toWire(input, false)));
@@ -102,6 +140,7 @@ export class ModelClient implements Model {
 
   async feedback(input: ModelInput, label: string, options: ModelFeedbackOptions = {}): Promise<FeedbackReceipt> {
     this.#assertAlive();
+    this.#assertClassifier('feedback');
     const labels = this.manifest.output.labels ?? [];
     const check = (value: unknown, what: string) => {
       if (typeof value !== 'string' || !labels.includes(value)) {
@@ -136,6 +175,34 @@ export class ModelClient implements Model {
   #assertAlive(): void {
     if (this.#disposed) throw new EdgeloopError('MODEL_DISPOSED', 'this model was disposed; load it again');
   }
+
+  #assertClassifier(what: string): void {
+    if (this.manifest.task !== 'tensor') return;
+    const names = (this.manifest.inputs ?? [this.manifest.input]).map((i) => i.name).join(', ');
+    throw new EdgeloopError('INPUT_INVALID', `${this.manifest.name} is a tensor model: ${what} is for classifiers and regressors; call predict({ ${names} }) with its inputs by name`, {
+      details: { task: this.manifest.task },
+    });
+  }
+}
+
+/** Named inputs for the wire: bare values become `{ data }`; the worker checks the rest against the manifest. */
+function toWireTensors(input: unknown, handOver: boolean, manifest: Manifest): [WireTensors, Transferable[]] {
+  const names = (manifest.inputs ?? [manifest.input]).map((i) => i.name).join(', ');
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || ArrayBuffer.isView(input) || Object.getPrototypeOf(input) !== Object.prototype) {
+    throw new EdgeloopError('INPUT_INVALID', `${manifest.name} is a tensor model: predict takes its inputs by name, { ${names} }`, { details: { task: manifest.task } });
+  }
+  const wire: WireTensors = {};
+  const buffers = new Set<ArrayBuffer>();
+  for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
+    const entry = ArrayBuffer.isView(value) || Array.isArray(value) ? { data: value } : value;
+    if (typeof entry !== 'object' || entry === null || !('data' in entry)) {
+      throw new EdgeloopError('INPUT_INVALID', `inputs.${name} must be a typed array, an array or { data, shape }`, { details: { input: name } });
+    }
+    const { data, shape } = entry as { data: TensorInputValues; shape?: readonly number[] };
+    wire[name] = shape === undefined ? { data } : { data, shape: Array.isArray(shape) ? [...shape] : shape };
+    if (handOver && ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) buffers.add(data.buffer);
+  }
+  return [wire, [...buffers]];
 }
 
 /** Converts an input for the wire; canvases become ImageBitmaps (made here, so ours to transfer). */

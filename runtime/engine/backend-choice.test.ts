@@ -14,12 +14,16 @@ function session(backend: BackendId, ms: number | Error, log: string[]): EngineS
       while (performance.now() < end);
       return input;
     },
+    async runNamed(inputs) {
+      return inputs;
+    },
     async simulateDeviceLoss() {},
     dispose: () => log.push(`dispose ${backend}`),
   };
 }
 
-const probe = { data: new Float32Array(1), shape: [1] };
+const input = { data: new Float32Array(1), shape: [1] };
+const probe = (session: EngineSession) => session.run(input);
 
 describe('chooseBackend', () => {
   it('stops timing a backend once a warm run is 3× slower than the best so far', async () => {

@@ -5,7 +5,7 @@
  */
 import { EdgeloopError } from '../../format/index.ts';
 import { backendRow } from './backend-table.ts';
-import type { BackendId, EngineSession, TensorData } from './types.ts';
+import type { BackendId, EngineSession } from './types.ts';
 
 /** One backend `auto` considered. */
 export interface BackendCandidate {
@@ -70,7 +70,8 @@ const HOPELESS_FACTOR = 3;
 
 /**
  * Creates a session on each allowed backend in turn, times up to `warmupRuns` runs of
- * `probe` after one untimed run (fewer once a run is {@link HOPELESS_FACTOR}× slower
+ * `probe` (one call of the model on a made-up input; a backend on which it throws is
+ * skipped with the error as its reason) after one untimed run (fewer once a run is {@link HOPELESS_FACTOR}× slower
  * than the best so far), scores each by its fastest run, keeps the fastest session and
  * disposes the rest. With a forced backend, creates only that one.
  */
@@ -78,7 +79,7 @@ export async function chooseBackend(
   allowed: readonly BackendId[],
   excluded: readonly BackendCandidate[],
   createSession: (backend: BackendId) => Promise<EngineSession>,
-  probe: TensorData,
+  probe: (session: EngineSession) => Promise<unknown>,
   options: ChooseOptions = {},
 ): Promise<Choice> {
   const forced = options.backend !== undefined && options.backend !== 'auto';
@@ -107,11 +108,11 @@ export async function chooseBackend(
     let session: EngineSession | undefined;
     try {
       session = await createSession(backend);
-      await session.run(probe); // compiles; not timed
+      await probe(session); // compiles; not timed
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const start = performance.now();
-        await session.run(probe);
+        await probe(session);
         times.push(performance.now() - start);
         // A warm run this much slower than the best so far cannot win: stop timing it.
         if (times[i]! > HOPELESS_FACTOR * bestMs) break;

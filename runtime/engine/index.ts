@@ -6,5 +6,5 @@ export { detectCapabilities } from './capabilities.ts';
 export { createEngineSession, DEFAULT_ENGINE_SETTINGS, EnginePool, type CreateEngineSessionOptions } from './engine-pool.ts';
 export { concatRows, predictInBatches, type BatchResult, type PredictInBatchesOptions } from './predict-in-batches.ts';
 export { readTfjsArtifact } from './read-tfjs-artifact.ts';
-export type { ArtifactBytes, BackendId, Capabilities, Engine, EngineSession, EngineSettings, SessionRequest, TensorData } from './types.ts';
+export type { ArtifactBytes, BackendId, Capabilities, Engine, EngineSession, EngineSettings, NamedTensor, NamedTensors, SessionRequest, TensorData, TensorValues } from './types.ts';
 export { dequantizeTfjsWeights, type DequantizedTfjsWeights, type EdgeloopWeightQuantization, type EdgeloopWeightSpec } from './dequantize-tfjs-weights.ts';

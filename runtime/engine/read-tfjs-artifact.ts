@@ -13,11 +13,17 @@ interface WeightsManifestGroup {
   weights: TfCore.io.WeightsManifestEntry[];
 }
 
+/** The parts of model.json a graph model carries besides its topology and weights. */
+const GRAPH_KEYS = ['format', 'generatedBy', 'convertedBy', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'] as const;
+
+type ModelJson = { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[] } & Partial<Record<(typeof GRAPH_KEYS)[number], unknown>>;
+
 /**
  * Builds tfjs's in-memory model artifacts (`tf.io.fromMemory`'s argument) from the
  * files of a `tfjs` artifact: `paths[0]` is its `model.json`, the weight shards sit
- * next to it. Weights stored in edgeloop's own schemes are decoded to float32. Throws
- * `MODEL_LOAD_FAILED` when a file is missing or `model.json` is not a layers model.
+ * next to it. Weights stored in edgeloop's own schemes are decoded to float32. Layers
+ * and graph models both read here ({@link isGraphModel} tells them apart). Throws
+ * `MODEL_LOAD_FAILED` when a file is missing or `model.json` is neither.
  */
 export function readTfjsArtifact(files: ArtifactBytes, paths: readonly string[]): TfCore.io.ModelArtifacts {
   const artifactPaths = paths;
@@ -26,14 +32,14 @@ export function readTfjsArtifact(files: ArtifactBytes, paths: readonly string[])
   if (!modelJsonPath || !modelJsonBytes) {
     throw new EdgeloopError('MODEL_LOAD_FAILED', 'tfjs artifact has no model.json as its first file', { details: { files: artifactPaths } });
   }
-  let modelJson: { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[] };
+  let modelJson: ModelJson;
   try {
     modelJson = JSON.parse(new TextDecoder().decode(modelJsonBytes));
   } catch (cause) {
     throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} is not valid JSON`, { details: { path: modelJsonPath }, cause });
   }
   if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
-    throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} lacks modelTopology or weightsManifest (not a tfjs layers model)`, {
+    throw new EdgeloopError('MODEL_LOAD_FAILED', `${modelJsonPath} lacks modelTopology or weightsManifest (not a tfjs layers or graph model)`, {
       details: { path: modelJsonPath },
     });
   }
@@ -61,5 +67,18 @@ export function readTfjsArtifact(files: ArtifactBytes, paths: readonly string[])
   // Weights the compressor stored in schemes tfjs lacks (int8 per channel, int4 blocks)
   // become float32 here; tfjs decodes its own (float16, uint8) itself.
   const decoded = dequantizeTfjsWeights(weightSpecs, weightData);
-  return { modelTopology: modelJson.modelTopology as object, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData };
+  const artifacts: TfCore.io.ModelArtifacts = { modelTopology: modelJson.modelTopology as object, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData };
+  // What a graph model needs besides its GraphDef: its format tag, signature and initializer.
+  for (const key of GRAPH_KEYS) if (modelJson[key] !== undefined) Object.assign(artifacts, { [key]: modelJson[key] });
+  return artifacts;
+}
+
+/**
+ * True for a tfjs graph model (a converted TensorFlow SavedModel or frozen graph: a
+ * GraphDef with `node`s), false for a layers model (a Keras topology).
+ */
+export function isGraphModel(artifacts: TfCore.io.ModelArtifacts): boolean {
+  if (artifacts.format !== undefined) return artifacts.format === 'graph-model';
+  const topology = artifacts.modelTopology as { node?: unknown } | undefined;
+  return Array.isArray(topology?.node);
 }

@@ -1,6 +1,7 @@
 /**
- * The tfjs engine: layers models on the webgpu, wasm and cpu backends. tfjs and each
- * backend are imported on first use, so a page that never runs tfjs never loads it.
+ * The tfjs engine: layers and graph models on the webgpu, wasm and cpu backends. tfjs,
+ * each backend and (for graph models) the converter are imported on first use, so a
+ * page that never runs tfjs never loads it.
  *
  * tfjs keeps one global "active backend"; sessions on different backends share it, so
  * every run switches to its backend under a lock (a run never interleaves with
@@ -8,9 +9,15 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { EdgeloopError } from '../../format/index.ts';
-import { readTfjsArtifact } from './read-tfjs-artifact.ts';
-import type { BackendId, BackendRow, Engine, EngineSession, EngineSettings, SessionRequest, TensorData } from './types.ts';
+import { graphFeeds } from './graph-feeds.ts';
+import { isGraphModel, readTfjsArtifact } from './read-tfjs-artifact.ts';
+import { fromTfjs, toTfjs } from './tfjs-tensors.ts';
+import type { BackendId, BackendRow, Engine, EngineSession, EngineSettings, NamedTensors, SessionRequest, TensorData } from './types.ts';
+
+/** A loaded tfjs model: a layers model (trained here, or Keras) or a graph model (TensorFlow SavedModel, converted). */
+type TfjsModel = { kind: 'layers'; model: TfLayers.LayersModel } | { kind: 'graph'; model: GraphModel };
 
 type TfjsBackendName = 'webgpu' | 'wasm' | 'cpu';
 
@@ -36,11 +43,14 @@ export class TfjsEngine implements Engine {
     const backend = row.id;
     if (row.engine !== 'tfjs') throw new TypeError(`TfjsEngine cannot run backend ${backend}`);
     const name: TfjsBackendName = row.device;
+    const artifacts = readTfjsArtifact(request.files, request.paths);
     const { tf, tfl } = await this.#load();
+    const converter = isGraphModel(artifacts) ? await import('@tensorflow/tfjs-converter') : undefined;
     await this.#initBackend(tf, name);
-    const model = await this.exclusive(async () => {
+    const model = await this.exclusive(async (): Promise<TfjsModel> => {
       await this.#activate(tf, name);
-      return tfl.loadLayersModel(tf.io.fromMemory(readTfjsArtifact(request.files, request.paths)));
+      const handler = tf.io.fromMemory(artifacts);
+      return converter ? { kind: 'graph', model: await converter.loadGraphModel(handler) } : { kind: 'layers', model: await tfl.loadLayersModel(handler) };
     });
     return new TfjsSession(this, tf, model, backend, name);
   }
@@ -132,7 +142,7 @@ class TfjsSession implements EngineSession {
   constructor(
     private readonly engine: TfjsEngine,
     private readonly tf: typeof TfCore,
-    private readonly model: TfLayers.LayersModel,
+    private readonly loaded: TfjsModel,
     readonly backend: BackendId,
     private readonly backendName: TfjsBackendName,
   ) {
@@ -147,21 +157,57 @@ class TfjsSession implements EngineSession {
   }
 
   run(input: TensorData): Promise<TensorData> {
+    return this.#exclusive(async () => {
+      const x = this.tf.tensor(input.data, input.shape, 'float32');
+      const ys = await this.#execute([x]).finally(() => x.dispose());
+      try {
+        const data = (await ys[0]!.data()) as Float32Array;
+        return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape: ys[0]!.shape.slice() };
+      } finally {
+        this.tf.dispose(ys);
+      }
+    });
+  }
+
+  runNamed(inputs: NamedTensors): Promise<NamedTensors> {
+    return this.#exclusive(async () => {
+      const { kind, model } = this.loaded;
+      const inputNames = kind === 'layers' ? model.inputNames : model.inputs.map((i) => i.name);
+      const outputNames = kind === 'layers' ? model.outputNames : model.outputs.map((o) => o.name);
+      const feeds = graphFeeds(inputNames, inputs, this.backend);
+      const xs = feeds.map(([name, tensor]) => toTfjs(this.tf, name, tensor));
+      const ys = await this.#execute(xs, feeds.map(([name]) => name)).finally(() => this.tf.dispose(xs));
+      try {
+        const outputs: NamedTensors = {};
+        for (let i = 0; i < ys.length; i++) outputs[outputNames[i]!] = await fromTfjs(ys[i]!, outputNames[i]!, this.backend);
+        return outputs;
+      } finally {
+        this.tf.dispose(ys);
+      }
+    });
+  }
+
+  /** Every output of the model for `xs` (in the model's input order), in the model's output order. */
+  async #execute(xs: TfCore.Tensor[], names?: readonly string[]): Promise<TfCore.Tensor[]> {
+    const { kind, model } = this.loaded;
+    if (kind === 'layers') {
+      // tidy frees the intermediates and keeps the returned outputs.
+      const y = this.tf.tidy(() => model.predict(xs.length === 1 ? xs[0]! : xs));
+      return Array.isArray(y) ? y : [y];
+    }
+    // Graph models may hold control flow, which only executeAsync runs.
+    const feeds = names ? Object.fromEntries(names.map((name, i) => [name, xs[i]!])) : xs.length === 1 ? xs[0]! : xs;
+    const y = await model.executeAsync(feeds, model.outputs.map((o) => o.name));
+    return Array.isArray(y) ? y : [y];
+  }
+
+  /** Runs `fn` under the engine's lock, on this session's backend. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.engine.exclusive(async () => {
       if (this.#disposed) throw new EdgeloopError('MODEL_DISPOSED', 'this tfjs session was disposed');
       if (this.#lost) throw new EdgeloopError('INFERENCE_FAILED', `the ${this.backend} device was lost`, { details: { backend: this.backend } });
       await this.engine.activate(this.tf, this.backendName);
-      const output = this.tf.tidy(() => {
-        const x = this.tf.tensor(input.data, input.shape, 'float32');
-        const y = this.model.predict(x);
-        return Array.isArray(y) ? y[0] : y;
-      });
-      try {
-        const data = (await output.data()) as Float32Array;
-        return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape: output.shape.slice() };
-      } finally {
-        output.dispose();
-      }
+      return fn();
     });
   }
 
@@ -183,7 +229,7 @@ class TfjsSession implements EngineSession {
     if (this.#disposed) return;
     this.#disposed = true;
     void this.engine.exclusive(async () => {
-      this.model.dispose();
+      this.loaded.model.dispose();
     });
   }
 }

@@ -2,7 +2,7 @@
  * Shared types of the engines: which backends exist, what a device can do, and the
  * small interface every engine session implements.
  */
-import type { ArtifactEngine } from '../../format/index.ts';
+import type { ArtifactEngine, TensorDtype } from '../../format/index.ts';
 
 /** An engine × backend pair the runtime can run a model on (the rows of `BACKEND_TABLE`). */
 export type BackendId = 'tfjs-webgpu' | 'tfjs-wasm' | 'tfjs-cpu' | 'ort-webgpu' | 'ort-wasm';
@@ -55,6 +55,19 @@ export interface TensorData {
   shape: number[];
 }
 
+/** The typed array a named tensor's values travel in: float16 as its bits, bool as 0/1 bytes. */
+export type TensorValues = Float32Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
+
+/** A tensor of any manifest dtype, as `runNamed` takes and gives it. */
+export interface NamedTensor {
+  dtype: TensorDtype;
+  data: TensorValues;
+  shape: number[];
+}
+
+/** Tensors by name: a model's inputs or outputs. */
+export type NamedTensors = Record<string, NamedTensor>;
+
 /** The bytes of one verified artifact, by path relative to the version folder. */
 export type ArtifactBytes = ReadonlyMap<string, Uint8Array>;
 
@@ -63,6 +76,14 @@ export interface EngineSession {
   readonly backend: BackendId;
   /** Runs the model on an already preprocessed input; returns the raw output. */
   run(input: TensorData): Promise<TensorData>;
+  /**
+   * Runs the model on named inputs (every input of the graph, by its name in the model)
+   * and returns every output of the graph, by name, in the types the engine has (tfjs
+   * answers int32 for int64 and float32 for float16; the caller casts). A name the graph
+   * does not have, or a graph input not given, is `INFERENCE_FAILED` listing the graph's
+   * names. A graph with one input and one output takes and gives them whatever their name.
+   */
+  runNamed(inputs: NamedTensors): Promise<NamedTensors>;
   /** Set when the backend's device was lost; the next `run` fails fast. */
   readonly lost: boolean;
   /** Destroys the backend's GPU device, as a real device loss would (for failover tests; cf. WEBGL_lose_context). */

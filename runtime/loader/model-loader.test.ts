@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Artifact, Manifest } from '../../format/index.ts';
 import type { EnginePool } from '../engine/engine-pool.ts';
-import type { BackendId, Capabilities, EngineSession, SessionRequest, TensorData } from '../engine/types.ts';
+import type { BackendId, Capabilities, EngineSession, NamedTensors, SessionRequest, TensorData } from '../engine/types.ts';
 import { ModelLoader } from './model-loader.ts';
 import type { OpenedPackage } from './model-source.ts';
 
@@ -40,6 +40,9 @@ function stubPool(failing: Set<BackendId>, opened: string[]): EnginePool {
           // The warm-up (1 untimed + 1 timed) passes; later runs fail on a failing backend.
           if (failing.has(backend) && ++runs > 2) throw new Error('device lost');
           return input;
+        },
+        async runNamed(inputs) {
+          return inputs;
         },
         async simulateDeviceLoss() {},
         dispose() {},
@@ -85,5 +88,42 @@ describe('ModelLoader', () => {
     expect(fetched).toEqual([['onnx-int8-phone-wasm']]);
     loader.unload(model.id);
     expect(() => loader.model(model.id)).toThrow(expect.objectContaining({ code: 'MODEL_DISPOSED' }));
+  });
+
+  it('warms a tensor model up on every named input, with the manifest\'s warm-up values, and says how to change them when every backend fails', async () => {
+    const tensorManifest = {
+      ...manifest,
+      task: 'tensor',
+      inputs: [
+        { name: 'audio', shape: [1, -1], dtype: 'float32', warmup: { shape: [1, 4] } },
+        { name: 'sr', shape: [], dtype: 'int64', warmup: { value: 16000 } },
+      ],
+      artifacts: [artifact('onnx-fp32', 'onnx')],
+    } as unknown as Manifest;
+    const fed: NamedTensors[] = [];
+    const pool = (fail: boolean) =>
+      ({
+        async createSession(backend: BackendId): Promise<EngineSession> {
+          return {
+            backend,
+            lost: false,
+            run: async (input: TensorData) => input,
+            async runNamed(inputs: NamedTensors) {
+              fed.push(inputs);
+              if (fail) throw new Error('sr must be 8000 or 16000');
+              return inputs;
+            },
+            async simulateDeviceLoss() {},
+            dispose() {},
+          };
+        },
+      }) as unknown as EnginePool;
+    const source = { ...opened([]), manifest: tensorManifest };
+    const model = await new ModelLoader(pool(false)).load(source, noGpu, { backend: 'auto', failover: true, warmupRuns: 1 }, () => undefined);
+    expect(model.report.backend).toBe('ort-wasm');
+    expect(fed[0]).toEqual({ audio: { dtype: 'float32', data: new Float32Array(4), shape: [1, 4] }, sr: { dtype: 'int64', data: BigInt64Array.of(16000n), shape: [] } });
+
+    const error = await new ModelLoader(pool(true)).load(source, noGpu, { backend: 'auto', failover: true, warmupRuns: 1 }, () => undefined).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ALL_BACKENDS_FAILED', message: expect.stringMatching(/ort-wasm \(failed: sr must be 8000 or 16000\).*declare inputs\[i\]\.warmup \{ value, shape \} in the manifest$/) });
   });
 });

@@ -5,12 +5,13 @@
  * fails mid-session, moves the model to the next one (fetching its artifact if the load
  * did not).
  */
-import { EdgeloopError, type Artifact, type Manifest } from '../../format/index.ts';
+import { EdgeloopError, float32ToFloat16Bits, isEdgeloopError, type Artifact, type Manifest } from '../../format/index.ts';
 import { chooseArtifacts, type ChosenArtifact, type PrecisionOption } from '../engine/artifact-choice.ts';
 import { chooseBackend, type BackendReport } from '../engine/backend-choice.ts';
 import { backendRow } from '../engine/backend-table.ts';
 import type { EnginePool } from '../engine/engine-pool.ts';
-import type { BackendId, Capabilities, EngineSession, TensorData } from '../engine/types.ts';
+import { zeros } from '../engine/tensor-values.ts';
+import type { BackendId, Capabilities, EngineSession, NamedTensors, TensorData } from '../engine/types.ts';
 import type { FileSource, OpenedPackage } from './model-source.ts';
 
 /** How to load. */
@@ -83,7 +84,9 @@ export class ModelLoader {
       report({ phase: 'backend', loadedBytes: totalBytes, totalBytes, backend });
       return this.#createSession(backend, manifest, files, plan.artifacts.get(backend)!.artifact);
     };
-    const choice = await chooseBackend(plan.candidates, plan.excluded, create, probeInput(manifest), { backend: options.backend, warmupRuns: options.warmupRuns });
+    const choice = await chooseBackend(plan.candidates, plan.excluded, create, warmupCall(manifest), { backend: options.backend, warmupRuns: options.warmupRuns }).catch((error: unknown) => {
+      throw manifest.task === 'tensor' && isEdgeloopError(error, 'ALL_BACKENDS_FAILED') ? withWarmupHint(error) : error;
+    });
     const chosen = plan.artifacts.get(choice.report.backend)!;
     const forced = options.backend !== 'auto';
     const id = crypto.randomUUID();
@@ -117,14 +120,27 @@ export class ModelLoader {
 
   /** Runs `input` on the model's session; on a backend failure, moves to the next backend and runs again. */
   async run(modelId: string, input: TensorData): Promise<{ output: TensorData; backend: BackendId }> {
+    const { result, backend } = await this.#call(modelId, (session) => session.run(input));
+    return { output: result, backend };
+  }
+
+  /** Runs named inputs on the model's session (see `EngineSession.runNamed`), failing over like {@link ModelLoader.run}. */
+  async runNamed(modelId: string, inputs: NamedTensors): Promise<{ outputs: NamedTensors; backend: BackendId }> {
+    const { result, backend } = await this.#call(modelId, (session) => session.runNamed(inputs));
+    return { outputs: result, backend };
+  }
+
+  async #call<T>(modelId: string, call: (session: EngineSession) => Promise<T>): Promise<{ result: T; backend: BackendId }> {
     const model = this.#model(modelId);
     const errors: string[] = [];
     for (;;) {
       await model.recovering;
       const session = model.session;
       try {
-        return { output: await session.run(input), backend: session.backend };
+        return { result: await call(session), backend: session.backend };
       } catch (error) {
+        // A bad input is the caller's, not the backend's: no failover.
+        if (isEdgeloopError(error, 'INPUT_INVALID')) throw error;
         if (!this.#models.has(model.id)) throw new EdgeloopError('MODEL_DISPOSED', 'the model was unloaded during the call');
         errors.push(`${session.backend}: ${message(error)}`);
         if (!model.failover) throw new EdgeloopError('INFERENCE_FAILED', `inference failed on ${session.backend}: ${errors[0]}`, { details: { backend: session.backend }, cause: error });
@@ -212,10 +228,42 @@ export class ModelLoader {
   }
 }
 
-/** A zero input of batch 1, for warm-ups. */
-function probeInput(manifest: Manifest): TensorData {
-  const shape = manifest.input.shape.map((d) => (d === -1 ? 1 : d));
-  return { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape };
+/**
+ * One call of the model on zeros, for warm-ups: batch 1, every other dynamic dimension
+ * 1 (an image's height and width from `preprocessing.resize`); a `tensor` model gets
+ * every named input in its dtype.
+ */
+function warmupCall(manifest: Manifest): (session: EngineSession) => Promise<unknown> {
+  if (manifest.task === 'tensor') {
+    const inputs: NamedTensors = {};
+    for (const input of manifest.inputs ?? [manifest.input]) {
+      const tensor = zeros(input.dtype, input.warmup?.shape ?? input.shape.map((d) => (d === -1 ? 1 : d)));
+      const value = input.warmup?.value ?? 0;
+      if (value !== 0) tensor.data.fill((input.dtype === 'int64' ? BigInt(value) : input.dtype === 'float16' ? float32ToFloat16Bits(value) : value) as never);
+      inputs[input.name] = tensor;
+    }
+    return (session) => session.runNamed(inputs);
+  }
+  const { shape: declared, layout = 'NHWC', preprocessing } = manifest.input;
+  const image = declared.length === 4 && (manifest.task === 'image-classification' || manifest.input.layout !== undefined);
+  const [h, w] = layout === 'NHWC' ? [1, 2] : [2, 3];
+  const shape = declared.map((d, i) => {
+    if (d !== -1) return d;
+    if (image && i === h) return preprocessing?.resize?.height ?? 1;
+    if (image && i === w) return preprocessing?.resize?.width ?? 1;
+    return 1;
+  });
+  const probe: TensorData = { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape };
+  return (session) => session.run(probe);
+}
+
+/** Every backend failed a tensor model's warm-up: say what it was fed and how to change that. */
+function withWarmupHint(error: EdgeloopError): EdgeloopError {
+  return new EdgeloopError(
+    'ALL_BACKENDS_FAILED',
+    `${error.message}. The warm-up fed each input zeros of its declared shape (-1 → 1); if the model cannot run on that (a sample rate, a minimum length), declare inputs[i].warmup { value, shape } in the manifest`,
+    { details: error.details, cause: error },
+  );
 }
 
 function unique(artifacts: readonly Artifact[]): Artifact[] {

@@ -5,8 +5,8 @@
  */
 import type { PrecisionOption } from '../engine/artifact-choice.ts';
 import type { BackendReport } from '../engine/backend-choice.ts';
-import type { BackendId, Capabilities } from '../engine/types.ts';
-import type { Manifest } from '../../format/index.ts';
+import type { BackendId, Capabilities, TensorValues } from '../engine/types.ts';
+import type { Manifest, TensorDtype } from '../../format/index.ts';
 import type { ImageSource, TensorInput, TopK } from './preprocess.ts';
 import type { InstallProgress, InstallRequest, InstallResult, LocalPackage, StorageEstimate, UpdateCheck } from '../store/installer.ts';
 import type { InstalledVersion } from '../store/model-store.ts';
@@ -86,6 +86,41 @@ export interface ModelInfo {
 
 /** An input as it crosses the boundary. */
 export type WireInput = { tensor: TensorInput } | { image: ImageSource };
+
+/**
+ * The values of one named input of a `tensor` model: the typed array of its dtype
+ * (Float32Array, Uint16Array bits or a Float16Array for float16, Int32Array,
+ * BigInt64Array, Uint8Array for uint8 and bool), 8-bit pixels (Uint8Array,
+ * Uint8ClampedArray) for a float32 input with a layout or preprocessing, or a plain
+ * array of numbers (bigints for int64, booleans for bool).
+ */
+export type TensorInputValues = TensorValues | Uint8ClampedArray | ArrayBufferView | readonly number[] | readonly bigint[] | readonly boolean[];
+
+/** One named input as it crosses the boundary; `shape` defaults to the declared one (required where that has -1). */
+export interface WireTensor {
+  data: TensorInputValues;
+  shape?: readonly number[];
+}
+
+/** The named inputs of a `tensor` model as they cross the boundary. */
+export type WireTensors = Record<string, WireTensor>;
+
+/** One output of a `tensor` model: its values in the typed array of its manifest dtype. */
+export interface TensorOutput {
+  data: TensorValues;
+  shape: number[];
+  dtype: TensorDtype;
+}
+
+/** What a `tensor` model's `predict` gives back. */
+export interface TensorPrediction {
+  /** Every output the manifest declares, by name (their buffers are transferred to the caller). */
+  outputs: Record<string, TensorOutput>;
+  /** The backend that produced it (it may change after a failover). */
+  backend: BackendId;
+  /** Worker-side time: input checks + inference + output casts. */
+  latencyMs: number;
+}
 
 /** Options of a prediction. */
 export interface PredictOptions {
@@ -168,6 +203,10 @@ export interface WorkerApi {
   load(source: LoadSource, options: WorkerLoadOptions, onProgress?: (progress: LoadProgress) => void): Promise<ModelInfo>;
   predict(modelId: string, input: WireInput, options: PredictOptions): Promise<Prediction>;
   predictBatch(modelId: string, inputs: WireInput[], options: BatchOptions, onProgress?: (progress: BatchProgress) => void): Promise<Prediction[]>;
+  /** Runs a `tensor` model on named inputs; state inputs not given are fed from the previous call. */
+  predictTensors(modelId: string, inputs: WireTensors): Promise<TensorPrediction>;
+  /** Forgets a `tensor` model's carried state: the next call starts from zeros. */
+  resetState(modelId: string): Promise<void>;
   backendReport(modelId: string): Promise<BackendReport>;
   simulateDeviceLoss(modelId: string): Promise<void>;
   /** Keeps a labelled example of `modelId`'s input on the device (and queues it to be sent when `share`). */

@@ -14,6 +14,16 @@ export function prepareInput(manifest: Manifest, input: WireInput): TensorData {
   throw new EdgeloopError('INPUT_INVALID', 'input must be { data, shape } or an ImageData, ImageBitmap or canvas');
 }
 
+/** Throws `INPUT_INVALID` for a `tensor` model, which takes its inputs by name (`what` is the call refused). */
+export function assertClassifier(manifest: Manifest, what: string): void {
+  if (manifest.task === 'tensor') {
+    const names = (manifest.inputs ?? [manifest.input]).map((i) => i.name).join(', ');
+    throw new EdgeloopError('INPUT_INVALID', `${manifest.name} is a tensor model: ${what} is for classifiers and regressors; call predict({ ${names} }) with its inputs by name`, {
+      details: { task: manifest.task },
+    });
+  }
+}
+
 /** Throws `INPUT_INVALID` unless `tensor` holds one example. */
 export function assertSingle(tensor: TensorData, what: string): void {
   if (tensor.shape[0] !== 1) {

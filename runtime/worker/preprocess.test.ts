@@ -47,6 +47,25 @@ describe('prepareTensor', () => {
     expect(Array.from(out.data)).toEqual([0, 1, 0, 2]);
   });
 
+  it('takes 8-bit pixels (Uint8Array, Uint8ClampedArray) for a float32 image model, as the float values they stand for', () => {
+    const rgb = manifest({ shape: [-1, 1, 2, 3], preprocessing: { scale: 1 / 127.5, mean: [1, 1, 1], std: [1, 1, 1] } });
+    const pixels = [0, 255, 51, 127.5 * 0.5, 200, 10].map(Math.round);
+    const asFloats = prepareTensor(rgb, { data: Float32Array.from(pixels), shape: [1, 2, 3] });
+    for (const data of [Uint8Array.from(pixels), Uint8ClampedArray.from(pixels)]) {
+      const out = prepareTensor(rgb, { data, shape: [1, 2, 3] });
+      expect(out.data).toBeInstanceOf(Float32Array);
+      expect(Array.from(out.data)).toEqual(Array.from(asFloats.data));
+    }
+    expect(Array.from(asFloats.data.slice(0, 2))).toEqual([-1, 1]);
+    const inverted = prepareTensor(manifest({ preprocessing: { scale: 1 / 255, invert: true } }), { data: Uint8ClampedArray.of(0, 255, 0, 255), shape: [2, 2, 1] });
+    expect(Array.from(inverted.data)).toEqual([1, 0, 1, 0]);
+  });
+
+  it('refuses 8-bit data for a float32 tabular model, naming the dtype it needs', () => {
+    const tabular = { ...manifest({ shape: [-1, 4], layout: undefined, preprocessing: undefined }), task: 'tabular-classification' as const };
+    expect(() => prepareTensor(tabular, { data: new Uint8Array(4), shape: [1, 4] })).toThrow(/input\.data must be a Float32Array \(the model's input dtype is float32\); got Uint8Array/);
+  });
+
   it.each([
     ['wrong dtype', { data: new Int32Array(4), shape: [2, 2, 1] }],
     ['wrong rank', { data: new Float32Array(4), shape: [4] }],

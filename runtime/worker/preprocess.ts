@@ -5,12 +5,17 @@
  * activation and top-k.
  */
 import { EdgeloopError } from '../../format/index.ts';
-import type { Manifest } from '../../format/index.ts';
+import type { Manifest, ManifestOutput, Preprocessing } from '../../format/index.ts';
 import type { TensorData } from '../engine/types.ts';
 
-/** A typed-array input with its shape (batch dimension optional). */
+/**
+ * A typed-array input with its shape (batch dimension optional). Its type is the
+ * model's input dtype; a float32 image model also takes 8-bit pixels (Uint8Array or
+ * Uint8ClampedArray, e.g. `ImageData.data` of the right size, without its alpha channel),
+ * converted with the manifest's preprocessing.
+ */
 export interface TensorInput {
-  data: Float32Array | Int32Array | Uint8Array;
+  data: Float32Array | Int32Array | Uint8Array | Uint8ClampedArray;
   shape: readonly number[];
 }
 
@@ -29,9 +34,15 @@ const DTYPE_ARRAYS = { float32: Float32Array, int32: Int32Array, uint8: Uint8Arr
 /** Checks a tensor input against the manifest and applies the numeric preprocessing. */
 export function prepareTensor(manifest: Manifest, input: TensorInput): TensorData {
   const { shape: modelShape, dtype } = manifest.input;
-  const Expected = DTYPE_ARRAYS[dtype];
-  if (!(input.data instanceof Expected)) {
-    throw new EdgeloopError('INPUT_INVALID', `input.data must be a ${Expected.name} (the model's input dtype is ${dtype}); got ${describe(input.data)}`, {
+  if (!(dtype in DTYPE_ARRAYS)) {
+    throw new EdgeloopError('INPUT_INVALID', `this model's input is ${dtype}, which only task "tensor" takes; pass named inputs to predict`, { details: { expected: dtype } });
+  }
+  const Expected = DTYPE_ARRAYS[dtype as keyof typeof DTYPE_ARRAYS];
+  // 8-bit pixels for a float32 image model: normalise() below turns them into floats.
+  const pixels = dtype === 'float32' && isImageInput(manifest) && (input.data instanceof Uint8Array || input.data instanceof Uint8ClampedArray);
+  if (!(input.data instanceof Expected) && !pixels) {
+    const alternative = dtype === 'float32' && isImageInput(manifest) ? ' (or 8-bit pixels: a Uint8Array or Uint8ClampedArray)' : '';
+    throw new EdgeloopError('INPUT_INVALID', `input.data must be a ${Expected.name}${alternative} (the model's input dtype is ${dtype}); got ${describe(input.data)}`, {
       details: { expected: dtype, actual: describe(input.data) },
     });
   }
@@ -50,7 +61,7 @@ export function prepareTensor(manifest: Manifest, input: TensorInput): TensorDat
     });
   }
   const channelAxis = manifest.input.layout === 'NCHW' ? 1 : shape.length - 1;
-  return { data: normalise(manifest, input.data, shape, channelAxis), shape };
+  return { data: normalise(manifest.input.preprocessing, input.data, shape, channelAxis), shape };
 }
 
 /** Resizes, converts and normalises an image into a batch-of-one input tensor. */
@@ -61,8 +72,16 @@ export function prepareImage(manifest: Manifest, image: ImageSource): TensorData
       details: { expected: modelShape },
     });
   }
-  const [height, width] = layout === 'NHWC' ? [modelShape[1]!, modelShape[2]!] : [modelShape[2]!, modelShape[3]!];
+  const [modelHeight, modelWidth] = layout === 'NHWC' ? [modelShape[1]!, modelShape[2]!] : [modelShape[2]!, modelShape[3]!];
   const channels = layout === 'NHWC' ? modelShape[3]! : modelShape[1]!;
+  // A dynamic height or width (-1) takes the size preprocessing.resize names.
+  const height = modelHeight === -1 ? (preprocessing.resize?.height ?? -1) : modelHeight;
+  const width = modelWidth === -1 ? (preprocessing.resize?.width ?? -1) : modelWidth;
+  if (height === -1 || width === -1 || channels === -1) {
+    throw new EdgeloopError('INPUT_INVALID', `this model's input [${modelShape.join(', ')}] has a dynamic height, width or channel count and its manifest gives no preprocessing.resize / fixed channels, so an image cannot be sized for it; pass { data, shape } instead`, {
+      details: { expected: modelShape },
+    });
+  }
   const target = preprocessing.resize ?? { width, height };
   if (target.width !== width || target.height !== height) {
     throw new EdgeloopError('MANIFEST_INVALID', `manifest input.preprocessing.resize (${target.width}×${target.height}) differs from the input shape (${width}×${height})`, {
@@ -94,7 +113,7 @@ export function prepareImage(manifest: Manifest, image: ImageSource): TensorData
     }
   }
   const shape = layout === 'NHWC' ? [1, height, width, channels] : [1, channels, height, width];
-  return { data: normalise(manifest, raw, shape, layout === 'NHWC' ? 3 : 1), shape };
+  return { data: normalise(manifest.input.preprocessing, raw, shape, layout === 'NHWC' ? 3 : 1), shape };
 }
 
 function resizeToRgba(image: ImageSource, width: number, height: number): Uint8ClampedArray {
@@ -113,8 +132,12 @@ function resizeToRgba(image: ImageSource, width: number, height: number): Uint8C
   return context.getImageData(0, 0, width, height).data;
 }
 
-function normalise(manifest: Manifest, data: ArrayLike<number>, shape: readonly number[], channelAxis: number): Float32Array {
-  const { scale = 1, invert = false, mean, std } = manifest.input.preprocessing ?? {};
+/**
+ * The manifest's numeric preprocessing of raw values: `x · scale`, then `1 − x` when
+ * `invert`, then `(x − mean[c]) / std[c]` along `channelAxis` (one mean/std: all values).
+ */
+export function normalise(preprocessing: Preprocessing | undefined, data: ArrayLike<number>, shape: readonly number[], channelAxis: number): Float32Array {
+  const { scale = 1, invert = false, mean, std } = preprocessing ?? {};
   const channels = mean && std && mean.length > 1 ? shape[channelAxis]! : 1;
   // scale, invert and mean/std fold into one multiply-add per channel: x·a[c] + b[c].
   const a = new Float64Array(channels);
@@ -149,11 +172,15 @@ function normalise(manifest: Manifest, data: ArrayLike<number>, shape: readonly 
 
 /** Applies the manifest's output activation over the last axis. */
 export function activate(manifest: Manifest, output: TensorData): Float32Array {
-  const { activation } = manifest.output;
-  const data = Float32Array.from(output.data);
+  return applyActivation(manifest.output.activation, output.data, output.shape);
+}
+
+/** `activation` over the last axis of `values` (a new array). */
+export function applyActivation(activation: ManifestOutput['activation'], values: Float32Array, shape: readonly number[]): Float32Array {
+  const data = Float32Array.from(values);
   if (activation === 'sigmoid') return data.map((x) => 1 / (1 + Math.exp(-x)));
   if (activation !== 'softmax') return data;
-  const width = output.shape[output.shape.length - 1] ?? data.length;
+  const width = shape[shape.length - 1] ?? data.length;
   for (let row = 0; row < data.length; row += width) {
     let max = -Infinity;
     for (let i = row; i < row + width; i++) max = Math.max(max, data[i]!);
@@ -170,6 +197,11 @@ export function topK(manifest: Manifest, row: Float32Array, k: number): TopK[] {
   return Array.from(row, (score, index) => ({ index, score, label: labels?.[index] ?? String(index) }))
     .sort((a, b) => b.score - a.score)
     .slice(0, Math.max(0, k));
+}
+
+/** The model's input is an image: an image classifier's, or any input with a layout. */
+function isImageInput(manifest: Manifest): boolean {
+  return manifest.task === 'image-classification' || manifest.input.layout !== undefined;
 }
 
 function describe(value: unknown): string {

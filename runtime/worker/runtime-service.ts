@@ -27,14 +27,17 @@ import type {
   PredictOptions,
   Prediction,
   RuntimeSettings,
+  TensorPrediction,
   WireInput,
+  WireTensors,
   WorkerApi,
   WorkerLoadOptions,
   WorkerStoreApi,
   WorkerFeedbackApi,
   WorkerTelemetryApi,
 } from './api.ts';
-import { assertSingle, prepareInput, toPredictions } from './prediction-output.ts';
+import { assertClassifier, assertSingle, prepareInput, toPredictions } from './prediction-output.ts';
+import { outputBuffers, TensorRunner } from './tensor-runner.ts';
 import { withCallback } from './remote-callback.ts';
 
 /** Implements {@link WorkerApi}. */
@@ -51,6 +54,7 @@ export class RuntimeService implements WorkerApi {
   /** Drift telemetry (`api.telemetry.*`). */
   readonly telemetry: WorkerTelemetryApi;
   readonly #feedback: FeedbackService;
+  readonly #tensors = new TensorRunner();
   /** Labelled examples (`api.feedback.*`). */
   readonly feedback: WorkerFeedbackApi;
 
@@ -103,6 +107,7 @@ export class RuntimeService implements WorkerApi {
     const { manifest } = this.#loader.model(modelId);
     const started = performance.now();
     try {
+      assertClassifier(manifest, 'predict with one input');
       const tensor = prepareInput(manifest, input);
       assertSingle(tensor, 'input');
       const { output, backend } = await this.#loader.run(modelId, tensor);
@@ -119,6 +124,7 @@ export class RuntimeService implements WorkerApi {
     this.#assertAlive();
     return withCallback(onProgress, async (report) => {
       const { manifest } = this.#loader.model(modelId);
+      assertClassifier(manifest, 'predictBatch');
       const batchSize = options.batchSize ?? 32;
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer (got ${batchSize})`);
       // Check every input before running any, so a bad one costs nothing.
@@ -162,6 +168,27 @@ export class RuntimeService implements WorkerApi {
     });
   }
 
+  async predictTensors(modelId: string, inputs: WireTensors): Promise<TensorPrediction> {
+    this.#assertAlive();
+    const { manifest } = this.#loader.model(modelId);
+    try {
+      if (manifest.task !== 'tensor') {
+        throw new EdgeloopError('INPUT_INVALID', `${manifest.name} is a ${manifest.task} model: predict takes one input ({ data, shape } or an image), not inputs by name`, { details: { task: manifest.task } });
+      }
+      const prediction = await this.#tensors.predict(modelId, manifest, inputs, (feeds) => this.#loader.runNamed(modelId, feeds));
+      return transfer(prediction, outputBuffers(prediction));
+    } catch (error) {
+      this.#recordError(modelId, error);
+      throw error;
+    }
+  }
+
+  async resetState(modelId: string): Promise<void> {
+    this.#assertAlive();
+    this.#loader.model(modelId);
+    this.#tensors.reset(modelId);
+  }
+
   async backendReport(modelId: string): Promise<BackendReport> {
     this.#assertAlive();
     return this.#loader.model(modelId).report;
@@ -175,6 +202,7 @@ export class RuntimeService implements WorkerApi {
   async addFeedback(modelId: string, input: WireInput, label: string, request: FeedbackRequest): Promise<FeedbackReceipt> {
     this.#assertAlive();
     const { manifest } = this.#loader.model(modelId);
+    assertClassifier(manifest, 'feedback');
     const tensor = prepareInput(manifest, input);
     assertSingle(tensor, 'input');
     return this.#feedback.add(manifest, tensor, label, request);
@@ -182,6 +210,7 @@ export class RuntimeService implements WorkerApi {
 
   async unload(modelId: string): Promise<void> {
     this.#telemetry?.detach(modelId);
+    this.#tensors.forget(modelId);
     this.#loader.unload(modelId);
   }
 

@@ -11,14 +11,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { createArtifactRunner, runCompressJob, type CompressedPackage } from '../../compress/index.ts';
 import { getEdgeTarget, loadEdgeTargets, type EdgeTarget } from '../../devices/index.ts';
 import { PACKAGE_FILES, parseManifest, type SigningKeyPair } from '../../format/index.ts';
 import { writeFileAtomic } from '../../format/node.ts';
 import { registerFastCpuKernels, TrainerError } from '../../trainer/index.ts';
-import { CLI_DATASETS, loadCliDataset } from './cli-dataset.ts';
+import { CLI_DATASETS, DATA_FLAG_OPTIONS, dataSourceFromFlags } from './cli-data-flags.ts';
 import type { CliCommand } from './cli-command.ts';
-import { choiceFlag, intFlag, readSigningKey, requiredFlag } from './cli-flags.ts';
+import { intFlag, readSigningKey, requiredFlag } from './cli-flags.ts';
+import { compressData } from './compress-data.ts';
 import { parseFlags, runCli } from './cli-run.ts';
 
 /**
@@ -39,16 +41,36 @@ const usage = (prog: string) => `usage: ${prog} --package <version dir> --target
   --target <ids|all>   edge targets from devices/targets.json: ${loadEdgeTargets().map((t) => t.id).join(', ')}
   --key <file>         re-sign the manifest with this { publicKey, privateKey, keyId } (e.g. fixtures/keys/publisher.json);
                        without it the rewritten manifest is unsigned
-  --dataset <${CLI_DATASETS.join('|')}>  held-out data for accuracy and agreement (default mnist, the trainer's split)
+
+  the data each artifact is measured on (default: the data the package was trained on, as its lineage
+  records, held-out split; else mnist):
+  --images <folder>    your images, resized to the model input, RGB or grayscale as the manifest says:
+                       sub-folders named after the model's labels → accuracy and agreement with fp32;
+                       a folder without sub-folders → unlabelled: agreement with fp32 only
+  --unlabelled         read --images without labels even when it has sub-folders
+  --data <file.csv>    your table, with --label <column> (class names as the model's labels)
+  ${`--dataset <${CLI_DATASETS.join('|')}>`.padEnd(19)}  the demo digits (28×28×1 models only)
   --train-limit <n>    training examples for pruning fine-tunes (default: all)
   --latency            also time each artifact in Chromium (p50 of 20 predictions) on every backend its
                        target allows; written into compress-report.json and the manifest's metrics
-                       (in the edgeloop repository only: npm run compress -- --latency)`;
+                       (in the edgeloop repository only: npm run compress -- --latency)
+
+examples:
+  ${prog} --package registry/pets/1.0.0 --target phone-wasm --images photos/
+  ${prog} --package registry/mobilenet/1.0.0 --target all --images field-photos/ --unlabelled`;
 
 async function main(args: readonly string[], usageText: string, measureLatency: MeasureLatency | undefined): Promise<void> {
 
   const f = parseFlags(
-    { package: { type: 'string' }, target: { type: 'string' }, key: { type: 'string' }, dataset: { type: 'string' }, 'train-limit': { type: 'string' }, latency: { type: 'boolean' } },
+    {
+      package: { type: 'string' },
+      target: { type: 'string' },
+      key: { type: 'string' },
+      ...DATA_FLAG_OPTIONS,
+      unlabelled: { type: 'boolean' },
+      'train-limit': { type: 'string' },
+      latency: { type: 'boolean' },
+    },
     usageText,
     args,
   );
@@ -57,13 +79,19 @@ async function main(args: readonly string[], usageText: string, measureLatency: 
   const targetFlag = requiredFlag('target', f.target, 'phone-wasm');
   const targets = targetFlag === 'all' ? loadEdgeTargets() : targetFlag.split(',').map((id) => getEdgeTarget(id.trim()));
   const targetIds = targets.map((t) => t.id);
-  const dataset = choiceFlag('dataset', f.dataset, CLI_DATASETS, 'mnist');
+  const anyData = f.dataset !== undefined || f.data !== undefined || f.images !== undefined || f.label !== undefined;
+  const source = anyData ? dataSourceFromFlags(f) : undefined;
   const trainLimit = f['train-limit'] === undefined ? undefined : intFlag('train-limit', f['train-limit'], 1);
   const signingKey = f.key === undefined ? undefined : await readSigningKey(f.key);
   if (f.latency && !measureLatency) {
     throw new TrainerError('CONFIG_INVALID', '--latency times artifacts on the benchmark page of the edgeloop repository; run npm run compress -- --latency there', { details: { field: 'latency' } });
   }
 
+  // onnxruntime-web's 27 MB wasm: V8 re-compiles it with TurboFan in the background, and
+  // the main thread waits for that at its next GC — 80 to 200 s of a stalled CLI on a
+  // 2-core machine, measured after every ONNX evaluation (even `fs.readFile` waited).
+  // Liftoff's baseline code runs the compressor's small evaluations fast enough.
+  setFlagsFromString('--liftoff-only');
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   registerFastCpuKernels();
@@ -77,8 +105,8 @@ async function main(args: readonly string[], usageText: string, measureLatency: 
     const data = await readFile(join(dir, file.path)).catch(() => undefined);
     if (data) files.set(file.path, new Uint8Array(data));
   }
-  const data = await loadCliDataset(dataset, { trainLimit });
-  console.log(`${manifest.name}@${manifest.version}: ${targetIds.length} target(s), ${data.info.testExamples} test examples`);
+  const data = await compressData(manifest, source, targets, { trainLimit, unlabelled: f.unlabelled === true, log: console.log });
+  console.log(`${manifest.name}@${manifest.version}: ${targetIds.length} target(s), measured on ${data.summary}`);
 
   let { built, report } = await runCompressJob(
     { manifestBytes, files, targets: targetIds, test: data.test, train: data.train },

@@ -8,9 +8,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeShape } from '../../compress/index.ts';
 import { buildModel, distill, evaluateAccuracy, resolveTrainOptions, TrainerError, type ModelConfig } from '../../trainer/index.ts';
 import { loadModelDir, selectTrainingBackend, TRAINING_RECORD_FILE, withoutResume, type TrainingRecord } from '../../trainer/node.ts';
-import { CLI_DATASETS, loadCliDataset } from './cli-dataset.ts';
+import { loadCliDataset } from './cli-dataset.ts';
+import { dataSourceFromFlags, describeSource, type DataSource } from './cli-data-flags.ts';
 import { choiceFlag, intListFlag, numberFlag, requiredFlag } from './cli-flags.ts';
 import { parseFlags, prepareCheckpoints, runCli } from './cli-run.ts';
 import type { CliCommand } from './cli-command.ts';
@@ -28,9 +30,13 @@ const usage = (prog: string) => `usage: ${prog} --teacher <dir> --out <dir> [opt
   --temperature <T>           softmax temperature (default 4)
   --alpha <a>                 weight of the teacher term, 0..1 (default 0.7)
   --out <dir>                 output folder (required)
-  --name <name>               package name (default mnist-student)
-  (--dataset and --split-seed default to the teacher's)
-${trainingFlagsUsage({ learningRate: LEARNING_RATE })}`;
+  --name <name>               package name (default <data name>-student)
+  (the data — --dataset, --data/--label or --images — and --split-seed default to the teacher's;
+   images are drawn at the teacher's input size and channels)
+${trainingFlagsUsage({ learningRate: LEARNING_RATE })}
+
+example:
+  ${prog} --teacher runs/pets --student cnn --out runs/pets-small      (the teacher's --images folder)`;
 
 async function readTeacherRecord(dir: string): Promise<TrainingRecord | undefined> {
   try {
@@ -55,18 +61,30 @@ async function main(args: readonly string[], usageText: string): Promise<void> {
   if (alpha < 0 || alpha > 1) throw new TrainerError('CONFIG_INVALID', `--alpha must be in 0..1 (got '${f.alpha}')`, { details: { field: 'alpha' } });
   if (f.hidden !== undefined && kind !== 'mlp') throw new TrainerError('CONFIG_INVALID', '--hidden applies to --student mlp only', { details: { field: 'hidden' } });
   const teacherRecord = await readTeacherRecord(teacherDir);
-  const dataset = choiceFlag('dataset', f.dataset ?? teacherRecord?.dataset.name, CLI_DATASETS, 'mnist');
-  const studentConfig: ModelConfig =
-    kind === 'mlp'
-      ? { kind, inputShape: [28, 28, 1], hidden: intListFlag('hidden', f.hidden, [32]), classes: 10, seed }
-      : { kind, inputShape: [28, 28, 1], classes: 10, seed };
-  // The teacher's split by default, so its test digits stay unseen by the student too.
+  // The teacher's split by default, so its test examples stay unseen by the student too.
   const { backendChoice, trainLimit, splitSeed, resume } = runFlags(f, { splitSeed: teacherRecord?.dataset.split.seed ?? 42 });
 
   const { backend, note } = await selectTrainingBackend(backendChoice, kind);
   if (note !== undefined) console.log(note);
   const teacher = await loadModelDir(teacherDir);
-  const data = await loadCliDataset(dataset, { splitSeed, trainLimit });
+  const teacherShape = teacher.inputs[0]!.shape.slice(1) as number[];
+  const source = withTeacherSize(dataSourceFromFlags(f, recordedSource(teacherRecord)), teacherShape);
+  const data = await loadCliDataset(source, { splitSeed, trainLimit });
+  const teacherClasses = teacher.outputs[0]!.shape[teacher.outputs[0]!.shape.length - 1] as number;
+  if (describeShape(data.train.inputShape) !== describeShape(teacherShape) || teacherClasses !== data.classes) {
+    throw new TrainerError(
+      'DATA_SHAPE_MISMATCH',
+      `the data (${describeSource(source)}) are ${describeShape(data.train.inputShape)} with ${data.classes} classes but the teacher takes ${describeShape(teacherShape)} with ${teacherClasses} classes: ` +
+        'distil on the data the teacher was trained on (--data/--label or --images as for npm run train)',
+      { details: { expected: { shape: teacherShape, classes: teacherClasses }, actual: { shape: data.train.inputShape, classes: data.classes } } },
+    );
+  }
+  const inputShape = data.train.inputShape;
+  const studentConfig: ModelConfig =
+    kind === 'mlp'
+      ? { kind, inputShape, hidden: intListFlag('hidden', f.hidden, [32]), classes: data.classes, seed }
+      : { kind, inputShape: inputShape as [number, number, number], classes: data.classes, seed };
+  if (kind === 'cnn' && inputShape.length !== 3) throw new TrainerError('CONFIG_INVALID', '--student cnn takes images; a table trains an mlp student', { details: { field: 'student' } });
   const teacherAccuracy = evaluateAccuracy(teacher, data.test.x, data.test.y);
   console.log(
     `teacher ${teacherDir} (${teacher.countParams()} parameters): test accuracy ${(teacherAccuracy * 100).toFixed(2)} %; ` +
@@ -74,7 +92,7 @@ async function main(args: readonly string[], usageText: string): Promise<void> {
   );
   const checkpoints = await prepareCheckpoints(out, resume, console.log);
   const student = buildModel(studentConfig);
-  console.log(`student has ${student.countParams()} parameters; ${data.info.trainExamples} training digits`);
+  console.log(`student has ${student.countParams()} parameters; ${data.info.trainExamples} training ${data.noun}`);
   const progress = createTerminalProgress(process.stdout);
   const result = await runResumable('distillation', checkpoints, (signal) =>
     distill({ teacher, student, data: data.train, temperature, alpha, ...trainOptions, ...progress, signal, checkpoints, resume }),
@@ -87,12 +105,26 @@ async function main(args: readonly string[], usageText: string): Promise<void> {
     backend,
     result,
     started,
-    name: f.name ?? 'mnist-student',
+    name: f.name ?? `${data.stem}-student`,
     flags: f,
     teacher: { dir: teacherDir, modelConfig: teacherRecord?.modelConfig, testAccuracy: teacherAccuracy },
   });
-  console.log(`student test accuracy ${(testAccuracy * 100).toFixed(2)} % (teacher ${(teacherAccuracy * 100).toFixed(2)} %) on ${data.info.testExamples} held-out digits`);
+  console.log(`student test accuracy ${(testAccuracy * 100).toFixed(2)} % (teacher ${(teacherAccuracy * 100).toFixed(2)} %) on ${data.info.testExamples} held-out ${data.noun}`);
   console.log(describeOutput(paths, started));
+}
+
+/** The data the teacher was trained on, as its `training.json` records it (`mnist` when it says nothing). */
+function recordedSource(record: TrainingRecord | undefined): DataSource | undefined {
+  const source = record?.dataset.source;
+  if (!source) return undefined;
+  return source.kind === 'csv' ? { kind: 'csv', file: source.file, label: source.label } : { kind: 'images', dir: source.dir };
+}
+
+/** Images are drawn at the teacher's input size and channels. */
+function withTeacherSize(source: DataSource, shape: readonly number[]): DataSource {
+  if (source.kind !== 'images' || shape.length !== 3) return source;
+  const [height, width, channels] = shape as [number, number, number];
+  return { ...source, size: { width, height }, channels: channels === 1 ? 1 : 3 };
 }
 
 /** `edgeloop distill`. */

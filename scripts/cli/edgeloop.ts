@@ -27,9 +27,14 @@ const script = (load: () => Promise<unknown>): CliCommand['run'] => async (args)
 const SYNC_PACKAGES = ['fastify', '@fastify/cors', '@fastify/rate-limit', 'better-sqlite3', 'pg'] as const;
 
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  train: { summary: 'train an MLP or CNN on MNIST in Node; writes the model, a report and a package', needs: ['mnist'], load: async () => (await import('./train-command.ts')).trainCommand },
-  distill: { summary: 'distil a trained teacher into a smaller student', needs: ['mnist'], load: async () => (await import('./distill-command.ts')).distillCommand },
-  compress: { summary: 'compress a package version folder for edge targets, in place', needs: ['mnist'], load: async () => (await import('./compress-command.ts')).createCompressCommand() },
+  train: { summary: 'train an MLP or CNN in Node on a CSV file, an image folder or MNIST; writes the model, a report and a package', needs: ['mnist'], load: async () => (await import('./train-command.ts')).trainCommand },
+  distill: { summary: 'distil a trained teacher into a smaller student on the same data', needs: ['mnist'], load: async () => (await import('./distill-command.ts')).distillCommand },
+  compress: { summary: 'compress a package version folder for edge targets, in place, measured on your data', needs: ['mnist'], load: async () => (await import('./compress-command.ts')).createCompressCommand() },
+  import: {
+    summary: 'turn a tfjs model.json or an ONNX file into a signed package in a registry folder',
+    needs: [],
+    load: async () => (await import('./import-command.ts')).createImportCommand(),
+  },
   sync: { summary: 'start the sync endpoint (registry, telemetry, drift, feedback, jobs)', needs: SYNC_PACKAGES, load: async () => (await import('./sync-command.ts')).syncCommand },
   retrain: {
     summary: 'ask the sync endpoint for a retraining job and follow it (--model <name>)',

@@ -90,3 +90,20 @@ export function createTerminalProgress(stream: ProgressStream, options: Terminal
     },
   };
 }
+
+/**
+ * An `onProgress(done, total)` for counted work (decoding image files): on a TTY one line
+ * redrawn in place (`decoding images 120/500`), cleared when done; elsewhere silent, so
+ * logs stay one line per fact.
+ */
+export function createCountProgress(stream: ProgressStream, what: string, options: Pick<TerminalProgressOptions, 'intervalMs' | 'now'> = {}): (done: number, total: number) => void {
+  const { intervalMs = 100, now = () => performance.now() } = options;
+  let lastDraw = Number.NEGATIVE_INFINITY;
+  return (done, total) => {
+    if (stream.isTTY !== true) return;
+    const t = now();
+    if (done < total && t - lastDraw < intervalMs) return;
+    lastDraw = t;
+    stream.write(done < total ? `\r\x1b[2K${what} ${bar(done / total)} ${done}/${total}` : '\r\x1b[2K');
+  };
+}

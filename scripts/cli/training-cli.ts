@@ -6,16 +6,16 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { ManifestInput } from '../../format/index.ts';
 import { evaluateAccuracy, LR_SCHEDULE_KINDS, OPTIMIZERS, TrainerError, type TrainOptions, type TrainResult } from '../../trainer/index.ts';
 import { TRAINING_BACKENDS, writeTrainingOutput, type DirCheckpointStore, type TrainingOutputPaths, type TrainingRecord } from '../../trainer/node.ts';
-import { CLI_DATASETS, type CliDataset } from './cli-dataset.ts';
+import type { CliDataset } from './cli-dataset.ts';
+import { DATA_FLAG_OPTIONS, dataFlagsUsage } from './cli-data-flags.ts';
 import { choiceFlag, intFlag, lrScheduleFromFlag, numberFlag, readSigningKey } from './cli-flags.ts';
 import { withInterrupt } from './cli-run.ts';
 
 /** The `parseArgs` options both training CLIs take. */
 export const TRAINING_FLAG_OPTIONS = {
-  dataset: { type: 'string' },
+  ...DATA_FLAG_OPTIONS,
   out: { type: 'string' },
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
@@ -37,9 +37,13 @@ export const TRAINING_FLAG_OPTIONS = {
 /** The values of {@link TRAINING_FLAG_OPTIONS} as `parseArgs` returns them. */
 export type TrainingFlagValues = { [K in keyof typeof TRAINING_FLAG_OPTIONS]?: (typeof TRAINING_FLAG_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-/** Help lines of the flags in {@link TRAINING_FLAG_OPTIONS} (without `--out`, `--hidden`, `--name`, which each CLI words itself). */
-export function trainingFlagsUsage(defaults: { learningRate: number }): string {
-  return `  --dataset <${CLI_DATASETS.join('|')}>   data set (default mnist; split 80/10/10, stratified)
+/**
+ * Help lines of the flags in {@link TRAINING_FLAG_OPTIONS} (without `--out`, `--hidden`,
+ * `--name`, which each CLI words itself); `sized` adds the image size flags.
+ */
+export function trainingFlagsUsage(defaults: { learningRate: number; sized?: boolean }): string {
+  return `${dataFlagsUsage({ sized: defaults.sized === true })}
+                              (every data set is split 80/10/10 per class, stratified and seeded)
   --epochs <n>                passes over the training split (default 5)
   --batch-size <n>            examples per step (default 64)
   --lr <x>                    base learning rate (default ${defaults.learningRate})
@@ -81,18 +85,6 @@ export function runFlags(f: TrainingFlagValues, defaults: { splitSeed: number })
   };
 }
 
-/** The manifest input of an MNIST package: the runtime gets raw 0..255 pixels (canvas, ImageData); the model was trained on 0..1. */
-export const MNIST_PACKAGE_INPUT: ManifestInput = {
-  name: 'input',
-  shape: [-1, 28, 28, 1],
-  dtype: 'float32',
-  layout: 'NHWC',
-  preprocessing: { resize: { width: 28, height: 28 }, colorSpace: 'grayscale', scale: 1 / 255 },
-};
-
-/** The digit labels of an MNIST package. */
-export const MNIST_LABELS: readonly string[] = Array.from({ length: 10 }, (_, d) => String(d));
-
 /**
  * Runs a training loop with Ctrl-C as its abort signal; a stopped run says how to
  * continue it (`what`: "training", "distillation").
@@ -129,7 +121,7 @@ export interface FinishedRun {
 
 /**
  * Says how the run ended, measures the model's test accuracy and writes the output
- * folder (model, training.json, the MNIST package, the report).
+ * folder (model, training.json, the package, the report).
  */
 export async function writeRunOutput(out: string, model: LayersModel, run: FinishedRun): Promise<{ testAccuracy: number; paths: TrainingOutputPaths }> {
   const { result, data } = run;
@@ -156,8 +148,9 @@ export async function writeRunOutput(out: string, model: LayersModel, run: Finis
     {
       name: run.name,
       version: run.flags.version,
-      labels: MNIST_LABELS,
-      input: MNIST_PACKAGE_INPUT,
+      labels: data.labels,
+      input: data.input,
+      featureNames: data.featureNames,
       train: data.train,
       test: data.test,
       signingKey: run.flags.key === undefined ? undefined : await readSigningKey(run.flags.key),

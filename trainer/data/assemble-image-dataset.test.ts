@@ -125,6 +125,18 @@ describe('assembleImageDataset', () => {
     expect((error.cause as Error).message).toContain('could not be decoded');
   });
 
+  it("skips a file that cannot be decoded with unreadable: 'skip', listing it with the decoder's reason", async () => {
+    const bad = data7();
+    const data = await assembleImageDataset(groups, fakeDecoder({}, [bad]).decode, { channels: 1, unreadable: 'skip' });
+    expect(data.count).toBe(49);
+    expect(data.images.length).toBe(49 * MNIST_PIXELS);
+    expect(data.labels).toHaveLength(49);
+    expect(data.paths).not.toContain(bad);
+    expect(data.skipped).toContainEqual(expect.objectContaining({ path: bad, reason: 'unreadable', detail: 'The source image could not be decoded.' }));
+    // The examples after the skipped one keep their own labels.
+    data.paths.forEach((path, k) => expect(data.classes[data.labels[k]]).toBe(String(mnist.labels[picked.get(path)!])));
+  });
+
   it('reports progress and stops when aborted', async () => {
     const seen: number[] = [];
     const controller = new AbortController();

@@ -36,6 +36,12 @@ export interface ImageDatasetOptions {
    * at inference. Alpha is ignored. @defaultValue 3
    */
   channels?: 1 | 3;
+  /**
+   * A file that cannot be decoded: `'error'` throws `IMAGE_DECODE` naming it; `'skip'`
+   * leaves it out and lists it in `skipped` (reason `'unreadable'`, with the decoder's
+   * message). @defaultValue `'error'`
+   */
+  unreadable?: 'error' | 'skip';
   /** Stops decoding; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Called after each image with the number done and the total. */
@@ -70,7 +76,7 @@ export interface ImageDataset {
  *   'error'`); `CONFIG_INVALID` for a bad `size` or `channels`.
  */
 export async function assembleImageDataset(groups: ImageFileGroups, decode: DecodeImage, options: ImageDatasetOptions = {}): Promise<ImageDataset> {
-  const { sizeMismatch = 'resize', channels = 3, signal, onProgress } = options;
+  const { sizeMismatch = 'resize', channels = 3, unreadable = 'error', signal, onProgress } = options;
   if (channels !== 1 && channels !== 3) {
     throw new TrainerError('CONFIG_INVALID', `channels must be 1 or 3, got ${JSON.stringify(channels)}`, { details: { field: 'channels' } });
   }
@@ -82,11 +88,22 @@ export async function assembleImageDataset(groups: ImageFileGroups, decode: Deco
   let images: Float32Array | undefined;
   const labels = createClassLabels(total, groups.classes.length);
   const resized: string[] = [];
+  const skipped = [...groups.skipped];
+  const used: LabelledImageFile[] = [];
 
-  for (let k = 0; k < total; k++) {
+  for (let i = 0; i < total; i++) {
     signal?.throwIfAborted();
-    const file = groups.files[k];
-    const image = await decodeOne(decode, file);
+    const file = groups.files[i];
+    const k = used.length;
+    let image: DecodedImage;
+    try {
+      image = await decodeOne(decode, file);
+    } catch (error) {
+      if (unreadable === 'error' || !(error instanceof TrainerError && error.code === 'IMAGE_DECODE')) throw error;
+      skipped.push({ index: file.index, path: file.path, reason: 'unreadable', detail: decodeReason(error) });
+      onProgress?.(i + 1, total);
+      continue;
+    }
     try {
       size ??= { width: image.width, height: image.height };
       images ??= new Float32Array(total * size.height * size.width * channels);
@@ -107,20 +124,29 @@ export async function assembleImageDataset(groups: ImageFileGroups, decode: Deco
       image.close();
     }
     labels[k] = file.label;
-    onProgress?.(k + 1, total);
+    used.push(file);
+    onProgress?.(i + 1, total);
   }
+  const count = used.length;
+  const perImage = size ? size.height * size.width * channels : 0;
   return {
-    images: images ?? new Float32Array(0),
-    labels,
+    images: images ? (count === total ? images : images.slice(0, count * perImage)) : new Float32Array(0),
+    labels: count === total ? labels : labels.slice(0, count),
     classes: [...groups.classes],
-    count: total,
+    count,
     height: size?.height ?? 0,
     width: size?.width ?? 0,
     channels,
-    paths: groups.files.map((f) => f.path),
+    paths: used.map((f) => f.path),
     resized,
-    skipped: [...groups.skipped],
+    skipped,
   };
+}
+
+/** The decoder's own words from an `IMAGE_DECODE` error (its cause), for the skipped list. */
+function decodeReason(error: TrainerError): string {
+  const cause = error.cause;
+  return cause instanceof Error ? cause.message : cause === undefined ? error.message : String(cause);
 }
 
 async function decodeOne(decode: DecodeImage, file: LabelledImageFile): Promise<DecodedImage> {

@@ -23,8 +23,14 @@ export interface LabelledImageFile {
 export interface SkippedImageFile {
   index: number;
   path: string;
-  /** `'not-an-image'` (extension), `'hidden'` (a dot-file or inside a dot-folder, like `.DS_Store`), or `'not-in-class-folder'`. */
-  reason: 'not-an-image' | 'hidden' | 'not-in-class-folder';
+  /**
+   * `'not-an-image'` (extension), `'hidden'` (a dot-file or inside a dot-folder, like
+   * `.DS_Store`), `'not-in-class-folder'`, or `'unreadable'` (an image file that does not
+   * decode, skipped by `assembleImageDataset` with `unreadable: 'skip'`).
+   */
+  reason: 'not-an-image' | 'hidden' | 'not-in-class-folder' | 'unreadable';
+  /** For `'unreadable'`: the decoder's reason. */
+  detail?: string;
 }
 
 /** The result of {@link groupImageFilesByLabel}. */

@@ -1,5 +1,5 @@
 /**
- * Turns a trained image classifier into an `edgeloop/1` package: evaluates it on the
+ * Turns a trained image or tabular classifier into an `edgeloop/1` package: evaluates it on the
  * test split (metrics), computes the drift baseline (bin edges from the training
  * split, counts from the test split), records the lineage (model and training config,
  * dataset hash) and writes the fp32 tfjs artifact; plus the evaluation report as
@@ -11,6 +11,7 @@ import { tfjsArtifactFiles } from './tfjs-artifact.ts';
 import { classificationMetrics, classificationReport } from '../eval/classification-report.ts';
 import { createEvaluationReport, type EvaluationReport, type HistoryEntry } from '../eval/evaluation-report.ts';
 import { imageBaseline } from '../eval/image-baseline.ts';
+import { tabularBaseline } from '../eval/tabular-baseline.ts';
 import { predictProbabilities } from '../eval/predict-probabilities.ts';
 import { renderReportHtml } from '../eval/render-report-html.ts';
 import { sliceMetrics } from '../eval/slice-metrics.ts';
@@ -23,8 +24,13 @@ export interface TrainedPackageInput {
   model: LayersModel;
   /** Class names in class-index order. */
   labels: readonly string[];
-  /** The manifest's input (shape with -1 batch, dtype, layout, preprocessing). */
+  /**
+   * The manifest's input (shape with -1 batch, dtype, layout, preprocessing): `[-1, height,
+   * width, channels]` makes an image classifier, `[-1, features]` a tabular one.
+   */
   input: ManifestInput;
+  /** Tabular models: one name per feature (the drift baseline's signal names). @defaultValue `feature_0`, `feature_1`, … */
+  featureNames?: readonly string[];
   /** Training images (model input values), for the baseline's bin edges; a sample is enough. */
   train: { x: Float32Array };
   /** The held-out test split: metrics and the baseline's reference counts. */
@@ -52,18 +58,23 @@ const BASELINE_TRAIN_SAMPLE = 5000;
 
 export async function buildTrainedPackage(input: TrainedPackageInput): Promise<TrainedPackage> {
   const { model, labels, test } = input;
-  const [, height, width, channels = 1] = input.input.shape;
-  if (input.input.shape.length !== 4 || !height || !width) {
-    throw new RangeError(`buildTrainedPackage: an image classifier needs an input shape [-1, height, width, channels], got [${input.input.shape.join(', ')}]`);
+  const shape = input.input.shape;
+  const tabular = shape.length === 2;
+  const [, height, width, channels = 1] = shape;
+  if (tabular ? !(shape[1]! > 0) : shape.length !== 4 || !height || !width) {
+    throw new RangeError(`buildTrainedPackage: a classifier needs an input shape [-1, height, width, channels] (images) or [-1, features] (tables), got [${shape.join(', ')}]`);
   }
-  const pixels = height * width * channels;
-  const trainSample = input.train.x.subarray(0, Math.min(input.train.x.length, BASELINE_TRAIN_SAMPLE * pixels));
+  const rowSize = shape.slice(1).reduce((a, b) => a * b, 1);
+  const trainSample = input.train.x.subarray(0, Math.min(input.train.x.length, BASELINE_TRAIN_SAMPLE * rowSize));
   const testProbs = predictProbabilities(model, test.x);
   const trainProbs = predictProbabilities(model, trainSample);
   const classification = classificationReport(test.y, testProbs, { classes: labels.length, labels });
   // Accuracy per true class: the slice check of the report (the largest gap is flagged).
   const perClass = sliceMetrics(test.y, testProbs, Array.from(test.y, (y) => labels[y]!), { metric: 'accuracy', classes: labels.length, column: 'class' });
-  const baseline = imageBaseline(trainSample, test.x, { height, width, channels, trainProbs, testProbs });
+  const task = tabular ? 'tabular-classification' : 'image-classification';
+  const baseline = tabular
+    ? tabularBaseline(trainSample, test.x, input.featureNames ?? Array.from({ length: rowSize }, (_, i) => `feature_${i}`), { trainProbs, testProbs })
+    : imageBaseline(trainSample, test.x, { height, width, channels, trainProbs, testProbs });
   const createdAt = input.createdAt ?? new Date();
   const tfjsFiles = await tfjsArtifactFiles(model, { dir: 'tfjs' });
   const built = await createPackage({
@@ -71,7 +82,7 @@ export async function buildTrainedPackage(input: TrainedPackageInput): Promise<T
       name: input.name,
       version: input.version ?? '1.0.0',
       createdAt: createdAt.toISOString(),
-      task: 'image-classification',
+      task,
       input: input.input,
       output: { name: 'logits', shape: [-1, labels.length], labels: [...labels], activation: 'softmax' },
       metrics: { ...classificationMetrics(classification), test_examples: test.y.length },
@@ -81,7 +92,7 @@ export async function buildTrainedPackage(input: TrainedPackageInput): Promise<T
     artifacts: [{ id: 'tfjs-fp32', engine: 'tfjs', precision: 'fp32', target: 'generic', files: tfjsFiles }],
     signingKey: input.signingKey,
   });
-  const report = createEvaluationReport(input.name, 'image-classification', {
+  const report = createEvaluationReport(input.name, task, {
     config: input.config,
     history: input.history,
     classification,

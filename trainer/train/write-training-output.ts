@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { tfjsArtifactFiles } from '../package/tfjs-artifact.ts';
 import type { ManifestInput, SigningKeyPair } from '../../format/index.ts';
+import type { FeatureEncoding } from '../data/parse-csv-dataset.ts';
 import { replaceDirAtomic, writeFileAtomic } from '../../format/node.ts';
 import { buildTrainedPackage } from '../package/build-trained-package.ts';
 import { writePackageDir } from '../package/write-package-dir.ts';
@@ -44,6 +45,16 @@ export interface TrainingRecord {
     trainExamples: number;
     validationExamples: number;
     testExamples: number;
+    /**
+     * Where your own data came from (absent for `mnist`): a CSV file and its label column,
+     * or an image folder. `npm run distill` reads the same data by default.
+     */
+    source?: { kind: 'csv'; file: string; label: string } | { kind: 'images'; dir: string };
+    /**
+     * Tabular data: how each CSV column became the model's features (one-hot categories
+     * included), so new rows (`npm run compress -- --data`) are encoded the same way.
+     */
+    encoding?: FeatureEncoding[];
   };
   /** The tfjs backend the run used. */
   backend: string;
@@ -82,6 +93,8 @@ export interface TrainingPackageOptions {
   labels: readonly string[];
   /** The manifest input (shape with -1 batch, dtype, layout, preprocessing). */
   input: ManifestInput;
+  /** Tabular models: one name per feature, for the drift baseline. */
+  featureNames?: readonly string[];
   /** Training examples: the drift baseline's bin edges. */
   train: { x: Float32Array };
   /** The held-out test split: metrics and baseline counts. */
@@ -114,6 +127,7 @@ export async function writeTrainingOutput(outDir: string, model: LayersModel, re
     model,
     labels: pkg.labels,
     input: pkg.input,
+    featureNames: pkg.featureNames,
     train: pkg.train,
     test: pkg.test,
     history: record.history,
