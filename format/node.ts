@@ -8,6 +8,7 @@
 
 // ### Atomic writes
 export { replaceDirAtomic, temporarySibling, writeFileAtomic, type WriteFileAtomicOptions } from './write-file-atomic.ts';
+export { writePackageVersion } from './write-package-version.ts';
 
 // ### Importing models from disk into a registry folder
 export { nodeModelSource, writeImportedPackage, type WriteImportedPackageOptions, type WrittenPackage } from './import/write-imported-package.ts';

@@ -4,13 +4,14 @@
  * (docs/REGISTRY.md): `<root>/<name>/<version>/` built in a temporary folder and renamed
  * into place, then `<root>/<name>/index.json` (+ `index.sig`) listing every version.
  */
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { PACKAGE_FILES, type BuiltPackage } from '../create-package.ts';
 import type { Manifest } from '../manifest.ts';
 import { compareVersions, isVersion } from '../naming.ts';
 import { createRegistryIndex, INDEX_FILES, parseRegistryIndex, type RegistryIndexVersion } from '../registry-index.ts';
-import { replaceDirAtomic, writeFileAtomic } from '../write-file-atomic.ts';
+import { writeFileAtomic } from '../write-file-atomic.ts';
+import { writePackageVersion } from '../write-package-version.ts';
 import { ImportError } from './import-error.ts';
 import type { ModelSource } from './import-model.ts';
 
@@ -67,16 +68,7 @@ export async function writeImportedPackage(rootDir: string, built: BuiltPackage,
       details: { path: versionDir, name, version },
     });
   }
-  await replaceDirAtomic(versionDir, async (staging) => {
-    await writeFile(join(staging, PACKAGE_FILES.manifest), built.manifestBytes);
-    if (built.signature !== undefined) await writeFile(join(staging, PACKAGE_FILES.signature), built.signature);
-    for (const [path, data] of built.files) {
-      const file = resolve(staging, path);
-      if (!file.startsWith(staging + sep)) throw new RangeError(`artifact file path '${path}' leaves the version folder`);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, data);
-    }
-  });
+  await writePackageVersion(versionDir, built);
   const index = await rewriteIndex(modelDir, name, options);
   return { versionDir, indexPath: join(modelDir, INDEX_FILES.index), ...index };
 }

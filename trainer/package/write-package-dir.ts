@@ -4,10 +4,10 @@
  * Everything goes into a temporary sibling folder first and is renamed into
  * place, so a crash never leaves a half-written version behind.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
-import { PACKAGE_FILES, type BuiltPackage } from '../../format/index.ts';
-import { replaceDirAtomic } from '../../format/node.ts';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { BuiltPackage } from '../../format/index.ts';
+import { writePackageVersion } from '../../format/node.ts';
 
 /** Options for {@link writePackageDir}. */
 export interface WritePackageDirOptions {
@@ -47,16 +47,7 @@ export async function writePackageDir(
       code: 'EEXIST',
     });
   }
-  return replaceDirAtomic(target, async (staging) => {
-    await writeFile(join(staging, PACKAGE_FILES.manifest), built.manifestBytes);
-    if (built.signature !== undefined) await writeFile(join(staging, PACKAGE_FILES.signature), built.signature);
-    for (const [path, data] of built.files) {
-      const file = resolve(staging, path);
-      if (!file.startsWith(staging + sep)) throw new RangeError(`artifact file path '${path}' leaves the version folder`);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, data);
-    }
-  });
+  return writePackageVersion(target, built);
 }
 
 async function exists(path: string): Promise<boolean> {
