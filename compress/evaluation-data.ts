@@ -7,6 +7,7 @@
  */
 import type { ManifestInput, ManifestOutput } from '../format/index.ts';
 import { CompressError } from './compress-error.ts';
+import { normalise } from '../runtime/index.ts';
 
 /**
  * Held-out examples the compressor evaluates on, as model-input values. With labels,
@@ -118,38 +119,19 @@ export function imagesToModelInput(images: Float32Array, input: ManifestInput): 
   const size = imageInputSize(input);
   if (!size) throw new RangeError(`imagesToModelInput: the model input [${input.shape.join(', ')}] is not an image (rank 4)`);
   const { height, width, channels } = size;
+  const count = images.length / (height * width * channels);
+  const nhwc = normalise(input.preprocessing, images.map((v) => v * 255), [count, height, width, channels], 3);
+  if (input.layout !== 'NCHW') return nhwc;
   const plane = height * width;
-  const out = new Float32Array(images.length);
-  const affine = channelAffine(input, channels);
-  for (let start = 0; start < images.length; start += plane * channels) {
-    for (let p = 0; p < plane; p++) {
-      for (let c = 0; c < channels; c++) {
-        const raw = images[start + p * channels + c]! * 255;
-        const at = input.layout === 'NCHW' ? start + c * plane + p : start + p * channels + c;
-        out[at] = raw * affine.a[c]! + affine.b[c]!;
-      }
-    }
+  const out = new Float32Array(nhwc.length);
+  for (let start = 0; start < nhwc.length; start += plane * channels) {
+    for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) out[start + c * plane + p] = nhwc[start + p * channels + c]!;
   }
   return out;
 }
 
-/** Feature rows (`count × features`) → the model's input values: the manifest's `scale` then per-feature `mean`/`std`. */
+/** Feature rows (`count × features`) → the model's input values: the manifest's `scale` then per-feature `mean`/`std`, as the runtime applies them. */
 export function rowsToModelInput(rows: Float32Array, input: ManifestInput): Float32Array {
   const features = input.shape[input.shape.length - 1]!;
-  const affine = channelAffine(input, features);
-  return rows.map((v, i) => v * affine.a[i % features]! + affine.b[i % features]!);
-}
-
-/** `x·a[c] + b[c]` per channel (or feature): the manifest's scale, invert and mean/std folded together. */
-function channelAffine(input: ManifestInput, channels: number): { a: Float64Array; b: Float64Array } {
-  const { scale = 1, invert = false, mean, std } = input.preprocessing ?? {};
-  const a = new Float64Array(channels);
-  const b = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const m = mean && std ? mean[mean.length === 1 ? 0 : c]! : 0;
-    const s = mean && std ? std[std.length === 1 ? 0 : c]! : 1;
-    a[c] = (invert ? -scale : scale) / s;
-    b[c] = ((invert ? 1 : 0) - m) / s;
-  }
-  return { a, b };
+  return normalise(input.preprocessing, rows, [rows.length / features, features], 1);
 }

@@ -13,6 +13,8 @@ export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Runtime, 
 export type { Model, ModelBatchOptions, ModelFeedbackOptions, ModelInput, ModelPredictOptions, NamedInput, NamedInputs } from './client/model-client.ts';
 export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, PrecisionOption, TensorInputValues, TensorOutput, TensorPrediction } from './worker/api.ts';
 export type { TensorInput, TopK } from './worker/preprocess.ts';
+/** The manifest's numeric preprocessing (`scale`, `invert`, `mean`/`std` along a channel axis), as the worker applies it: for tools that feed a model outside the runtime. */
+export { normalise } from './worker/preprocess.ts';
 
 // ### Model store (`runtime.store`)
 export type { InstallOptions, PackageInMemory, RuntimeStore, StorageInfo } from './client/store-client.ts';
