@@ -41,11 +41,28 @@ const MIN_MS = utcMs(0, 1, 1, 0, 0, 0, 0);
 const MAX_MS = utcMs(9999, 12, 31, 23, 59, 59, 999);
 
 /**
+ * Strings parsed lately: a telemetry batch names the same few window bounds in every
+ * event, and each is read by the schema, the checks, the aggregation and the judge
+ * (~250 parses a batch of 50). Cleared whole when full, so it holds at most
+ * {@link RECENT_LIMIT} entries; the parse is pure, so a hit is the same answer.
+ */
+const recent = new Map<string, number | undefined>();
+const RECENT_LIMIT = 256;
+
+/**
  * The instant `text` names, in milliseconds since the epoch, or `undefined` when it is
  * not a date-time by the rule above.
  */
 export function parseDateTime(text: string): number | undefined {
   if (text.length > 64) return undefined;
+  if (recent.has(text)) return recent.get(text);
+  const ms = parseUncached(text);
+  if (recent.size >= RECENT_LIMIT) recent.clear();
+  recent.set(text, ms);
+  return ms;
+}
+
+function parseUncached(text: string): number | undefined {
   const m = DATE_TIME.exec(text);
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);

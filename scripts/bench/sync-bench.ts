@@ -10,7 +10,8 @@
  * loop; afterwards the summary API must count exactly the events acknowledged.
  *
  * Options: `--store sqlite,postgres`, `--duration <s>` (per round, default 10),
- * `--rounds <n>` (default 2), `--connections <n>` (default 64), `--events <n>` (default 50).
+ * `--rounds <n>` (default 2), `--connections <n>` (default 64), `--events <n>` (default 50),
+ * `--cpu-prof <dir>` (the endpoint writes a V8 CPU profile there when it stops).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -117,7 +118,7 @@ async function load(url: string, path: string, options: { token?: string; events
   return { reqPerS: result['2xx'] / result.duration, ok: result['2xx'], p50: result.latency.p50, p99: result.latency.p99, failed: result.non2xx + result.errors };
 }
 
-async function benchStore(store: Store, args: { duration: number; rounds: number; connections: number; events: number }, progress: ProgressLog): Promise<{ entry: SyncEntry; rounds: { bare: Round[]; telemetry: Round[] } }> {
+async function benchStore(store: Store, args: { duration: number; rounds: number; connections: number; events: number; cpuProf?: string }, progress: ProgressLog): Promise<{ entry: SyncEntry; rounds: { bare: Round[]; telemetry: Round[] } }> {
   let postgres: PostgresServer | undefined;
   let server: SpawnedServer | undefined;
   let bare: { url: string; stop(): Promise<void> } | undefined;
@@ -140,7 +141,7 @@ async function benchStore(store: Store, args: { duration: number; rounds: number
       SYNC_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000000',
     };
     if (postgres) env.DATABASE_URL = postgres.databaseUrl;
-    server = await spawnServer({ port: await freePort(), env });
+    server = await spawnServer({ port: await freePort(), env, nodeArgs: args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : [] });
     // Telemetry is accepted only for published model versions (makeBatch's mnist-centroid@1.0.0).
     await publishVersion({ url: server.url, adminToken, publisher }, 'mnist-centroid', '1.0.0');
     bare = await spawnBare(await freePort());
@@ -202,6 +203,7 @@ export const syncBenchmark: Benchmark = {
         rounds: { type: 'string', default: '2' },
         connections: { type: 'string', default: '64' },
         events: { type: 'string', default: '50' },
+        'cpu-prof': { type: 'string' },
       },
     });
     const positive = (name: string, value: string | undefined, max: number) => {
@@ -214,6 +216,7 @@ export const syncBenchmark: Benchmark = {
       rounds: positive('rounds', values.rounds, 20),
       connections: positive('connections', values.connections, 1000),
       events: positive('events', values.events, 500),
+      cpuProf: values['cpu-prof'],
     };
     const stores = (values.store ?? '').split(',').map((s) => s.trim());
     for (const s of stores) if (!(STORES as readonly string[]).includes(s)) throw new RangeError(`unknown store "${s}"; known: ${STORES.join(', ')}`);

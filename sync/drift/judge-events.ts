@@ -68,18 +68,26 @@ export async function judgeEvents(events: readonly DriftEvent[], baselines: Vers
   events.forEach((e, i) => checkEvent(e, `events[${i}]`, infos.get(`${e.model}@${e.version}`)!, latestEndMs));
   const thresholds = thresholdsOf(config);
   const windows: NewDriftWindow[] = [];
+  const baselineSignals = new Map([...infos].map(([id, info]) => [id, [...info.signals.values()]]));
+  const received = receivedAt.toISOString();
+  // The events of a batch share a few window bounds: each is normalised once.
+  const isoOf = new Map<string, string>();
+  const iso = (text: string, field: string): string => {
+    let value = isoOf.get(text);
+    if (value === undefined) isoOf.set(text, (value = new Date(dateTimeMs(text, field)).toISOString()));
+    return value;
+  };
   for (const e of events) {
     const signals = e.signals ?? {};
     if (Object.keys(signals).length === 0) continue;
-    const info = infos.get(`${e.model}@${e.version}`)!;
-    const verdict = evaluateDrift([...info.signals.values()], signals, thresholds);
+    const verdict = evaluateDrift(baselineSignals.get(`${e.model}@${e.version}`)!, signals, thresholds);
     windows.push({
       model: e.model,
       version: e.version,
       deviceClass: e.deviceClass ?? '',
-      windowStart: new Date(dateTimeMs(e.windowStart, 'windowStart')).toISOString(),
-      windowEnd: new Date(dateTimeMs(e.windowEnd, 'windowEnd')).toISOString(),
-      receivedAt: receivedAt.toISOString(),
+      windowStart: iso(e.windowStart, 'windowStart'),
+      windowEnd: iso(e.windowEnd, 'windowEnd'),
+      receivedAt: received,
       sampleSize: verdict.sampleSize,
       status: verdict.status,
       drifted: verdict.drifted,

@@ -52,7 +52,7 @@ export function registerTelemetryRoutes(app: FastifyInstance, ctx: SyncContext):
       );
       if (!duplicate) {
         metrics.events(body.events.length, body.dropped ?? 0);
-        if (driftWindows.length > 0) void alerts.kick();
+        if (driftWindows.length > 0) alerts.nudge();
       }
       return { batchId: body.batchId, accepted: body.events.length, duplicate };
     },

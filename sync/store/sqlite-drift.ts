@@ -25,7 +25,7 @@ export class SqliteDrift implements DriftStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       unalerted: db.prepare<[number], DriftWindowRow>('SELECT * FROM drift_windows WHERE alerted = 0 ORDER BY id LIMIT ?'),
-      markAlerted: db.prepare('UPDATE drift_windows SET alerted = 1 WHERE id = ?'),
+      markAlerted: db.prepare('UPDATE drift_windows SET alerted = 1 WHERE alerted = 0 AND id <= ?'),
       stream: db.prepare<[string, string, string], AlertStreamRow>('SELECT * FROM alert_streams WHERE model = ? AND version = ? AND device_class = ?'),
       upsertStream: db.prepare(
         `INSERT INTO alert_streams (${STREAM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -88,7 +88,9 @@ export class SqliteDrift implements DriftStore {
         if (retrain !== null && a.state === 'drift') this.#jobs.enqueueNow(alertRetrainJob({ id, model: a.model, version: a.version }, retrain), at);
         alerts.push(...alertsOf(this.#s.alertById.all(id), this.#s.deliveriesOf.all(id)));
       }
-      for (const w of windows) this.#s.markAlerted.run(w.id);
+      // `unalerted` read the oldest unalerted windows in id order, and this transaction is
+      // the only writer: every unalerted window up to the last one read is one of them.
+      this.#s.markAlerted.run(windows[windows.length - 1]!.id);
       return { windows: windows.length, alerts };
     }).immediate();
   }

@@ -2,9 +2,12 @@
  * The embedded store: one SQLite file (`DATA_DIR/sync.db`) through better-sqlite3, in
  * WAL mode. better-sqlite3 is synchronous, so every statement runs to completion on
  * the event loop: telemetry batches that arrive together are committed together in
- * one transaction (group commit), which makes a `synchronous=FULL` fsync cost one per
- * group rather than one per batch. Each batch still commits atomically with its
- * aggregates, and no request is answered before its commit.
+ * one transaction (group commit). Each batch still commits atomically with its
+ * aggregates, and no request is answered before its commit is on disk: at
+ * `synchronous=full` the WAL is fsynced off the event loop after the commit
+ * (sync/store/sqlite-wal-sync.ts), and checkpoints run in a thread of their own
+ * (sync/store/sqlite-checkpointer.ts), so the disk's latency does not stop the
+ * endpoint from reading and checking the next requests.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -16,6 +19,8 @@ import { SqliteRetention } from '../retention/sqlite-retention.ts';
 import { loadMigrations } from './migrations.ts';
 import { SqliteDrift } from './sqlite-drift.ts';
 import { SqliteFeedback } from './sqlite-feedback.ts';
+import { SAFETY_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.ts';
+import { WalSync } from './sqlite-wal-sync.ts';
 import { aliasIs, aliasOf, AliasMoved, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
 import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionBlobs, type VersionRecord } from './store.ts';
 
@@ -44,9 +49,14 @@ export class SqliteStore implements Store {
   #queue: Pending[] = [];
   #flushScheduled = false;
   #closed = false;
+  /** Syncs telemetry commits off the event loop; `null` at `synchronous=normal` (nothing to sync). */
+  readonly #walSync: WalSync | null;
+  readonly #checkpointer: Checkpointer;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, walSync: WalSync | null, checkpointer: Checkpointer) {
     this.#db = db;
+    this.#walSync = walSync;
+    this.#checkpointer = checkpointer;
     this.#events = new SqliteEvents(db);
     this.jobs = new SqliteJobQueue(db, this.#events);
     this.retention = new SqliteRetention(db);
@@ -96,7 +106,9 @@ export class SqliteStore implements Store {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db);
-    return new SqliteStore(db);
+    db.pragma(`wal_autocheckpoint = ${SAFETY_CHECKPOINT_PAGES}`);
+    const checkpointer = startCheckpointer(join(dataDir, 'sync.db'), { log: (message) => console.error(`sync: ${message}`) });
+    return new SqliteStore(db, options.synchronous === 'normal' ? null : WalSync.open(db, dataDir), checkpointer);
   }
 
   async ping(): Promise<void> {
@@ -204,20 +216,19 @@ export class SqliteStore implements Store {
     const group = this.#queue;
     this.#queue = [];
     if (group.length === 0) return;
-    let results: boolean[];
-    try {
-      results = this.#db.transaction(() => group.map(({ batch: b }) => {
-        const inserted = this.#s.insertBatch.run(b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson, b.dropped);
-        if (inserted.changes === 0) return true;
-        for (const a of b.aggregates) this.#s.addAggregate.run(a.model, a.version, a.hour, a.kind, a.key, a.bin, a.count);
-        this.#drift.insertWindows(b.driftWindows);
-        return false;
-      })).immediate();
-    } catch (error) {
-      group.forEach((p) => p.reject(error));
-      return;
-    }
-    group.forEach((p, i) => p.resolve({ duplicate: results[i] }));
+    const work = () => group.map(({ batch: b }) => {
+      const inserted = this.#s.insertBatch.run(b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson, b.dropped);
+      if (inserted.changes === 0) return true;
+      for (const a of b.aggregates) this.#s.addAggregate.run(a.model, a.version, a.hour, a.kind, a.key, a.bin, a.count);
+      this.#drift.insertWindows(b.driftWindows);
+      return false;
+    });
+    // A duplicate is answered after the sync too: its first copy may be in this group.
+    const committed = this.#walSync ? this.#walSync.commit(work) : new Promise<boolean[]>((resolve) => resolve(this.#db.transaction(work).immediate()));
+    committed.then(
+      (results) => group.forEach((p, i) => p.resolve({ duplicate: results[i]! })),
+      (error: unknown) => group.forEach((p) => p.reject(error)),
+    );
   }
 
   async summary(filter: SummaryFilter): Promise<AggregateRow[]> {
@@ -250,6 +261,8 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#queue.length > 0) this.#flush();
+    await this.#checkpointer.stop();
+    await this.#walSync?.close();
     this.#db.close();
   }
 }

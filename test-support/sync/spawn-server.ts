@@ -18,6 +18,8 @@ export interface SpawnServerOptions {
   env: Record<string, string>;
   /** How long to wait for `/healthz`. @defaultValue 30000 */
   readyTimeoutMs?: number;
+  /** Extra Node flags, e.g. `['--cpu-prof', '--cpu-prof-dir=…']` (Node refuses those in NODE_OPTIONS). @defaultValue [] */
+  nodeArgs?: string[];
 }
 
 /** A running endpoint process. */
@@ -35,7 +37,7 @@ export interface SpawnedServer {
 /** Starts `scripts/sync.ts` in a child process and waits until `/healthz` answers 200. */
 export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedServer> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sync.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'scripts/sync.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_ENV: 'production', ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,7 +42,7 @@ export interface TestServer {
   indexKey: SigningKeyPair;
   /** The endpoint itself (its job queue, worker, alert machine). */
   sync: SyncServer;
-  /** Rows per table and blobs, right now. */
+  /** Rows per table and blobs, once the alert machine has judged every window stored so far (it runs up to 100 ms after a batch). */
   counts(): Promise<StoreCounts>;
   /** The digests of the stored blobs (files or PostgreSQL rows, wherever this endpoint keeps them), right now. */
   blobDigests(): Promise<Set<string>>;
@@ -89,7 +89,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     publisher,
     indexKey,
     sync: server,
-    counts: () => storeCounts({ dataDir, databaseUrl: options.databaseUrl }),
+    counts: async () => {
+      await server.alerts.kick();
+      return storeCounts({ dataDir, databaseUrl: options.databaseUrl });
+    },
     blobDigests: () => blobDigests({ dataDir, databaseUrl: options.databaseUrl }),
     close: async () => {
       await server.close();
