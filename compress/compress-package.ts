@@ -116,7 +116,8 @@ export async function compressPackage(input: CompressPackageInput): Promise<Comp
       onProgress(`${id}: ${describeRecipe(recipe)}`);
       const { candidate, sparsity } = await prepareModel(model, recipe, input.train, onProgress, id);
       try {
-        const { files, notes } = await writeArtifact(candidate, recipe, id, manifest);
+        const calibration = calibrationRows(input.train?.x ?? test.x, inputShape);
+        const { files, notes } = await writeArtifact(candidate, recipe, id, manifest, wasmOnly(target) ? calibration : undefined);
         const bytes = files.reduce((sum, f) => sum + f.data.byteLength, 0);
         const budgetBytes = sizeBudgetBytes(target, fp32Bytes);
         if (bytes > budgetBytes) {
@@ -196,13 +197,52 @@ async function prepareModel(model: LayersModel, recipe: CompressionRecipe, train
   return { candidate, sparsity: (await sparsityReport(candidate)).sparsity };
 }
 
-async function writeArtifact(model: LayersModel, recipe: CompressionRecipe, id: string, manifest: Manifest): Promise<{ files: Array<{ path: string; data: Uint8Array }>; notes: string[] }> {
+/**
+ * Targets that run ONNX only on `ort-wasm`: their int8 kernels go to ONNX Runtime's
+ * integer kernels (static activation quantization) where those are faster, and are
+ * expanded to float at load elsewhere — never DequantizeLinear per call, which on the
+ * CPU costs time at every prediction. Targets with WebGPU keep DequantizeLinear (the
+ * WebGPU EP dequantizes on the GPU).
+ */
+function wasmOnly(target: EdgeTarget): boolean {
+  return target.backends.every((b) => b === 'ort-wasm' || b === 'tfjs-wasm' || b === 'tfjs-cpu');
+}
+
+/** Up to 256 evaluation or training inputs, spread over the set, to calibrate activation ranges. */
+function calibrationRows(x: Float32Array, inputShape: readonly number[]): Float32Array {
+  const row = inputShape.reduce((a, b) => a * b, 1);
+  const count = x.length / row;
+  const take = Math.min(256, count);
+  const out = new Float32Array(take * row);
+  for (let i = 0; i < take; i++) {
+    const from = Math.floor((i * count) / take) * row;
+    out.set(x.subarray(from, from + row), i * row);
+  }
+  return out;
+}
+
+async function writeArtifact(
+  model: LayersModel,
+  recipe: CompressionRecipe,
+  id: string,
+  manifest: Manifest,
+  calibration?: Float32Array,
+): Promise<{ files: Array<{ path: string; data: Uint8Array }>; notes: string[] }> {
   const quant: QuantRecipe = Object.fromEntries(Object.entries(recipe.precision).filter(([, scheme]) => scheme !== 'fp32')) as QuantRecipe;
   if (recipe.engine === 'tfjs') {
     return { files: await quantizedTfjsArtifactFiles(model, { dir: id, recipe: quant }), notes: [] };
   }
-  const result = exportOnnxWithReport(model, { inputName: manifest.input.name, outputName: manifest.output.name, quantization: { recipe: quant } });
-  return { files: [{ path: `${id}/model.onnx`, data: result.bytes }], notes: result.notes };
+  const int8 = Object.values(quant).some((scheme) => scheme === 'int8-per-channel' || scheme === 'int8-per-tensor' || scheme === 'uint8-per-tensor');
+  const wasmForm = calibration !== undefined && int8;
+  const result = exportOnnxWithReport(model, {
+    inputName: manifest.input.name,
+    outputName: manifest.output.name,
+    quantization: { recipe: quant, ...(wasmForm ? { weightDequantization: 'at-load' as const, activations: { calibration } } : {}) },
+  });
+  const notes = wasmForm
+    ? [...result.notes, `ort-wasm form: uint8 activations calibrated on ${calibration.length / (manifest.input.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)} inputs around the convolutions with long reductions (QLinearConv), other int8 kernels expanded to float at load`]
+    : result.notes;
+  return { files: [{ path: `${id}/model.onnx`, data: result.bytes }], notes };
 }
 
 /** The progress line's measure: accuracy against fp32 on labelled data, else agreement only, said as such. */

@@ -1,9 +1,12 @@
 /**
- * Static activation quantization for the ONNX exporter: runs a calibration batch
- * through the tfjs model, picks a uint8 range for every activation output (min-max
- * or percentile), and the exporter then puts a QuantizeLinear → DequantizeLinear
- * pair after each, so ONNX Runtime sees the standard QDQ form (which its wasm EP
- * may fuse into integer kernels).
+ * Static activation quantization for the ONNX exporter: runs calibration inputs
+ * through the tfjs model, picks a uint8 range for each value that gets a
+ * QuantizeLinear → DequantizeLinear pair (min-max or percentile), and the exporter
+ * writes the pairs. With `placement: 'operators'` (the default) the pairs sit
+ * around the convolutions that are faster on integer kernels (`onnx-integer-plan.ts`),
+ * so ONNX Runtime's graph optimizer (wasm EP included) fuses DequantizeLinear → Conv
+ * → QuantizeLinear into QLinearConv and the Adds between them into QLinearAdd
+ * (uint8 activations, int8 weights, int32 biases).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -13,14 +16,29 @@ import { layerConfig } from './onnx-convert-context.ts';
 /** How activation ranges are read from the calibration outputs. */
 export type CalibrationMethod = 'min-max' | 'percentile';
 
+/**
+ * Where QDQ pairs go. `operators`: on the inputs of the ops ONNX Runtime has integer
+ * kernels for (the fast form). `activations`: after each activation function only
+ * (simulates quantized activations; ONNX Runtime still computes in float).
+ */
+export type ActivationPlacement = 'operators' | 'activations';
+
 /** The `quantization.activations` option of `exportOnnx`. */
 export interface ActivationQuantizationOptions {
   /** Calibration inputs: `count × (product of the model's input shape)` values, e.g. a few hundred training images. */
   calibration: Float32Array;
   /** `min-max` takes the full observed range; `percentile` clips outliers. @defaultValue 'min-max' */
   method?: CalibrationMethod;
-  /** For `percentile`: the upper percentile kept (the lower one is 100 − this). @defaultValue 99.99 */
+  /** For `percentile`: the upper percentile kept (the lower one is 100 − this); averaged over chunks when the calibration outputs pass 2²⁴ values. @defaultValue 99.99 */
   percentile?: number;
+  /** Which values get a QDQ pair. @defaultValue 'operators' */
+  placement?: ActivationPlacement;
+  /**
+   * With `placement: 'operators'`: a Conv2D runs on integer kernels when its reduction
+   * (input channels × kernel area) is at least this; the others compute in float.
+   * @defaultValue 48 (see `onnx-integer-plan.ts` for the measurements)
+   */
+  minIntegerReduction?: number;
 }
 
 /** uint8 asymmetric quantization of one activation: real = (q − zeroPoint) · scale. */
@@ -49,14 +67,21 @@ export function activationTensors(model: LayersModel): SymbolicTensor[] {
   return found;
 }
 
+/** Activation values held per predict call (64 MiB of float32): bounds the memory of large feature maps. */
+const CHUNK_VALUES = 2 ** 24;
+
 /**
- * Runs `options.calibration` through `model` and returns the uint8 range of every
- * tensor of {@link activationTensors}, by tensor id. Ranges always include 0, so
- * zero (ReLU's floor, padding) is exact.
+ * Runs `options.calibration` through `model` (in chunks of at most 2²⁴ activation values) and returns
+ * the uint8 range of every tensor of `tensors` (by default {@link activationTensors}),
+ * by tensor id. Ranges always include 0, so zero (ReLU's floor, padding) is exact.
  *
  * @throws {RangeError} when the calibration data do not fit the input shape or the percentile is outside (50, 100].
  */
-export function calibrateActivations(model: LayersModel, options: ActivationQuantizationOptions): Map<number, ActivationRange> {
+export function calibrateActivations(
+  model: LayersModel,
+  options: ActivationQuantizationOptions,
+  tensors: SymbolicTensor[] = activationTensors(model),
+): Map<number, ActivationRange> {
   const { calibration, method = 'min-max', percentile = 99.99 } = options;
   if (!(percentile > 50 && percentile <= 100)) throw new RangeError(`percentile must be in (50, 100], got ${percentile}`);
   const featureShape = model.inputs[0].shape.slice(1);
@@ -65,18 +90,36 @@ export function calibrateActivations(model: LayersModel, options: ActivationQuan
   if (calibration.length === 0 || calibration.length % rowSize !== 0) {
     throw new RangeError(`calibration holds ${calibration.length} values, not a positive multiple of ${rowSize} (one input)`);
   }
-  const tensors = activationTensors(model);
   const ranges = new Map<number, ActivationRange>();
   if (tensors.length === 0) return ranges;
-  const probe = tfl.model({ inputs: model.inputs, outputs: tensors });
-  const outputs = tf.tidy(() => {
-    const predicted = probe.predict(tf.tensor(calibration, [calibration.length / rowSize, ...(featureShape as number[])]));
-    return (Array.isArray(predicted) ? predicted : [predicted]).map((t) => t.dataSync() as Float32Array);
-  });
-  tensors.forEach((t, i) => {
-    const [lo, hi] = method === 'min-max' ? minMax(outputs[i]) : percentileRange(outputs[i], percentile);
-    ranges.set(t.id, uint8Range(lo, hi));
-  });
+  const inputId = model.inputs[0].id;
+  const inner = tensors.filter((t) => t.id !== inputId);
+  const probe = inner.length === 0 ? undefined : tfl.model({ inputs: model.inputs, outputs: inner });
+  const lows = new Map<number, number[]>(tensors.map((t) => [t.id, []]));
+  const highs = new Map<number, number[]>(tensors.map((t) => [t.id, []]));
+  const observe = (id: number, values: Float32Array) => {
+    const [lo, hi] = method === 'min-max' ? minMax(values) : percentileRange(values, percentile);
+    lows.get(id)!.push(lo);
+    highs.get(id)!.push(hi);
+  };
+  const count = calibration.length / rowSize;
+  const perRow = tensors.reduce((sum, t) => sum + t.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1), 0);
+  const chunk = Math.max(1, Math.floor(CHUNK_VALUES / Math.max(1, perRow)));
+  for (let start = 0; start < count; start += chunk) {
+    const rows = calibration.subarray(start * rowSize, Math.min(count, start + chunk) * rowSize);
+    if (lows.has(inputId)) observe(inputId, rows);
+    if (probe === undefined) continue;
+    const outputs = tf.tidy(() => {
+      const predicted = probe.predict(tf.tensor(rows, [rows.length / rowSize, ...(featureShape as number[])]));
+      return Array.isArray(predicted) ? predicted : [predicted];
+    });
+    inner.forEach((t, i) => observe(t.id, outputs[i].dataSync() as Float32Array));
+    tf.dispose(outputs);
+  }
+  // min-max: the extremes over all chunks; percentile: the chunks' percentiles averaged.
+  const combine = (values: number[], pick: (a: number, b: number) => number) =>
+    method === 'min-max' ? values.reduce((a, b) => pick(a, b)) : values.reduce((a, b) => a + b, 0) / values.length;
+  for (const t of tensors) ranges.set(t.id, uint8Range(combine(lows.get(t.id)!, Math.min), combine(highs.get(t.id)!, Math.max)));
   return ranges;
 }
 

@@ -65,30 +65,43 @@ function convSettings(layer: TfLayer, config: Record<string, unknown>): ConvSett
   };
 }
 
-/** One ONNX Conv node on an NCHW input; returns the output name. */
+/**
+ * One ONNX Conv node on an NCHW input; returns the output name. A 'valid' Conv on a
+ * value that ZeroPadding2D made takes the padding into its `pads` and reads the
+ * unpadded value (the Pad node is then unused and left out of the model), so a
+ * quantized input reaches the Conv straight from its DequantizeLinear.
+ */
 function convNode(
   ctx: ConvertContext,
   layer: TfLayer,
   x: OnnxTensor,
   weightName: string,
-  biasName: string | undefined,
+  bias: ((input: string) => string) | undefined,
   settings: ConvSettings,
   group: number,
 ): string {
+  const padded = settings.padding === 'valid' ? ctx.padOf(x.name) : undefined;
+  const source = padded?.source ?? x;
+  const pads = padded === undefined
+    ? padAttributes(layer, settings.padding, x, settings.kernel, settings.strides, settings.dilations)
+    : [{ name: 'pads', ints: padded.pads } satisfies OnnxAttribute];
   const attributes: OnnxAttribute[] = [
     { name: 'kernel_shape', ints: settings.kernel },
     { name: 'strides', ints: settings.strides },
     { name: 'dilations', ints: settings.dilations },
     { name: 'group', int: group },
-    ...padAttributes(layer, settings.padding, x, settings.kernel, settings.strides, settings.dilations),
+    ...pads,
   ];
-  const inputs = [ctx.nchw(x), weightName, ...(biasName === undefined ? [] : [biasName])];
+  const input = ctx.nchw(source);
+  const inputs = [input, weightName, ...(bias === undefined ? [] : [bias(input)])];
   return ctx.graph.node('Conv', inputs, layer.name, attributes);
 }
 
-function biasInitializer(ctx: ConvertContext, layer: TfLayer, config: Record<string, unknown>): string | undefined {
+/** The layer's bias (BatchNormalization folded in) for a Conv with kernel `weight`, or `undefined` without one. */
+function biasOf(ctx: ConvertContext, layer: TfLayer, config: Record<string, unknown>, weight: string): ((input: string) => string) | undefined {
   const bias = layerBias(layer, config, ctx.batchNormFold(layer));
-  return bias === undefined ? undefined : ctx.initializer(`${layer.name}/bias`, () => bias);
+  return bias === undefined ? undefined : (input) => ctx.convBias(layer, input, weight, () => bias);
+
 }
 
 function finish(ctx: ConvertContext, layer: TfLayer, name: string, x: OnnxTensor, config: Record<string, unknown>): ConvertedValue {
@@ -99,7 +112,7 @@ const conv2d: LayerConverter = (layer, [x], ctx) => {
   const config = layerConfig(layer);
   const settings = convSettings(layer, config);
   const weight = ctx.kernel(layer, 'kernel', 'conv', () => layerKernel(layer, 'kernel', ctx.batchNormFold(layer)));
-  const y = convNode(ctx, layer, x, weight, biasInitializer(ctx, layer, config), settings, 1);
+  const y = convNode(ctx, layer, x, weight, biasOf(ctx, layer, config, weight), settings, 1);
   return finish(ctx, layer, y, x, config);
 };
 
@@ -108,7 +121,7 @@ const depthwiseConv2d: LayerConverter = (layer, [x], ctx) => {
   const settings = convSettings(layer, config);
   const channels = requireWeight(layer, 'depthwise_kernel').shape[2];
   const weight = ctx.kernel(layer, 'depthwise_kernel', 'depthwise', () => layerKernel(layer, 'depthwise_kernel', ctx.batchNormFold(layer)));
-  const y = convNode(ctx, layer, x, weight, biasInitializer(ctx, layer, config), settings, channels);
+  const y = convNode(ctx, layer, x, weight, biasOf(ctx, layer, config, weight), settings, channels);
   return finish(ctx, layer, y, x, config);
 };
 
@@ -122,7 +135,7 @@ const separableConv2d: LayerConverter = (layer, [x], ctx) => {
   const pwName = ctx.kernel(layer, 'pointwise_kernel', 'conv', () => layerKernel(layer, 'pointwise_kernel', ctx.batchNormFold(layer)));
   const pointwise: ConvSettings = { kernel: [1, 1], strides: [1, 1], dilations: [1, 1], padding: 'valid' };
   const midTensor: OnnxTensor = { name: mid, layout: 'nchw', shape: x.shape };
-  const y = convNode(ctx, layer, midTensor, pwName, biasInitializer(ctx, layer, config), pointwise, 1);
+  const y = convNode(ctx, layer, midTensor, pwName, biasOf(ctx, layer, config, pwName), pointwise, 1);
   return finish(ctx, layer, y, x, config);
 };
 
@@ -178,6 +191,7 @@ const zeroPadding2d: LayerConverter = (layer, [x], ctx) => {
   const name = g.node('Pad', [x.name, g.int64Vector(`${layer.name}/pads`, pads)], layer.name, [
     { name: 'mode', string: 'constant' },
   ]);
+  ctx.recordPad(name, x, [rows[0], cols[0], rows[1], cols[1]]);
   return { name, layout: x.layout };
 };
 

@@ -77,6 +77,18 @@ export interface ConvertContext {
    * float or dequantized kernel, or MatMulNBits for an int4 kernel that fits it.
    */
   matMul(layer: TfLayer, x: string, rank: number, make: () => WeightValues): string;
+  /**
+   * The bias of a Conv reading `input` with kernel `weight`: a float initializer, or
+   * (when `input` comes from a uint8 DequantizeLinear and `weight` from a kernel
+   * DequantizeLinear per output channel) int32 values at scale `input scale ×
+   * weight scale` behind a DequantizeLinear, the form ONNX Runtime fuses into
+   * QLinearConv. `make` runs once per layer.
+   */
+  convBias(layer: TfLayer, input: string, weight: string, make: () => WeightValues): string;
+  /** Records that `padded` is `source` zero-padded by `pads` (`[top, left, bottom, right]`), so a Conv may fold it. */
+  recordPad(padded: string, source: OnnxTensor, pads: [number, number, number, number]): void;
+  /** The zero padding recorded for `name` by {@link ConvertContext.recordPad}. */
+  padOf(name: string): { source: OnnxTensor; pads: [number, number, number, number] } | undefined;
   /** The BatchNormalization that folds into `layer`'s kernel and bias, if any. */
   batchNormFold(layer: TfLayer): BatchNormFold | undefined;
   /** Whether `layer` is a BatchNormalization already folded into its producer. */

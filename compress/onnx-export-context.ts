@@ -6,7 +6,7 @@
 import type { BatchNormFold } from './onnx-batchnorm-folding.ts';
 import type { ConvertContext, Layout, OnnxTensor, TfLayer, WeightValues } from './onnx-convert-context.ts';
 import { CompressError } from './compress-error.ts';
-import type { OnnxGraphBuilder } from './onnx-graph-builder.ts';
+import { ONNX_DATA_TYPE, type OnnxGraphBuilder } from './onnx-graph-builder.ts';
 import {
   checkQuantizedKernel,
   fitsMatMulNBits,
@@ -42,6 +42,14 @@ export interface ExportContextSettings {
   folds: ReadonlyMap<string, BatchNormFold>;
   quantizer?: OnnxWeightQuantizer;
   int4Storage: Int4Storage;
+  /** int8 / uint8 kernels expanded to float when the session loads (Cast · scale) rather than DequantizeLinear per run. */
+  dequantizeAtLoad: boolean;
+  /**
+   * With static activation quantization: the layers that run on integer kernels
+   * (DequantizeLinear weights, int32 bias). Every other quantized kernel is expanded
+   * at load. Absent: no activation quantization.
+   */
+  integerLayers?: ReadonlySet<string>;
 }
 
 /** Implements {@link ConvertContext} and collects the weight report and notes of the export. */
@@ -53,6 +61,9 @@ export class ExportContext implements ConvertContext {
   private readonly initializers = new Map<string, string>();
   private readonly matMulWeights = new Map<string, { float: string } | { nbits: MatMulNBitsWeights }>();
   private readonly foldedBatchNorms = new Set<string>();
+  private readonly activationScales = new Map<string, number>();
+  private readonly kernelScales = new Map<string, { values: Float32Array; axis?: number }>();
+  private readonly pads = new Map<string, { source: OnnxTensor; pads: [number, number, number, number] }>();
 
   constructor(
     readonly graph: OnnxGraphBuilder,
@@ -125,6 +136,47 @@ export class ExportContext implements ConvertContext {
     return this.graph.contribNode('MatMulNBits', [x, ...weights.nbits.inputs], layer.name, weights.nbits.attributes);
   }
 
+  /** Notes that `name` is the output of a uint8 DequantizeLinear of scale `scale` (a calibrated activation). */
+  setActivationScale(name: string, scale: number): void {
+    this.activationScales.set(name, scale);
+  }
+
+  /** The scale of the uint8 DequantizeLinear whose output is `name`, if it is one. */
+  activationScale(name: string): number | undefined {
+    return this.activationScales.get(name);
+  }
+
+  convBias(layer: TfLayer, input: string, weight: string, make: () => WeightValues): string {
+    const key = `${layer.name}/bias`;
+    const inputScale = this.activationScales.get(input);
+    const weightScales = this.kernelScales.get(weight);
+    if (!(this.settings.integerLayers?.has(layer.name) ?? false) || inputScale === undefined || weightScales === undefined || (weightScales.values.length > 1 && weightScales.axis !== 0)) {
+      return this.initializer(key, make);
+    }
+    const cacheKey = `${key}@${inputScale}`;
+    let name = this.initializers.get(cacheKey);
+    if (name === undefined) {
+      const { values } = make();
+      const scales = Float32Array.from(values, (_, c) => inputScale * weightScales.values[weightScales.values.length === 1 ? 0 : c]);
+      if (scales.some((s) => !(s > 0 && Number.isFinite(s)))) return this.initializer(key, make);
+      const q = Int32Array.from(values, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / scales[c]))));
+      const g = this.graph;
+      const data = g.rawTensor(`${key}_q`, [q.length], ONNX_DATA_TYPE.INT32, new Uint8Array(q.buffer));
+      const zeroPoint = g.rawTensor(`${key}_zero_point`, [q.length], ONNX_DATA_TYPE.INT32, new Uint8Array(q.length * 4));
+      name = g.node('DequantizeLinear', [data, g.floatTensor(`${key}_scale`, [q.length], scales), zeroPoint], key, [{ name: 'axis', int: 0 }]);
+      this.initializers.set(cacheKey, name);
+    }
+    return name;
+  }
+
+  recordPad(padded: string, source: OnnxTensor, pads: [number, number, number, number]): void {
+    this.pads.set(padded, { source, pads });
+  }
+
+  padOf(name: string): { source: OnnxTensor; pads: [number, number, number, number] } | undefined {
+    return this.pads.get(name);
+  }
+
   batchNormFold(layer: TfLayer): BatchNormFold | undefined {
     return this.settings.folds.get(layer.name);
   }
@@ -154,13 +206,16 @@ export class ExportContext implements ConvertContext {
       this.report(layer, weightName, 'fp32', 'initializer', onnx.values.length * 4);
       return this.graph.floatTensor(key, onnx.shape, onnx.values);
     }
+    const { integerLayers, dequantizeAtLoad } = this.settings;
     const written = writeQuantizedKernel(this.graph, q, layout, {
       name: key,
       opset: this.opset,
       int4Storage: this.settings.int4Storage,
       note: (message) => this.notes.push(message),
+      atLoad: dequantizeAtLoad || (integerLayers !== undefined && !integerLayers.has(layer.name)),
     });
     this.report(layer, weightName, written.scheme, written.op, written.bytes);
+    if (written.scales !== undefined) this.kernelScales.set(written.name, written.scales);
     return written.name;
   }
 

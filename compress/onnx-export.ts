@@ -9,7 +9,8 @@
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { calibrateActivations, type ActivationRange } from './onnx-activation-calibration.ts';
 import { planBatchNormFolds } from './onnx-batchnorm-folding.ts';
-import type { ConvertContext, OnnxTensor } from './onnx-convert-context.ts';
+import type { BatchNormFold, OnnxTensor } from './onnx-convert-context.ts';
+import { integerLayers, integerPlanTensors } from './onnx-integer-plan.ts';
 import { ExportContext, type OnnxWeightReport } from './onnx-export-context.ts';
 import { CompressError } from './compress-error.ts';
 import { ONNX_DATA_TYPE, OnnxGraphBuilder, type OnnxDim } from './onnx-graph-builder.ts';
@@ -108,11 +109,17 @@ export function exportOnnxWithReport(model: LayersModel, options: ExportOnnxOpti
     quantization.quantizer ??
     (quantization.recipe === undefined ? undefined : recipeQuantizer(quantization.recipe, quantization));
   const graph = new OnnxGraphBuilder();
+  const folds = foldBatchNorm ? planBatchNormFolds(model) : new Map<string, BatchNormFold>();
+  const { activations: activationOptions } = quantization;
+  const placement = activationOptions?.placement ?? 'operators';
+  const integer = activationOptions !== undefined && placement === 'operators' ? integerLayers(model, activationOptions.minIntegerReduction) : undefined;
   const ctx = new ExportContext(graph, {
     opset,
-    folds: foldBatchNorm ? planBatchNormFolds(model) : new Map(),
+    folds,
     quantizer,
     int4Storage,
+    dequantizeAtLoad: quantization.weightDequantization === 'at-load',
+    integerLayers: integer,
   });
   const input = model.inputs[0];
   const output = model.outputs[0];
@@ -120,8 +127,14 @@ export function exportOnnxWithReport(model: LayersModel, options: ExportOnnxOpti
   values.set(input.id, { name: graph.reserve(inputName), layout: 'tf', shape: input.shape.slice() });
   graph.reserve(outputName);
 
-  const activations = quantization.activations === undefined ? new Map<number, ActivationRange>() : calibrateActivations(model, quantization.activations);
-  const result = convertTensor(output, values, ctx, activations);
+  const activations =
+    activationOptions === undefined
+      ? new Map<number, ActivationRange>()
+      : calibrateActivations(model, activationOptions, integer === undefined ? undefined : integerPlanTensors(model, integer, folds));
+  const toNchw = integer !== undefined;
+  const inputRange = activations.get(input.id);
+  if (inputRange !== undefined) values.set(input.id, quantizedValue(ctx, values.get(input.id)!, inputRange, inputName, toNchw));
+  const result = convertTensor(output, values, ctx, activations, toNchw);
   graph.node('Identity', [ctx.tfOrder(result)], 'output', [], outputName);
 
   const dims = (shape: Array<number | null>, prefix: string): OnnxDim[] =>
@@ -144,8 +157,9 @@ export function exportOnnxWithReport(model: LayersModel, options: ExportOnnxOpti
 function convertTensor(
   target: SymbolicTensor,
   values: Map<number, OnnxTensor>,
-  ctx: ConvertContext,
+  ctx: ExportContext,
   activations: ReadonlyMap<number, ActivationRange>,
+  toNchw: boolean,
 ): OnnxTensor {
   const stack: SymbolicTensor[] = [target];
   while (stack.length > 0) {
@@ -183,18 +197,27 @@ function convertTensor(
     }
     const inputs = node.inputTensors.map((t) => values.get(t.id)!);
     const converted = convert(layer, inputs, ctx);
+    const value: OnnxTensor = { ...converted, shape: node.outputTensors[0].shape.slice() };
     const range = activations.get(node.outputTensors[0].id);
-    const name = range === undefined ? converted.name : quantizeDequantize(ctx, converted.name, range, layer.name);
-    values.set(node.outputTensors[0].id, { name, layout: converted.layout, shape: node.outputTensors[0].shape.slice() });
+    values.set(node.outputTensors[0].id, range === undefined ? value : quantizedValue(ctx, value, range, layer.name, toNchw));
   }
   return values.get(target.id)!;
 }
 
-/** `x` through a uint8 QuantizeLinear → DequantizeLinear pair (static activation quantization). */
-function quantizeDequantize(ctx: ConvertContext, x: string, { scale, zeroPoint }: ActivationRange, hint: string): string {
+/**
+ * `x` through a uint8 QuantizeLinear → DequantizeLinear pair (static activation
+ * quantization); a rank-4 value goes NCHW first when `toNchw`, so the Conv that reads
+ * it takes the DequantizeLinear's output directly. A value that already is such an
+ * output (an identity layer's) is returned as is.
+ */
+function quantizedValue(ctx: ExportContext, x: OnnxTensor, { scale, zeroPoint }: ActivationRange, hint: string, toNchw: boolean): OnnxTensor {
+  if (ctx.activationScale(x.name) !== undefined) return x;
+  const layout = toNchw && x.shape.length === 4 ? 'nchw' : x.layout;
   const g = ctx.graph;
   const scaleName = g.floatTensor(`${hint}/act_scale`, [], [scale]);
   const zeroName = g.rawTensor(`${hint}/act_zero_point`, [], ONNX_DATA_TYPE.UINT8, Uint8Array.of(zeroPoint));
-  const q = g.node('QuantizeLinear', [x, scaleName, zeroName], `${hint}/act_q`);
-  return g.node('DequantizeLinear', [q, scaleName, zeroName], `${hint}/act_dq`);
+  const q = g.node('QuantizeLinear', [ctx.inLayout(x, layout), scaleName, zeroName], `${hint}/act_q`);
+  const name = g.node('DequantizeLinear', [q, scaleName, zeroName], `${hint}/act_dq`);
+  ctx.setActivationScale(name, scale);
+  return { name, layout, shape: x.shape };
 }

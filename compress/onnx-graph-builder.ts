@@ -32,6 +32,7 @@ export const ONNX_DATA_TYPE = Object.freeze({
   FLOAT: 1,
   UINT8: 2,
   INT8: 3,
+  INT32: 6,
   INT64: 7,
   FLOAT16: 10,
   UINT4: 21,
@@ -53,6 +54,7 @@ export function rawByteLength(dataType: OnnxDataType, count: number): number {
     case ONNX_DATA_TYPE.FLOAT16:
       return count * 2;
     case ONNX_DATA_TYPE.FLOAT:
+    case ONNX_DATA_TYPE.INT32:
       return count * 4;
     case ONNX_DATA_TYPE.INT64:
       return count * 8;
@@ -188,8 +190,13 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  /** Encodes the graph as a serialized `ModelProto`. */
+  /**
+   * Encodes the graph as a serialized `ModelProto`. Nodes whose outputs nothing reads
+   * (e.g. a Pad folded into the Conv after it) and initializers no kept node reads
+   * are left out.
+   */
   encode(info: OnnxModelInfo): Uint8Array {
+    const { nodes, initializers } = this.live(info.outputs.map((o) => o.name));
     const valueInfo = (v: OnnxValueInfo): onnxProtoModule.onnx.IValueInfoProto => ({
       name: v.name,
       type: {
@@ -206,13 +213,26 @@ export class OnnxGraphBuilder {
       opsetImport: [{ domain: '', version: info.opset }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       graph: {
         name: info.graphName,
-        node: this.nodes,
-        initializer: this.initializers,
+        node: nodes,
+        initializer: initializers,
         input: info.inputs.map(valueInfo),
         output: info.outputs.map(valueInfo),
       },
     });
     return onnx.ModelProto.encode(model).finish();
+  }
+
+  /** The nodes that (transitively) feed `outputs`, in order, and the initializers they read. */
+  private live(outputs: string[]): { nodes: onnxProtoModule.onnx.INodeProto[]; initializers: onnxProtoModule.onnx.ITensorProto[] } {
+    const needed = new Set(outputs);
+    const kept: onnxProtoModule.onnx.INodeProto[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i];
+      if (!node.output!.some((o) => needed.has(o))) continue;
+      kept.push(node);
+      for (const input of node.input!) needed.add(input);
+    }
+    return { nodes: kept.reverse(), initializers: this.initializers.filter((t) => needed.has(t.name!)) };
   }
 
   private addInitializer(nameHint: string, dims: number[], dataType: number, rawData: Uint8Array): string {

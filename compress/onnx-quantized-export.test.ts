@@ -279,7 +279,7 @@ describe('exportOnnx with quantized weights', () => {
 
   it.each(['min-max', 'percentile'] as const)('adds calibrated QDQ pairs after activations (%s) that run on ORT wasm', async (method) => {
     const calibration = digits.data.subarray(0, 100 * 784);
-    const quantization = { recipe: { Dense: 'int8-per-channel' }, activations: { calibration, method, percentile: 99.9 } } as const;
+    const quantization = { recipe: { Dense: 'int8-per-channel' }, activations: { calibration, method, percentile: 99.9, placement: 'activations' } } as const;
     const result = exportOnnxWithReport(mlp, { quantization });
     const graph = decode(result.bytes).graph!;
     const qdq = graph.node!.filter((n) => n.opType === 'QuantizeLinear');

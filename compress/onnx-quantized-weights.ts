@@ -117,6 +117,13 @@ export interface WriteKernelOptions {
   int4Storage: Int4Storage;
   /** Collects what the writer changed, for the export's notes. */
   note(message: string): void;
+  /**
+   * int8 / uint8 kernels as `Cast → (Sub zero point) → Mul scale` instead of
+   * DequantizeLinear: ONNX Runtime's constant folding turns them into float weights
+   * when the session is created, so the model runs at float speed (DequantizeLinear
+   * is kept as a node and runs at every call).
+   */
+  atLoad?: boolean;
 }
 
 /** A kernel written by {@link writeQuantizedKernel}: the float value to feed the op, and how. */
@@ -127,6 +134,8 @@ export interface WrittenKernel {
   scheme: QuantizedTensor['scheme'];
   /** Bytes of the quantized initializer and its scales / zero points. */
   bytes: number;
+  /** The DequantizeLinear scales (one, or one per index of ONNX axis `axis`); absent for Cast and MatMulNBits. */
+  scales?: { values: Float32Array; axis?: number };
 }
 
 /**
@@ -150,15 +159,20 @@ export function writeQuantizedKernel(graph: OnnxGraphBuilder, q: QuantizedTensor
     case 'uint8-per-tensor': {
       const type = q.scheme === 'int8-per-tensor' ? ONNX_DATA_TYPE.INT8 : ONNX_DATA_TYPE.UINT8;
       const data = graph.rawTensor(`${name}_q`, map.dims, type, gatherBytes(q.data, source, 1));
+      if (options.atLoad) return castMul(graph, name, data, [], Float32Array.of(q.scales[0]), q.zeroPoints?.[0] ?? 0, q.scheme, size + 5);
       const scale = graph.floatTensor(`${name}_scale`, [], [q.scales[0]]);
       const zeroPoint = graph.rawTensor(`${name}_zero_point`, [], type, Uint8Array.of(q.zeroPoints?.[0] ?? 0));
       const out = graph.node('DequantizeLinear', [data, scale, zeroPoint], name);
-      return { name: out, op: 'DequantizeLinear', scheme: q.scheme, bytes: size + 5 };
+      return { name: out, op: 'DequantizeLinear', scheme: q.scheme, bytes: size + 5, scales: { values: Float32Array.of(q.scales[0]) } };
     }
     case 'int8-per-channel': {
       requireOpset(options.opset, 13, 'per-channel DequantizeLinear (axis)', name);
       const axis = channelAxis(q, map);
       const data = graph.rawTensor(`${name}_q`, map.dims, ONNX_DATA_TYPE.INT8, gatherBytes(q.data, source, 1));
+      if (options.atLoad) {
+        const scaleDims = map.dims.map((d, i) => (i === axis.onnxAxis ? d : 1));
+        return castMul(graph, name, data, scaleDims, axis.scales, 0, q.scheme, size + axis.scales.length * 4);
+      }
       return dequantizePerAxis(graph, name, data, axis.onnxAxis, axis.scales, q.scheme, size);
     }
     case 'int4-block':
@@ -183,6 +197,23 @@ function channelAxis(q: QuantizedTensor, map: LayoutMap): { onnxAxis: number; sc
   return { onnxAxis, scales };
 }
 
+/** `(float(data) − zeroPoint) · scale` with the scale broadcast from `scaleDims`; folded to a float initializer by ONNX Runtime. */
+function castMul(
+  graph: OnnxGraphBuilder,
+  name: string,
+  data: string,
+  scaleDims: number[],
+  scales: Float32Array,
+  zeroPoint: number,
+  scheme: QuantizedTensor['scheme'],
+  bytes: number,
+): WrittenKernel {
+  let x = graph.node('Cast', [data], `${name}_float`, [{ name: 'to', int: ONNX_DATA_TYPE.FLOAT }]);
+  if (zeroPoint !== 0) x = graph.node('Sub', [x, graph.floatScalar(zeroPoint)], `${name}_centred`);
+  const out = graph.node('Mul', [x, graph.floatTensor(`${name}_scale`, scaleDims, scales)], name);
+  return { name: out, op: 'Cast', scheme, bytes };
+}
+
 function dequantizePerAxis(
   graph: OnnxGraphBuilder,
   name: string,
@@ -195,7 +226,7 @@ function dequantizePerAxis(
   const scale = graph.floatTensor(`${name}_scale`, [scales.length], scales);
   const zeroPoint = graph.rawTensor(`${name}_zero_point`, [scales.length], ONNX_DATA_TYPE.INT8, new Uint8Array(scales.length));
   const out = graph.node('DequantizeLinear', [data, scale, zeroPoint], name, [{ name: 'axis', int: axis }]);
-  return { name: out, op: 'DequantizeLinear', scheme, bytes: size + scales.length * 5 };
+  return { name: out, op: 'DequantizeLinear', scheme, bytes: size + scales.length * 5, scales: { values: scales, axis } };
 }
 
 function writeInt4(

@@ -46,6 +46,15 @@ export interface OnnxQuantizationOptions {
    */
   int4Storage?: Int4Storage;
   /**
+   * How int8 / uint8 kernels become float for the ops that read them: `per-run`, a
+   * DequantizeLinear node (ONNX Runtime runs it at every call; its WebGPU EP does so on
+   * the GPU); `at-load`, Cast · scale, which ONNX Runtime constant-folds into float
+   * weights when the session is created — the file stays int8, the model runs at
+   * float32 speed. With `activations`, kernels of layers left to float are at-load anyway.
+   * @defaultValue 'per-run'
+   */
+  weightDequantization?: 'per-run' | 'at-load';
+  /**
    * Static int8 activation quantization: a uint8 QuantizeLinear → DequantizeLinear
    * pair after every activation, with ranges calibrated on these inputs.
    * @defaultValue none: activations stay float32

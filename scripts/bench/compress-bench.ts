@@ -7,7 +7,13 @@
  * and top-1 agreement. The same variants as ONNX (what onnxruntime-web runs) are sized
  * too, graph overhead included.
  *
- * Options: `--epochs <n>` (default 3).
+ * Then a MobileNetV2 (α 0.35, MNIST at 32×32 RGB, `compress-mobilenet.ts`): per
+ * ONNX variant and backend `{ variant, backend, bytes_ratio, p50_ratio, agreement }`,
+ * p50_ratio against the fp32 ONNX model on the same backend, interleaved in one run.
+ *
+ * Options: `--epochs <n>` (default 3), `--mobilenet-train <n>` digits (default 3000),
+ * `--mobilenet-epochs <n>` (default 2), `--mobilenet-rounds <n>` timed calls per
+ * variant (default 300), `--no-mobilenet`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -28,6 +34,7 @@ import {
 import { buildModel, registerFastCpuKernels, train, type ModelConfig } from '../../trainer/index.ts';
 import { loadCliDataset } from '../cli/cli-dataset.ts';
 import type { Benchmark } from './benchmark.ts';
+import { mobileNetRows } from './compress-mobilenet.ts';
 import { round } from './stats.ts';
 
 interface Variant {
@@ -55,7 +62,16 @@ export interface CompressEntry {
 
 export const compressBenchmark: Benchmark = {
   async run(args, progress) {
-    const { values } = parseArgs({ args: [...args], options: { epochs: { type: 'string', default: '3' } } });
+    const { values } = parseArgs({
+      args: [...args],
+      options: {
+        epochs: { type: 'string', default: '3' },
+        'mobilenet-train': { type: 'string', default: '3000' },
+        'mobilenet-epochs': { type: 'string', default: '2' },
+        'mobilenet-rounds': { type: 'string', default: '300' },
+        'no-mobilenet': { type: 'boolean', default: false },
+      },
+    });
     const epochs = Number(values.epochs);
     if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`--epochs must be a positive integer (got ${values.epochs})`);
     const started = performance.now();
@@ -118,15 +134,33 @@ export const compressBenchmark: Benchmark = {
       }),
     ].join('\n');
     model.dispose();
+    const mobilenet = values['no-mobilenet']
+      ? undefined
+      : await mobileNetRows(data, {
+          trainExamples: Number(values['mobilenet-train']),
+          testExamples: Math.min(1000, data.info.testExamples),
+          epochs: Number(values['mobilenet-epochs']),
+          rounds: Number(values['mobilenet-rounds']),
+          note: (m) => progress.note(m),
+        });
+    const mobileTable = mobilenet === undefined ? [] : [
+      '',
+      `MobileNetV2 α 0.35, 32×32 RGB digits, ${mobilenet.params} parameters, fp32 accuracy ${(mobilenet.fp32Accuracy * 100).toFixed(2)} % (trained ${mobilenet.trainSeconds.toFixed(0)} s); ONNX on ort-wasm in Node, one thread, p50 ÷ the fp32 ONNX p50 of the same run`,
+      '',
+      '| variant | backend | bytes_ratio | p50_ratio | agreement | target |',
+      '|---|---|--:|--:|--:|---|',
+      ...mobilenet.entries.map((e) => `| ${e.variant} | ${e.backend} | ${e.bytes_ratio.toFixed(4)} | ${e.p50_ratio.toFixed(3)} | ${e.agreement.toFixed(4)} | ${e.variant === 'int8-static-qdq' ? '≤ 0.8, ≥ 0.99' : '≤ 1.0'} |`),
+    ];
     return {
       json: {
         date: new Date().toISOString(),
         machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: round(totalmem() / 2 ** 30, 1), os: `${platform()} ${release()}`, node: process.version },
         model: { config, params: model.countParams(), epochs, fp32Accuracy, fp32WeightBytes: fp32Weights, fp32OnnxBytes: fp32Onnx },
         entries,
+        ...(mobilenet === undefined ? {} : { mobilenet }),
         seconds: round((performance.now() - started) / 1000, 1),
       },
-      table,
+      table: [table, ...mobileTable].join('\n'),
     };
   },
 };
