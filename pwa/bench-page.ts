@@ -9,9 +9,10 @@
  * This logic lives in the bundled page, not in Playwright `evaluate` callbacks: tsx
  * compiles those with esbuild's `__name` helper, which does not exist in the page.
  */
-import { backendRow, createRuntime, resolveRuntimeSettings, type BackendId, type BackendReport, type Capabilities, type Manifest } from '../runtime/index.ts';
+import { backendRow, createRuntime, resolveRuntimeSettings, type BackendId, type Capabilities, type Manifest } from '../runtime/index.ts';
 import type { RawSettings } from './bench-raw-worker.ts';
 import { RawClient } from './raw-client.ts';
+import { makeInput } from './bench-input.ts';
 
 /** What to measure: one model on one backend. */
 export interface MeasureConfig {
@@ -58,13 +59,6 @@ export interface MeasureResult {
   warmRunMs?: { raw: number; edgeloop?: number };
   /** Both sides computed the same thing: top-1 agrees, max |p_edgeloop − p_raw| after the manifest's activation. */
   check?: { top1Agree: boolean; maxAbsDiff: number };
-}
-
-/** `runtime.load(url)` with `backend: 'auto'`. */
-export interface AutoResult {
-  model: string;
-  report: BackendReport;
-  loadMs: number;
 }
 
 /** The browser and device facts recorded with the results. */
@@ -173,88 +167,6 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
   }
 }
 
-async function auto(model: string, url: string, tfjsFlags: Record<string, number | boolean>): Promise<AutoResult> {
-  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__, tfjsFlags });
-  try {
-    log(`${model} auto: loading`);
-    const loaded = await runtime.load(new URL(url, location.href).href, {
-      onProgress: (p) => {
-        if (p.phase === 'backend') log(`${model} auto: warming up ${p.backend}`);
-      },
-    });
-    log(`${model} auto: chose ${loaded.backend.backend} in ${s(loaded.loadMs)} (${loaded.backend.reason})`);
-    const result = { model, report: loaded.backend, loadMs: loaded.loadMs };
-    await loaded.dispose();
-    return result;
-  } finally {
-    await runtime.dispose();
-  }
-}
-
-/** One store-benchmark step: a model, where it lives, which backend. */
-export interface StoreConfig {
-  model: string;
-  /** Package name in the registry. */
-  name: string;
-  /** Registry base URL (holding `<name>/index.json`). */
-  registry: string;
-  backend: BackendId;
-}
-
-/** A load to first prediction, timed from `runtime.load` to the prediction's return. */
-export interface StoreTiming {
-  ms: number;
-  from: 'network' | 'store';
-  /** Bytes of the artifact the load used. */
-  bytes: number;
-}
-
-/** `runtime.load(manifestUrl)` from the server, then one prediction, in a fresh runtime. */
-async function storeNetworkLoad(config: StoreConfig): Promise<StoreTiming> {
-  const url = new URL(`${config.name}/1.0.0/manifest.json`, new URL(config.registry, location.href)).href;
-  return timeLoad(config, url);
-}
-
-/** `runtime.load(name)` from IndexedDB, then one prediction, in a fresh runtime. */
-async function storeCacheLoad(config: StoreConfig): Promise<StoreTiming> {
-  return timeLoad(config, config.name);
-}
-
-async function timeLoad(config: StoreConfig, source: string): Promise<StoreTiming> {
-  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__ });
-  try {
-    let bytes = 0;
-    const start = performance.now();
-    const phases: string[] = [];
-    const model = await runtime.load(source, {
-      backend: config.backend,
-      onProgress: (p) => {
-        bytes = p.totalBytes;
-        if (phases[phases.length - 1]?.split(' ')[0] !== p.phase) phases.push(`${p.phase} ${fmt(performance.now() - start)}`);
-      },
-    });
-    const loaded = performance.now() - start;
-    await model.predict(makeInput(model.manifest).raw);
-    const ms = performance.now() - start;
-    log(`${config.model}: ${source === config.name ? 'store' : 'network'} load to first prediction ${fmt(ms)} ms (${phases.join(', ')}, loaded ${fmt(loaded)})`);
-    return { ms, from: source === config.name ? 'store' : 'network', bytes };
-  } finally {
-    await runtime.dispose();
-  }
-}
-
-/** Installs the package into the store (the benchmark's set-up, not measured). */
-async function storeInstall(config: StoreConfig): Promise<{ version: string; bytes: number }> {
-  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__ });
-  try {
-    const result = await runtime.store.install(config.name, { from: new URL(config.registry, location.href).href });
-    log(`${config.model}: installed ${config.name}@${result.version} (${result.bytes} bytes)`);
-    return { version: result.version, bytes: result.bytes };
-  } finally {
-    await runtime.dispose();
-  }
-}
-
 /** One artifact of a package on one backend: p50 of `runs` predictions after 3 warm-up runs. */
 export interface LatencyConfig {
   url: string;
@@ -301,41 +213,6 @@ async function info(): Promise<PageInfo> {
   }
 }
 
-/**
- * A deterministic input: `raw` is what a caller hands edgeloop (8-bit-range values in the
- * manifest's dtype; edgeloop applies the manifest's preprocessing), `prepared` is the
- * same input after that preprocessing, which is what the raw engine gets.
- */
-function makeInput(manifest: Manifest): { raw: { data: Float32Array | Int32Array | Uint8Array; shape: number[] }; prepared: Float32Array; shape: number[] } {
-  const shape = manifest.input.shape.map((d) => (d === -1 ? 1 : d));
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = new Uint8Array(size);
-  let state = 0x2545f491;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    values[i] = state >>> 24;
-  }
-  // Benchmarked models are classifiers: float32, int32 or uint8 inputs.
-  const dtype = manifest.input.dtype;
-  const Typed = dtype === 'int32' ? Int32Array : dtype === 'uint8' ? Uint8Array : Float32Array;
-  const rawData = Typed.from(values);
-  const { scale = 1, invert = false, mean, std } = manifest.input.preprocessing ?? {};
-  const channelAxis = manifest.input.layout === 'NCHW' ? 1 : shape.length - 1;
-  const channels = shape[channelAxis]!;
-  const stride = shape.slice(channelAxis + 1).reduce((a, b) => a * b, 1);
-  const prepared = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    let x = values[i]! * scale;
-    if (invert) x = 1 - x;
-    if (mean && std) {
-      const c = mean.length === 1 ? 0 : Math.floor(i / stride) % channels;
-      x = (x - mean[c]!) / std[c]!;
-    }
-    prepared[i] = x;
-  }
-  return { raw: { data: rawData, shape }, prepared, shape };
-}
-
 /** edgeloop's output (after the manifest's activation) against the raw output with the same activation applied. */
 function compare(manifest: Manifest, edgeloop: Float32Array, raw: Float32Array): { top1Agree: boolean; maxAbsDiff: number } {
   const activated = Float32Array.from(raw);
@@ -368,7 +245,7 @@ function s(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-const bench = { measure, auto, info, storeNetworkLoad, storeCacheLoad, storeInstall, artifactLatency };
+const bench = { measure, info, artifactLatency };
 declare global {
   interface Window {
     bench: typeof bench;

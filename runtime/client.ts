@@ -14,6 +14,7 @@ import { StoreClient, type RuntimeStore } from './client/store-client.ts';
 import { TelemetryClient, type RuntimeTelemetry } from './client/telemetry-client.ts';
 import { FeedbackClient, type RuntimeFeedback } from './client/feedback-client.ts';
 import { startWorker } from './client/start-worker.ts';
+import { PredictChannel } from './client/predict-channel.ts';
 import { FEEDBACK_DB_NAME, resolveFeedbackSettings, type FeedbackOptions } from './feedback/feedback-settings.ts';
 import { resolveTelemetrySettings, type TelemetryOptions } from './telemetry/telemetry-settings.ts';
 
@@ -31,7 +32,7 @@ export interface RuntimeOptions {
   wasmThreads?: number | 'auto';
   /** tfjs environment flags for the worker, e.g. `{ WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD: 0 }`. @defaultValue {} */
   tfjsFlags?: Readonly<Record<string, number | boolean>>;
-  /** Timed warm-up runs per candidate backend when choosing `auto`. @defaultValue 3 */
+  /** Timed warm rounds per candidate backend at least when choosing `auto` (it times each until its timings are stable). @defaultValue 3 */
   warmupRuns?: number;
   /** A worker to use instead of the bundled one (it must run `worker/worker-entry.ts`). */
   worker?: Worker;
@@ -102,6 +103,17 @@ export interface LoadOptions {
    * @defaultValue chosen by `precision`
    */
   artifact?: string;
+  /**
+   * With `backend: 'auto'`: `true` loads straight onto the backend measured fastest for
+   * this package's artifacts (their SHA-256), this device (browser, cores, WebGPU adapter,
+   * wasm threads, tfjs flags) and this runtime version, remembered in IndexedDB
+   * (`edgeloop-backend-choice`) by an earlier load, timing nothing (`model.backend.reason`
+   * says `auto: remembered from <date> (…)`); without such a record it measures and
+   * remembers. The record is re-checked by the load after 14 days, 50 loads, or a
+   * failover. `'refresh'` measures afresh and remembers that; `false` neither reads nor
+   * writes the memory. @defaultValue true
+   */
+  rememberBackend?: boolean | 'refresh';
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -193,6 +205,8 @@ class RuntimeClient implements Runtime {
   readonly store: RuntimeStore;
   readonly #telemetry: TelemetryClient;
   readonly feedback: RuntimeFeedback;
+  /** `model.predict`'s fast path, on the same port as comlink (client/predict-channel.ts). */
+  readonly #predictions: PredictChannel;
 
   constructor(
     private readonly api: Remote<WorkerApi>,
@@ -206,6 +220,7 @@ class RuntimeClient implements Runtime {
     this.store = new StoreClient(api.store as unknown as Remote<WorkerStoreApi>, () => this.#assertAlive());
     this.#telemetry = new TelemetryClient(api.telemetry as unknown as Remote<WorkerTelemetryApi>, () => this.#assertAlive(), telemetryOn);
     this.feedback = new FeedbackClient(api.feedback as unknown as Remote<WorkerFeedbackApi>, () => this.#assertAlive());
+    this.#predictions = new PredictChannel(port);
   }
 
   get telemetry(): RuntimeTelemetry {
@@ -219,7 +234,8 @@ class RuntimeClient implements Runtime {
 
   async load(source: string | URL | Manifest, options: LoadOptions = {}): Promise<Model> {
     this.#assertAlive();
-    const { onProgress, baseUrl, backend = 'auto', allow, failover = true, artifact, precision = 'auto' } = options;
+    const { onProgress, baseUrl, backend = 'auto', allow, failover = true, artifact, precision = 'auto', rememberBackend = true } = options;
+    if (rememberBackend !== true && rememberBackend !== false && rememberBackend !== 'refresh') throw new TypeError(`rememberBackend must be true, false or 'refresh' (got ${String(rememberBackend)})`);
     const wireSource: LoadSource =
       typeof source === 'string' && isStoreName(source)
         ? { name: source }
@@ -227,8 +243,8 @@ class RuntimeClient implements Runtime {
           ? { url: new URL(source, globalThis.location?.href).href }
           : { manifest: source, baseUrl: new URL(requireBaseUrl(baseUrl), globalThis.location?.href).href };
     const callback = onProgress ? proxy(onProgress) : undefined;
-    const info = await this.api.load(wireSource, { backend, allow, failover, artifact, precision }, callback);
-    const model = new ModelClient(this.api, info.id, info.manifest, info.backend, info.loadMs, (m) => this.#models.delete(m), this.canShareFeedback);
+    const info = await this.api.load(wireSource, { backend, allow, failover, artifact, precision, rememberBackend }, callback);
+    const model = new ModelClient(this.api, this.#predictions, info.id, info.manifest, info.backend, info.loadMs, info.phases, (m) => this.#models.delete(m), this.canShareFeedback);
     this.#models.add(model);
     return model;
   }
@@ -240,6 +256,7 @@ class RuntimeClient implements Runtime {
     try {
       await this.api.dispose();
     } finally {
+      this.#predictions.close();
       this.port.close();
       this.worker.terminate();
     }

@@ -11,7 +11,7 @@
 export { createRuntime, resolveRuntimeSettings, type LoadOptions, type Runtime, type RuntimeOptions } from './client.ts';
 /** A loaded model: `predict`, `predictBatch`, `reset`, `backendReport`, `dispose`. */
 export type { Model, ModelBatchOptions, ModelFeedbackOptions, ModelInput, ModelPredictOptions, NamedInput, NamedInputs } from './client/model-client.ts';
-export type { BatchOptions, BatchProgress, LoadProgress, PredictOptions, Prediction, PrecisionOption, TensorInputValues, TensorOutput, TensorPrediction } from './worker/api.ts';
+export type { BatchOptions, BatchProgress, LoadPhases, LoadProgress, PredictOptions, Prediction, PrecisionOption, TensorInputValues, TensorOutput, TensorPrediction } from './worker/api.ts';
 export type { TensorInput, TopK } from './worker/preprocess.ts';
 /** The manifest's numeric preprocessing (`scale`, `invert`, `mean`/`std` along a channel axis), as the worker applies it: for tools that feed a model outside the runtime. */
 export { normalise } from './worker/preprocess.ts';

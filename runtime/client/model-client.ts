@@ -5,8 +5,10 @@
 import { proxy, transfer, type Remote } from 'comlink';
 import { EdgeloopError, type Manifest } from '../../format/index.ts';
 import type { BackendReport } from '../engine/backend-choice.ts';
-import type { BatchOptions, BatchProgress, FeedbackReceipt, PredictOptions, Prediction, TensorInputValues, TensorPrediction, WireInput, WireTensors, WorkerApi } from '../worker/api.ts';
+import type { BatchOptions, BatchProgress, FeedbackReceipt, LoadPhases, PredictOptions, Prediction, TensorInputValues, TensorPrediction, WireInput, WireTensors, WorkerApi } from '../worker/api.ts';
 import type { TensorInput } from '../worker/preprocess.ts';
+import { unpackPrediction } from '../worker/prediction-output.ts';
+import type { PredictChannel } from './predict-channel.ts';
 
 /** What {@link Model.predict} accepts for a classifier or regressor. */
 export type ModelInput = TensorInput | ImageData | ImageBitmap | HTMLCanvasElement | OffscreenCanvas;
@@ -60,6 +62,8 @@ export interface Model {
   readonly backend: BackendReport;
   /** Wall time of the load, download to warm-up, in ms. */
   readonly loadMs: number;
+  /** Where the load's time went: manifest, bytes (download or store read, SHA-256 checks), engine set-up. */
+  readonly loadPhases: LoadPhases;
   /**
    * Runs a `tensor` model on its inputs by name, e.g. `predict({ input_ids, attention_mask })`;
    * gives every declared output by name, its buffer transferred to the caller. State
@@ -100,10 +104,13 @@ export class ModelClient implements Model {
 
   constructor(
     private readonly api: Remote<WorkerApi>,
+    /** The hot path of `predict` for classifiers and regressors (one message each way). */
+    private readonly predictions: PredictChannel,
     private readonly id: string,
     readonly manifest: Manifest,
     readonly backend: BackendReport,
     readonly loadMs: number,
+    readonly loadPhases: LoadPhases,
     private readonly onDispose: (model: ModelClient) => void,
     /** The runtime was given a feedback endpoint (`share` can be honoured). */
     private readonly canShare = false,
@@ -113,14 +120,16 @@ export class ModelClient implements Model {
   predict(input: ModelInput, options?: ModelPredictOptions): Promise<Prediction>;
   async predict(input: ModelInput | NamedInputs, options: ModelPredictOptions = {}): Promise<Prediction | TensorPrediction> {
     this.#assertAlive();
-    const { transfer: handOver = false, ...rest } = options;
+    const handOver = options.transfer ?? false;
     // What the input means is the model's task, not the argument's type.
     if (this.manifest.task === 'tensor') {
       const [wire, transferables] = toWireTensors(input, handOver, this.manifest);
       return this.api.predictTensors(this.id, transfer(wire, transferables));
     }
-    const [wire, transferables] = await toWire(input as ModelInput, handOver);
-    return this.api.predict(this.id, transfer(wire, transferables), rest);
+    // Only a canvas needs an await (its ImageBitmap); everything else goes out at once.
+    const [wire, transferables] = isCanvas(input) ? await canvasWire(input) : toWire(input as ModelInput, handOver);
+    const packed = await this.predictions.call(this.id, wire, transferables);
+    return unpackPrediction(this.manifest, packed, options.topK ?? 5);
   }
 
   reset(): Promise<void> {
@@ -133,7 +142,7 @@ export class ModelClient implements Model {
     this.#assertClassifier('predictBatch');
     if (!Array.isArray(inputs)) throw new TypeError('predictBatch takes an array of inputs');
     const { onProgress, ...rest } = options;
-    const wires = await Promise.all(inputs.map((input) => toWire(input, false)));
+    const wires = await Promise.all(inputs.map((input) => (isCanvas(input) ? canvasWire(input) : toWire(input, false))));
     const callback = onProgress ? proxy(onProgress) : undefined;
     return this.api.predictBatch(this.id, transfer(wires.map(([w]) => w), wires.flatMap(([, t]) => t)), rest, callback);
   }
@@ -151,7 +160,7 @@ export class ModelClient implements Model {
     if (options.predicted !== undefined) check(options.predicted, 'options.predicted');
     const share = options.share ?? false;
     if (share && !this.canShare) throw new TypeError('feedback share: true needs a sync endpoint: createRuntime({ feedback: { endpoint, token } }); without one, examples stay on this device');
-    const [wire, transferables] = await toWire(input, false);
+    const [wire, transferables] = isCanvas(input) ? await canvasWire(input) : toWire(input, false);
     return this.api.addFeedback(this.id, transfer(wire, transferables), label, { share, ...(options.predicted !== undefined ? { predicted: options.predicted } : {}) });
   }
 
@@ -205,16 +214,18 @@ function toWireTensors(input: unknown, handOver: boolean, manifest: Manifest): [
   return [wire, [...buffers]];
 }
 
-/** Converts an input for the wire; canvases become ImageBitmaps (made here, so ours to transfer). */
-async function toWire(input: ModelInput, handOver: boolean): Promise<[WireInput, Transferable[]]> {
-  if (typeof HTMLCanvasElement !== 'undefined' && input instanceof HTMLCanvasElement) {
-    const bitmap = await createImageBitmap(input);
-    return [{ image: bitmap }, [bitmap]];
-  }
-  if (typeof OffscreenCanvas !== 'undefined' && input instanceof OffscreenCanvas) {
-    const bitmap = await createImageBitmap(input);
-    return [{ image: bitmap }, [bitmap]];
-  }
+function isCanvas(input: unknown): input is HTMLCanvasElement | OffscreenCanvas {
+  return (typeof HTMLCanvasElement !== 'undefined' && input instanceof HTMLCanvasElement) || (typeof OffscreenCanvas !== 'undefined' && input instanceof OffscreenCanvas);
+}
+
+/** A canvas for the wire: an ImageBitmap of it (made here, so ours to transfer). */
+async function canvasWire(input: HTMLCanvasElement | OffscreenCanvas): Promise<[WireInput, Transferable[]]> {
+  const bitmap = await createImageBitmap(input);
+  return [{ image: bitmap }, [bitmap]];
+}
+
+/** Converts any other input for the wire. */
+function toWire(input: ModelInput, handOver: boolean): [WireInput, Transferable[]] {
   if (typeof ImageData !== 'undefined' && input instanceof ImageData) return [{ image: input }, []];
   if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) return [{ image: input }, []];
   if (input && typeof input === 'object' && 'data' in input && 'shape' in input) {

@@ -5,7 +5,7 @@
  */
 import type { ArtifactEngine } from '../../format/index.ts';
 import { backendRow } from './backend-table.ts';
-import type { BackendId, Engine, EngineSession, EngineSettings, SessionRequest } from './types.ts';
+import type { BackendId, BackendRow, Engine, EngineSession, EngineSettings, SessionRequest } from './types.ts';
 
 /** Defaults of {@link EngineSettings} for tools: no wasm URLs (the libraries find their own), one thread, no flags. */
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = Object.freeze({ wasmPaths: Object.freeze({}), numThreads: 1, tfjsFlags: Object.freeze({}) });
@@ -28,13 +28,32 @@ export class EnginePool {
   /** Opens a session on `backend` for one artifact. */
   async createSession(backend: BackendId, request: SessionRequest): Promise<EngineSession> {
     const row = backendRow(backend);
+    return (await this.#engine(row)).createSession(row, request);
+  }
+
+  /**
+   * Starts loading `backend`'s engine code and setting the backend up (see
+   * {@link Engine.prepare}), for a load to overlap with reading the model's bytes.
+   * Never rejects: what fails here fails again, with its reason, in
+   * {@link EnginePool.createSession}.
+   */
+  async prepare(backend: BackendId): Promise<void> {
+    try {
+      const row = backendRow(backend);
+      await (await this.#engine(row)).prepare?.(row);
+    } catch {
+      // Reported by createSession, where the load can say which backend failed and why.
+    }
+  }
+
+  #engine(row: BackendRow): Promise<Engine> {
     let engine = this.#engines.get(row.engine);
     if (!engine) {
       engine = row.createEngine(this.#settings);
       this.#engines.set(row.engine, engine);
       engine.catch(() => this.#engines.delete(row.engine));
     }
-    return (await engine).createSession(row, request);
+    return engine;
   }
 }
 

@@ -55,6 +55,11 @@ export class OrtEngine implements Engine {
     return new OrtSession(ort, session, backend, { input: request.inputName, output: request.outputName }, device);
   }
 
+  /** Imports onnxruntime-web and sets its environment (see {@link Engine.prepare}); its wasm starts with the first session. */
+  async prepare(): Promise<void> {
+    await this.#load();
+  }
+
   #load(): Promise<OrtModule> {
     this.#module ??= (async () => {
       const ort = await import('onnxruntime-web/webgpu');
@@ -77,6 +82,9 @@ export class OrtEngine implements Engine {
 class OrtSession implements EngineSession {
   #lost = false;
   #disposed = false;
+  /** The graph's input and output that `run` feeds and reads, looked up once. */
+  readonly #inputName: string;
+  readonly #outputName: string;
 
   constructor(
     private readonly ort: OrtModule,
@@ -88,6 +96,8 @@ class OrtSession implements EngineSession {
     void device?.lost.then(() => {
       this.#lost = true;
     });
+    this.#inputName = pick(session.inputNames, names.input);
+    this.#outputName = pick(session.outputNames, names.output);
   }
 
   get lost(): boolean {
@@ -96,11 +106,9 @@ class OrtSession implements EngineSession {
 
   async run(input: TensorData): Promise<TensorData> {
     this.#assertUsable();
-    const inputName = pick(this.session.inputNames, this.names.input);
-    const outputName = pick(this.session.outputNames, this.names.output);
-    const feeds = { [inputName]: new this.ort.Tensor('float32', input.data, input.shape) };
+    const feeds = { [this.#inputName]: new this.ort.Tensor('float32', input.data, input.shape) };
     const results = await this.session.run(feeds);
-    const output = results[outputName]!;
+    const output = results[this.#outputName]!;
     try {
       const data = output.location === 'cpu' ? output.data : await output.getData();
       return { data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>), shape: output.dims.slice() };

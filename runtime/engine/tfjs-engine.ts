@@ -34,6 +34,8 @@ export class TfjsEngine implements Engine {
   #modules?: Promise<TfjsModules>;
   readonly #initialized = new Map<TfjsBackendName, Promise<void>>();
   #lock: Promise<unknown> = Promise.resolve();
+  /** Calls of {@link TfjsEngine.exclusive} started or waiting and not yet settled. */
+  #queued = 0;
 
   constructor(settings: EngineSettings) {
     this.#settings = settings;
@@ -55,10 +57,22 @@ export class TfjsEngine implements Engine {
     return new TfjsSession(this, tf, model, backend, name);
   }
 
+  /** Imports tfjs and sets `row`'s backend up (see {@link Engine.prepare}); the model is built by `createSession`. */
+  async prepare(row: BackendRow): Promise<void> {
+    if (row.engine !== 'tfjs') throw new TypeError(`TfjsEngine cannot run backend ${row.id}`);
+    const { tf } = await this.#load();
+    await this.#initBackend(tf, row.device);
+  }
+
   /** Runs `fn` while no other tfjs work runs. */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#lock.then(fn, fn);
-    this.#lock = run.catch(() => undefined);
+    // Nothing queued: start now, not a microtask later (the common case of every prediction).
+    const run = this.#queued === 0 ? start(fn) : this.#lock.then(fn, fn);
+    this.#queued++;
+    this.#lock = run.then(
+      () => void this.#queued--,
+      () => void this.#queued--,
+    );
     return run;
   }
 
@@ -159,10 +173,21 @@ class TfjsSession implements EngineSession {
   run(input: TensorData): Promise<TensorData> {
     return this.#exclusive(async () => {
       const x = this.tf.tensor(input.data, input.shape, 'float32');
-      const ys = await this.#execute([x]).finally(() => x.dispose());
+      let ys: TfCore.Tensor[];
       try {
-        const data = (await ys[0]!.data()) as Float32Array;
-        return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape: ys[0]!.shape.slice() };
+        // A layers model runs synchronously: no promise between the input and the output.
+        ys = this.loaded.kind === 'layers' ? this.#predictLayers([x]) : await this.#execute([x]);
+      } finally {
+        x.dispose();
+      }
+      try {
+        const y = ys[0]!;
+        // WebGPU reads back asynchronously; wasm and cpu hold the values here, so read them at once.
+        const data = this.backendName === 'webgpu' ? await y.data() : y.dataSync();
+        // The answer is the caller's (EngineSession.run): wasm reads out a fresh copy; cpu
+        // hands out its own store (which other tensors may share), webgpu may cache it.
+        const owned = this.backendName === 'wasm' && data instanceof Float32Array ? data : new Float32Array(data as ArrayLike<number>);
+        return { data: owned, shape: y.shape.slice() };
       } finally {
         this.tf.dispose(ys);
       }
@@ -189,15 +214,18 @@ class TfjsSession implements EngineSession {
 
   /** Every output of the model for `xs` (in the model's input order), in the model's output order. */
   async #execute(xs: TfCore.Tensor[], names?: readonly string[]): Promise<TfCore.Tensor[]> {
-    const { kind, model } = this.loaded;
-    if (kind === 'layers') {
-      // tidy frees the intermediates and keeps the returned outputs.
-      const y = this.tf.tidy(() => model.predict(xs.length === 1 ? xs[0]! : xs));
-      return Array.isArray(y) ? y : [y];
-    }
+    if (this.loaded.kind === 'layers') return this.#predictLayers(xs);
+    const { model } = this.loaded;
     // Graph models may hold control flow, which only executeAsync runs.
     const feeds = names ? Object.fromEntries(names.map((name, i) => [name, xs[i]!])) : xs.length === 1 ? xs[0]! : xs;
     const y = await model.executeAsync(feeds, model.outputs.map((o) => o.name));
+    return Array.isArray(y) ? y : [y];
+  }
+
+  /** A layers model's outputs for `xs`; tidy frees the intermediates and keeps the returned outputs. */
+  #predictLayers(xs: TfCore.Tensor[]): TfCore.Tensor[] {
+    const model = (this.loaded as Extract<TfjsModel, { kind: 'layers' }>).model;
+    const y = this.tf.tidy(() => model.predict(xs.length === 1 ? xs[0]! : xs));
     return Array.isArray(y) ? y : [y];
   }
 
@@ -206,7 +234,7 @@ class TfjsSession implements EngineSession {
     return this.engine.exclusive(async () => {
       if (this.#disposed) throw new EdgeloopError('MODEL_DISPOSED', 'this tfjs session was disposed');
       if (this.#lost) throw new EdgeloopError('INFERENCE_FAILED', `the ${this.backend} device was lost`, { details: { backend: this.backend } });
-      await this.engine.activate(this.tf, this.backendName);
+      if (this.tf.getBackend() !== this.backendName) await this.engine.activate(this.tf, this.backendName);
       return fn();
     });
   }
@@ -231,5 +259,14 @@ class TfjsSession implements EngineSession {
     void this.engine.exclusive(async () => {
       this.loaded.model.dispose();
     });
+  }
+}
+
+/** `fn()` as a promise, a synchronous throw included. */
+function start<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -74,7 +74,10 @@ export type ArtifactBytes = ReadonlyMap<string, Uint8Array>;
 /** A model loaded on one backend. */
 export interface EngineSession {
   readonly backend: BackendId;
-  /** Runs the model on an already preprocessed input; returns the raw output. */
+  /**
+   * Runs the model on an already preprocessed input; returns the raw output, whose values
+   * are the caller's to change or transfer (no engine keeps or shares them).
+   */
   run(input: TensorData): Promise<TensorData>;
   /**
    * Runs the model on named inputs (every input of the graph, by its name in the model)
@@ -118,4 +121,10 @@ export interface Engine {
   readonly engine: ArtifactEngine;
   /** Opens a session on `backend` (one of this engine's rows of the backend table). */
   createSession(backend: BackendRow, request: SessionRequest): Promise<EngineSession>;
+  /**
+   * Loads the engine's code and sets `backend` up, without a model, so that a load can
+   * do it while the model's bytes are still being read; `createSession` then waits for
+   * (and reuses) this work instead of starting it.
+   */
+  prepare?(backend: BackendRow): Promise<void>;
 }

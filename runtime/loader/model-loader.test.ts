@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Artifact, Manifest } from '../../format/index.ts';
-import type { EnginePool } from '../engine/engine-pool.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EnginePool } from '../engine/engine-pool.ts';
 import type { BackendId, Capabilities, EngineSession, NamedTensors, SessionRequest, TensorData } from '../engine/types.ts';
+import type { ChoiceMemory } from '../engine/choice-memory.ts';
+import type { ChoiceRecord } from '../engine/choice-record.ts';
 import { ModelLoader } from './model-loader.ts';
 import type { OpenedPackage } from './model-source.ts';
 
@@ -27,18 +29,17 @@ const manifest = {
   ],
 } as unknown as Manifest;
 
-/** A pool whose sessions echo their input, except on the backends in `failing`, which fail after their warm-up. */
+/** A pool whose sessions echo their input, except on the backends in `failing`, which fail once their input is not the warm-up's zeros. */
 function stubPool(failing: Set<BackendId>, opened: string[]): EnginePool {
   return {
+    settings: DEFAULT_ENGINE_SETTINGS,
     async createSession(backend: BackendId, request: SessionRequest): Promise<EngineSession> {
       opened.push(`${backend}:${request.paths.join(',')}`);
-      let runs = 0;
       return {
         backend,
         lost: false,
         async run(input: TensorData) {
-          // The warm-up (1 untimed + 1 timed) passes; later runs fail on a failing backend.
-          if (failing.has(backend) && ++runs > 2) throw new Error('device lost');
+          if (failing.has(backend) && input.data.some((v) => v !== 0)) throw new Error('device lost');
           return input;
         },
         async runNamed(inputs) {
@@ -103,6 +104,7 @@ describe('ModelLoader', () => {
     const fed: NamedTensors[] = [];
     const pool = (fail: boolean) =>
       ({
+        settings: DEFAULT_ENGINE_SETTINGS,
         async createSession(backend: BackendId): Promise<EngineSession> {
           return {
             backend,
@@ -125,5 +127,43 @@ describe('ModelLoader', () => {
 
     const error = await new ModelLoader(pool(true)).load(source, noGpu, { backend: 'auto', failover: true, warmupRuns: 1 }, () => undefined).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ALL_BACKENDS_FAILED', message: expect.stringMatching(/ort-wasm \(failed: sr must be 8000 or 16000\).*declare inputs\[i\]\.warmup \{ value, shape \} in the manifest$/) });
+  });
+
+  it('loads straight onto a remembered backend, fetching only its artifact; when that fails to load, fetches and measures the rest', async () => {
+    const records = new Map<string, ChoiceRecord>();
+    const memory = {
+      get: async (key: string) => records.get(key),
+      put: async (record: ChoiceRecord) => void records.set(record.key, record),
+      update: async (key: string, change: (r: ChoiceRecord) => ChoiceRecord) => void (records.has(key) && records.set(key, change(records.get(key)!))),
+      close: async () => undefined,
+    } as unknown as ChoiceMemory;
+    const plain = { ...manifest, artifacts: [artifact('tfjs-fp32', 'tfjs'), artifact('onnx-fp32', 'onnx')] } as unknown as Manifest;
+    const fetched: string[][] = [];
+    const source = { ...opened(fetched), manifest: plain };
+    const options = { backend: 'auto' as const, failover: true, warmupRuns: 1 };
+    const first = await new ModelLoader(stubPool(new Set(), []), memory).load(source, noGpu, options, () => undefined);
+    expect(first.report.reason).toMatch(/^auto: fastest warm runs/);
+    const [record] = [...records.values()];
+    expect(record!.backend).toBe(first.report.backend);
+
+    fetched.length = 0;
+    const sessions: string[] = [];
+    const second = await new ModelLoader(stubPool(new Set(), sessions), memory).load(source, noGpu, options, () => undefined);
+    expect(second.report.reason).toMatch(/^auto: remembered from/);
+    expect(sessions).toHaveLength(1);
+    expect(fetched).toEqual([[second.report.artifact]]);
+
+    // The remembered backend now fails to build: the other artifact is fetched and the candidates measured afresh.
+    fetched.length = 0;
+    const broken = { ...stubPool(new Set(), []), settings: DEFAULT_ENGINE_SETTINGS } as EnginePool;
+    const inner = stubPool(new Set(), []);
+    (broken as { createSession: EnginePool['createSession'] }).createSession = async (backend, request) => {
+      if (backend === record!.backend) throw new Error('wasm blocked');
+      return inner.createSession(backend, request);
+    };
+    const third = await new ModelLoader(broken, memory).load(source, noGpu, options, () => undefined);
+    expect(third.report.backend).not.toBe(record!.backend);
+    expect(third.report.reason).toMatch(/^auto: .*; re-checked \(the remembered \S+ failed to load: wasm blocked\)$/);
+    expect(fetched.flat().sort()).toEqual(['onnx-fp32', 'tfjs-fp32']);
   });
 });

@@ -1,18 +1,23 @@
 /**
  * The model loader: from an opened package to a running session. Chooses the artifact
  * of each backend for this device ({@link chooseArtifacts}), downloads and verifies what
- * the candidates need, times them ({@link chooseBackend}), and, when the chosen backend
- * fails mid-session, moves the model to the next one (fetching its artifact if the load
- * did not).
+ * the candidates need, times them ({@link chooseBackend}) — or, with a remembered choice
+ * for these artifacts on this device (remembered-choice.ts), loads straight onto it —
+ * and, when the chosen backend fails mid-session, moves the model to the next one
+ * (fetching its artifact if the load did not).
  */
 import { EdgeloopError, float32ToFloat16Bits, isEdgeloopError, type Artifact, type Manifest } from '../../format/index.ts';
-import { chooseArtifacts, type ChosenArtifact, type PrecisionOption } from '../engine/artifact-choice.ts';
-import { chooseBackend, type BackendReport } from '../engine/backend-choice.ts';
+import { chooseArtifacts, type ArtifactPlan, type ChosenArtifact, type PrecisionOption } from '../engine/artifact-choice.ts';
+import { chooseBackend, type BackendReport, type Choice } from '../engine/backend-choice.ts';
+import { ChoiceMemory } from '../engine/choice-memory.ts';
+import { recordOf, type ChoiceRecord } from '../engine/choice-record.ts';
+import { RUNTIME_VERSION } from '../engine/runtime-version.ts';
 import { backendRow } from '../engine/backend-table.ts';
 import type { EnginePool } from '../engine/engine-pool.ts';
 import { zeros } from '../engine/tensor-values.ts';
 import type { BackendId, Capabilities, EngineSession, NamedTensors, TensorData } from '../engine/types.ts';
 import type { FileSource, OpenedPackage } from './model-source.ts';
+import { notAgain, recall, recheckOrder, rememberedFallbacks, rememberedReport, type Recall } from './remembered-choice.ts';
 
 /** How to load. */
 export interface ModelLoadOptions {
@@ -26,8 +31,15 @@ export interface ModelLoadOptions {
   artifact?: string;
   /** The weights' precision, or `auto` (the artifact compressed for this device). @defaultValue 'auto' */
   precision?: PrecisionOption;
-  /** Timed warm-up runs per candidate backend. */
+  /** Timed warm rounds per candidate backend at least (`auto` times until stable). */
   warmupRuns: number;
+  /**
+   * `auto` only: `true` loads straight onto the backend remembered for this package's
+   * artifacts on this device and runtime version (measuring, and remembering, when there
+   * is none); `'refresh'` measures afresh and remembers that; `false` neither reads nor
+   * writes the memory. @defaultValue true
+   */
+  rememberBackend?: boolean | 'refresh';
 }
 
 /** Progress of a load, by phase. */
@@ -61,32 +73,50 @@ interface ModelState extends LoadedModel {
   fallbacks: BackendId[];
   /** Set while a failover replaces the session, so concurrent calls wait for it. */
   recovering?: Promise<void>;
+  /** The key of its remembered choice (an `auto` load that remembers): a failover marks it for a re-check. */
+  readonly memoryKey?: string;
 }
 
 /** Loads models onto the engines of one pool and runs them, failing over. */
 export class ModelLoader {
   readonly #pool: EnginePool;
   readonly #models = new Map<string, ModelState>();
+  readonly #memory: ChoiceMemory;
 
-  constructor(pool: EnginePool) {
+  /** @param memory where `auto` choices are remembered. @defaultValue a {@link ChoiceMemory} on its own IndexedDB database */
+  constructor(pool: EnginePool, memory: ChoiceMemory = new ChoiceMemory()) {
     this.#pool = pool;
+    this.#memory = memory;
   }
 
   /** Chooses, downloads, times and keeps the best session for `opened`; the model is registered until {@link ModelLoader.unload}. */
   async load(opened: OpenedPackage, caps: Capabilities, options: ModelLoadOptions, report: (progress: LoaderProgress) => void): Promise<LoadedModel> {
     const { manifest } = opened;
     const plan = chooseArtifacts(manifest, caps, options);
-    const needed = unique(plan.candidates.map((b) => plan.artifacts.get(b)!.artifact));
+    const remember = options.backend === 'auto' && options.rememberBackend !== false && plan.candidates.length > 0;
+    const memory = remember ? await recall(this.#memory, plan, caps, this.#pool.settings, options.rememberBackend === 'refresh') : undefined;
+    // From memory: only the remembered backend's artifact is fetched, and nothing is timed.
+    const candidates = memory?.record ? [memory.record.backend] : plan.candidates;
+    const needed = unique(candidates.map((b) => plan.artifacts.get(b)!.artifact));
     const totalBytes = needed.flatMap((a) => a.files).reduce((sum, f) => sum + f.bytes, 0);
     report({ phase: 'download', loadedBytes: 0, totalBytes });
     const files = needed.length === 0 ? new Map<string, Uint8Array>() : await opened.getFiles(needed, ({ loadedBytes }) => report({ phase: 'download', loadedBytes, totalBytes }));
-    const create = (backend: BackendId) => {
+    const fetched = new Set(needed.map((a) => a.id));
+    const create = async (backend: BackendId) => {
+      const { artifact } = plan.artifacts.get(backend)!;
+      // Only when a remembered backend failed to load and the others are measured after all.
+      if (!fetched.has(artifact.id)) {
+        for (const [path, bytes] of await opened.getFiles([artifact])) files.set(path, bytes);
+        fetched.add(artifact.id);
+      }
       report({ phase: 'backend', loadedBytes: totalBytes, totalBytes, backend });
-      return this.#createSession(backend, manifest, files, plan.artifacts.get(backend)!.artifact);
+      return this.#createSession(backend, manifest, files, artifact);
     };
-    const choice = await chooseBackend(plan.candidates, plan.excluded, create, warmupCall(manifest), { backend: options.backend, warmupRuns: options.warmupRuns }).catch((error: unknown) => {
-      throw manifest.task === 'tensor' && isEdgeloopError(error, 'ALL_BACKENDS_FAILED') ? withWarmupHint(error) : error;
-    });
+    const remembered = memory?.record && (await this.#fromMemory(memory.key, memory.record, plan, create));
+    const choice =
+      typeof remembered === 'object'
+        ? remembered
+        : await this.#measure(plan, create, manifest, caps, options, remembered === undefined ? memory : { key: memory!.key, recheck: { record: memory!.record!, why: remembered } });
     const chosen = plan.artifacts.get(choice.report.backend)!;
     const forced = options.backend !== 'auto';
     const id = crypto.randomUUID();
@@ -97,7 +127,7 @@ export class ModelLoader {
       getFiles: opened.getFiles,
       release: opened.release,
       files,
-      fetched: new Set(needed.map((a) => a.id)),
+      fetched,
       artifacts: plan.artifacts,
       failover: options.failover,
       session: choice.session,
@@ -111,7 +141,8 @@ export class ModelLoader {
       },
       // A forced backend times nothing: should it fail mid-session, the model moves on to
       // every other backend the package and device allow.
-      fallbacks: forced ? plan.fallbacks : [...choice.fallbacks, ...plan.fallbacks],
+      fallbacks: forced ? plan.fallbacks : uniqueBackends([...choice.fallbacks, ...plan.fallbacks]),
+      memoryKey: memory?.key,
     };
     this.#models.set(id, model);
     report({ phase: 'ready', loadedBytes: totalBytes, totalBytes });
@@ -171,9 +202,40 @@ export class ModelLoader {
     model.release?.();
   }
 
-  /** Unloads every model. */
+  /** Unloads every model (and closes the memory once its writes are done). */
   dispose(): void {
     for (const id of [...this.#models.keys()]) this.unload(id);
+    void this.#memory.close();
+  }
+
+  /** Loads straight onto the remembered backend; when it fails to load now, says why (and marks the record for a re-check). */
+  async #fromMemory(key: string, record: ChoiceRecord, plan: ArtifactPlan, create: (backend: BackendId) => Promise<EngineSession>): Promise<Choice | string> {
+    try {
+      const session = await create(record.backend);
+      // Counting loads is not worth a wait: the write finishes in the background.
+      void this.#memory.update(key, (r) => ({ ...r, loads: r.loads + 1 }));
+      return { session, report: rememberedReport(record), fallbacks: rememberedFallbacks(record, plan) };
+    } catch (error) {
+      const why = `the remembered ${record.backend} failed to load: ${message(error)}`;
+      await this.#memory.update(key, (r) => ({ ...r, stale: why }));
+      return why;
+    }
+  }
+
+  /** Times the candidates ({@link chooseBackend}) and remembers the outcome under the load's key. */
+  async #measure(plan: ArtifactPlan, create: (backend: BackendId) => Promise<EngineSession>, manifest: Manifest, caps: Capabilities, options: ModelLoadOptions, memory: Recall | undefined): Promise<Choice> {
+    const recheck = memory?.recheck;
+    const order = recheck ? recheckOrder(plan.candidates, recheck.record) : plan.candidates;
+    const choose = { backend: options.backend, warmupRuns: options.warmupRuns, softwareGpu: caps.webgpu.fallback === true, notAgain: recheck && notAgain(recheck.record) };
+    const choice = await chooseBackend(order, plan.excluded, create, warmupCall(manifest), choose).catch((error: unknown) => {
+      throw manifest.task === 'tensor' && isEdgeloopError(error, 'ALL_BACKENDS_FAILED') ? withWarmupHint(error) : error;
+    });
+    if (memory && !choice.rescued) {
+      const { backend, candidates } = choice.report;
+      await this.#memory.put(recordOf(memory.key, backend, plan.artifacts.get(backend)!.artifact.id, candidates, RUNTIME_VERSION, Date.now()));
+    }
+    if (recheck) choice.report.reason += `; re-checked (${recheck.why})`;
+    return choice;
   }
 
   /** The report's `wasmThreads` for `backend` (see {@link BackendReport.wasmThreads}). */
@@ -211,6 +273,10 @@ export class ModelLoader {
           artifact: chosen.artifact.id,
           artifactReason: chosen.reason,
         };
+        if (model.memoryKey !== undefined) {
+          const stale = `re-check after a failover on ${new Date().toISOString().slice(0, 10)}: ${failed.backend} failed mid-session, the model moved to ${backend}`;
+          await this.#memory.update(model.memoryKey, (record) => ({ ...record, stale }));
+        }
         return;
       } catch (error) {
         errors.push(`${backend}: ${message(error)}`);
@@ -264,6 +330,10 @@ function withWarmupHint(error: EdgeloopError): EdgeloopError {
     `${error.message}. The warm-up fed each input zeros of its declared shape (-1 → 1); if the model cannot run on that (a sample rate, a minimum length), declare inputs[i].warmup { value, shape } in the manifest`,
     { details: error.details, cause: error },
   );
+}
+
+function uniqueBackends(backends: readonly BackendId[]): BackendId[] {
+  return [...new Set(backends)];
 }
 
 function unique(artifacts: readonly Artifact[]): Artifact[] {

@@ -155,6 +155,20 @@ export class ModelStore {
     return (await this.#db).get('files', [name, version, path]);
   }
 
+  /**
+   * Several files of a version in one read-only transaction: every read is asked for at
+   * once (no round trip between them), and each file's promise settles as its bytes
+   * arrive, so a caller can check one while the next is still being read. `undefined` for
+   * a file the store lacks.
+   */
+  async readFiles(name: string, version: string, paths: readonly string[]): Promise<Array<Promise<FileRecord | undefined>>> {
+    const tx = (await this.#db).transaction('files', 'readonly');
+    const reads = paths.map((path) => tx.store.get([name, version, path]));
+    // A failed read also fails the transaction: the caller hears of it through its file's promise.
+    tx.done.catch(() => undefined);
+    return reads;
+  }
+
   /** Records a version being installed (keeps what an earlier attempt stored). */
   async beginVersion(record: Omit<VersionRecord, 'state' | 'lastUsedAt' | 'pinned' | 'installedAt'>): Promise<void> {
     const db = await this.#db;

@@ -63,6 +63,8 @@ export interface WorkerLoadOptions {
   artifact?: string;
   /** The weights' precision, or `auto` (the artifact compressed for this device). */
   precision?: PrecisionOption;
+  /** `auto` only: use and keep the remembered choice (`true`), measure afresh and keep it (`'refresh'`), or neither (`false`). */
+  rememberBackend?: boolean | 'refresh';
 }
 
 /** Progress of a load. */
@@ -74,12 +76,27 @@ export interface LoadProgress {
   backend?: BackendId;
 }
 
+/**
+ * Where a load's time went, in ms, measured in the worker. What is left of `loadMs`
+ * besides these is the worker's start and the messages to and from it.
+ */
+export interface LoadPhases {
+  /** The manifest: fetched (network) or read (store), its signature checked; the device's capabilities and the artifact chosen. */
+  manifestMs: number;
+  /** The artifact's files: downloaded or read from the model store, and their SHA-256 checked. */
+  bytesMs: number;
+  /** The engine: the model built on its backend (with `auto`, every candidate built and timed). */
+  engineMs: number;
+}
+
 /** What a load gives back. */
 export interface ModelInfo {
   id: string;
   manifest: Manifest;
   backend: BackendReport;
   loadMs: number;
+  /** {@link LoadPhases} of this load. */
+  phases: LoadPhases;
   /** Where the bytes came from: the network (a URL) or the model store (a name). */
   from: 'network' | 'store';
 }

@@ -5,11 +5,12 @@
 import { EdgeloopError, type Manifest } from '../../format/index.ts';
 import type { BackendId, TensorData } from '../engine/types.ts';
 import type { Prediction, WireInput } from './api.ts';
-import { activate, prepareImage, prepareTensor, topK } from './preprocess.ts';
+import type { PackedPrediction } from './predict-wire.ts';
+import { activate, applyActivation, prepareImage, prepareTensor, topK, type PrepareOptions } from './preprocess.ts';
 
-/** The model's input tensor for one wire input. */
-export function prepareInput(manifest: Manifest, input: WireInput): TensorData {
-  if (input && typeof input === 'object' && 'tensor' in input) return prepareTensor(manifest, input.tensor);
+/** The model's input tensor for one wire input (see {@link PrepareOptions} for `inPlace`). */
+export function prepareInput(manifest: Manifest, input: WireInput, options: PrepareOptions = {}): TensorData {
+  if (input && typeof input === 'object' && 'tensor' in input) return prepareTensor(manifest, input.tensor, options);
   if (input && typeof input === 'object' && 'image' in input) return prepareImage(manifest, input.image);
   throw new EdgeloopError('INPUT_INVALID', 'input must be { data, shape } or an ImageData, ImageBitmap or canvas');
 }
@@ -43,4 +44,22 @@ export function toPredictions(manifest: Manifest, output: TensorData, backend: B
     const slice = probabilities.slice(row * width, (row + 1) * width);
     return { output: slice, shape: [1, ...output.shape.slice(1)], topK: topK(manifest, slice, k), backend, latencyMs };
   });
+}
+
+/**
+ * The one row of `output` after the activation, as it crosses back (see predict-wire.ts).
+ * The engine's answer is ours (EngineSession.run), so the activation runs where it lies
+ * and its buffer is the one transferred, unless it is a view on a larger or shared one.
+ */
+export function packPrediction(manifest: Manifest, output: TensorData, backend: BackendId, latencyMs: number): PackedPrediction {
+  const { data } = output;
+  const whole = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  const values = applyActivation(manifest.output.activation, data, output.shape, whole);
+  return { output: values, shape: [1, ...output.shape.slice(1)], backend, latencyMs };
+}
+
+/** The prediction a {@link PackedPrediction} stands for, with its `k` best classes (built where it is received). */
+export function unpackPrediction(manifest: Manifest, packed: PackedPrediction, k: number): Prediction {
+  const { output, shape, backend, latencyMs } = packed;
+  return { output, shape, topK: topK(manifest, output, k), backend, latencyMs };
 }

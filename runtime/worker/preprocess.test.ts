@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isEdgeloopError } from '../../format/index.ts';
 import type { Manifest } from '../../format/index.ts';
-import { activate, prepareTensor, topK } from './preprocess.ts';
+import { activate, prepareTensor, topIndices, topK } from './preprocess.ts';
 
 function manifest(overrides: Partial<Manifest['input']> = {}, output: Partial<Manifest['output']> = {}): Manifest {
   return {
@@ -92,5 +92,22 @@ describe('activate and topK', () => {
     expect(sig[0]).toBe(0.5);
     const raw = activate(manifest({}, { activation: 'none' }), { data: new Float32Array([5, -5]), shape: [1, 2] });
     expect(Array.from(raw)).toEqual([5, -5]);
+  });
+
+  it('top-k indices equal a stable sort by descending score, for any k (ties in index order)', () => {
+    const reference = (row: Float32Array, k: number) =>
+      Array.from(row, (score, index) => ({ score, index }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, Math.max(0, k))
+        .map((e) => e.index);
+    let state = 7;
+    const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) >>> 28) / 4;
+    for (const width of [1, 3, 10, 1000]) {
+      const row = Float32Array.from({ length: width }, next);
+      for (const k of [0, 1, 2, 5, width, width + 3]) expect(topIndices(row, k)).toEqual(reference(row, k));
+    }
+    expect(topIndices(Float32Array.of(1, 2), -1)).toEqual([]);
+    expect(topIndices(Float32Array.of(1, 2), Number.NaN)).toEqual([]);
+    expect(topIndices(Float32Array.of(1, 3, 2), 2.5)).toEqual([1, 2]);
   });
 });

@@ -14,6 +14,7 @@ import type { BackendId, Capabilities, TensorData } from '../engine/types.ts';
 import { ModelLoader } from '../loader/model-loader.ts';
 import { openNetworkPackage, type OpenedPackage } from '../loader/model-source.ts';
 import { StoreService } from '../store/store-service.ts';
+import { LoadClock } from './load-clock.ts';
 import type { TelemetryService } from '../telemetry/telemetry-service.ts';
 import { FeedbackService } from '../feedback/feedback-service.ts';
 import type {
@@ -36,13 +37,16 @@ import type {
   WorkerFeedbackApi,
   WorkerTelemetryApi,
 } from './api.ts';
-import { assertClassifier, assertSingle, prepareInput, toPredictions } from './prediction-output.ts';
+import { assertClassifier, assertSingle, packPrediction, prepareInput, toPredictions, unpackPrediction } from './prediction-output.ts';
+import type { PackedPrediction } from './predict-wire.ts';
+import type { PrepareOptions } from './preprocess.ts';
 import { outputBuffers, TensorRunner } from './tensor-runner.ts';
 import { withCallback } from './remote-callback.ts';
 
 /** Implements {@link WorkerApi}. */
 export class RuntimeService implements WorkerApi {
   readonly #settings: RuntimeSettings;
+  readonly #pool: EnginePool;
   readonly #loader: ModelLoader;
   readonly #store: StoreService;
   /** Drift telemetry; `undefined` unless configured. */
@@ -55,6 +59,9 @@ export class RuntimeService implements WorkerApi {
   readonly telemetry: WorkerTelemetryApi;
   readonly #feedback: FeedbackService;
   readonly #tensors = new TensorRunner();
+  /** Telemetry records waiting for the end of the task that answers (see #afterReply). */
+  readonly #deferred: Array<() => void> = [];
+  #deferredTimer?: ReturnType<typeof setTimeout>;
   /** Labelled examples (`api.feedback.*`). */
   readonly feedback: WorkerFeedbackApi;
 
@@ -65,7 +72,8 @@ export class RuntimeService implements WorkerApi {
    */
   constructor(settings: RuntimeSettings, wasmPaths: Readonly<Record<string, string>>, telemetry?: TelemetryService) {
     this.#settings = settings;
-    this.#loader = new ModelLoader(new EnginePool(Object.freeze({ wasmPaths, numThreads: settings.wasmThreads, tfjsFlags: settings.tfjsFlags })));
+    this.#pool = new EnginePool(Object.freeze({ wasmPaths, numThreads: settings.wasmThreads, tfjsFlags: settings.tfjsFlags }));
+    this.#loader = new ModelLoader(this.#pool);
     this.#store = new StoreService({ storeName: settings.storeName, trust: this.#trust(), updatePolicy: settings.updatePolicy, deviceId: settings.deviceId });
     this.store = storeApi(this.#store, () => this.#assertAlive());
     this.#telemetry = telemetry;
@@ -86,15 +94,22 @@ export class RuntimeService implements WorkerApi {
 
   async load(source: LoadSource, options: WorkerLoadOptions, onProgress?: (progress: LoadProgress) => void): Promise<ModelInfo> {
     this.#assertAlive();
-    return withCallback(onProgress, async (report) => {
+    return withCallback(onProgress, async (progress) => {
       const started = performance.now();
+      const clock = new LoadClock(progress);
+      const report = clock.report;
       report({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
+      // A forced backend's engine code loads while the manifest and bytes are read (it needs
+      // neither); the capabilities are detected meanwhile too.
+      if (options.backend !== 'auto') void this.#pool.prepare(options.backend);
+      const capabilities = this.capabilities();
+      capabilities.catch(() => undefined);
       const opened: OpenedPackage = 'name' in source ? await this.#store.open(source.name) : await openNetworkPackage(source, this.#trust());
       try {
-        const caps = await this.capabilities();
+        const caps = await capabilities;
         const model = await this.#loader.load(opened, caps, { ...options, warmupRuns: this.#settings.warmupRuns }, report);
         this.#telemetry?.attach(model.id, model.manifest, backendRow(model.report.backend).device);
-        return { id: model.id, manifest: model.manifest, backend: model.report, loadMs: performance.now() - started, from: model.from };
+        return { id: model.id, manifest: model.manifest, backend: model.report, loadMs: performance.now() - started, phases: clock.phases(), from: model.from };
       } catch (error) {
         opened.release?.();
         throw error;
@@ -105,15 +120,30 @@ export class RuntimeService implements WorkerApi {
   async predict(modelId: string, input: WireInput, options: PredictOptions): Promise<Prediction> {
     this.#assertAlive();
     const { manifest } = this.#loader.model(modelId);
+    const prediction = unpackPrediction(manifest, await this.predictPacked(modelId, input), options.topK ?? 5);
+    return transfer(prediction, [prediction.output.buffer]);
+  }
+
+  /**
+   * {@link RuntimeService.predict} without the top-k: the hot path (predict-wire.ts) sends
+   * this and the page builds the rest; it owns the input it was sent (`inPlace`). Telemetry
+   * is recorded after the answer is on its way (see #afterReply).
+   */
+  async predictPacked(modelId: string, input: WireInput, options: PrepareOptions = {}): Promise<PackedPrediction> {
+    this.#assertAlive();
+    const { manifest } = this.#loader.model(modelId);
     const started = performance.now();
     try {
       assertClassifier(manifest, 'predict with one input');
-      const tensor = prepareInput(manifest, input);
+      const tensor = prepareInput(manifest, input, options);
       assertSingle(tensor, 'input');
       const { output, backend } = await this.#loader.run(modelId, tensor);
-      const prediction = toPredictions(manifest, output, backend, options.topK ?? 5, performance.now() - started)[0]!;
-      this.#telemetry?.record(modelId, { input: tensor, output: prediction.output, latencyMs: prediction.latencyMs }, backendRow(backend).device);
-      return transfer(prediction, [prediction.output.buffer]);
+      const packed = packPrediction(manifest, output, backend, performance.now() - started);
+      if (this.#telemetry) {
+        const sample = { input: tensor, output: packed.output.slice(), latencyMs: packed.latencyMs };
+        this.#afterReply(() => this.#telemetry!.record(modelId, sample, backendRow(backend).device));
+      }
+      return packed;
     } catch (error) {
       this.#recordError(modelId, error);
       throw error;
@@ -216,11 +246,25 @@ export class RuntimeService implements WorkerApi {
 
   async dispose(): Promise<void> {
     this.#disposed = true;
+    this.#runDeferred();
     // Partial windows are queued (not sent) before the worker goes.
     await this.#telemetry?.dispose();
     this.#feedback.dispose();
     this.#loader.dispose();
     this.#store.close();
+  }
+
+  /** Runs `work` once the current task (which sends the answer) is over: telemetry stays off the round trip. */
+  #afterReply(work: () => void): void {
+    this.#deferred.push(work);
+    this.#deferredTimer ??= setTimeout(() => this.#runDeferred(), 0);
+  }
+
+  #runDeferred(): void {
+    clearTimeout(this.#deferredTimer);
+    this.#deferredTimer = undefined;
+    const work = this.#deferred.splice(0);
+    for (const fn of work) fn();
   }
 
   #recordError(modelId: string, error: unknown): void {

@@ -11,6 +11,7 @@ import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { installErrorTransfer } from '../../format/index.ts';
 import { RuntimeService } from './runtime-service.ts';
 import type { RuntimeSettings } from './api.ts';
+import { isPredictRequest, serializeError, type PredictReply } from './predict-wire.ts';
 
 installErrorTransfer();
 
@@ -22,7 +23,7 @@ const wasmPaths = {
   wasm: ortWasm,
 };
 
-/** The first message carries the resolved settings; then comlink takes over. */
+/** The first message carries the resolved settings; then comlink (and the predict fast path) take over. */
 self.addEventListener(
   'message',
   async (event: MessageEvent<{ type: 'edgeloop:init'; settings: RuntimeSettings; port: MessagePort }>) => {
@@ -31,7 +32,23 @@ self.addEventListener(
     // Telemetry is off unless configured: its code loads only then. Calls on the port
     // wait meanwhile (a MessagePort queues messages until comlink's expose starts it).
     const telemetry = settings.telemetry ? new (await import('../telemetry/telemetry-service.ts')).TelemetryService(settings.telemetry) : undefined;
-    expose(new RuntimeService(settings, wasmPaths, telemetry), port);
+    const service = new RuntimeService(settings, wasmPaths, telemetry);
+    servePredictions(port, service);
+    expose(service, port);
   },
   { once: true },
 );
+
+/** Answers the hot path's predict messages (predict-wire.ts) on the port comlink also listens on. */
+function servePredictions(port: MessagePort, service: RuntimeService): void {
+  port.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const request = event.data;
+    if (!isPredictRequest(request)) return;
+    const { seq } = request;
+    // The input is this worker's own copy (cloned or transferred): preprocess it in place.
+    service.predictPacked(request.model, request.input, { inPlace: true }).then(
+      (packed) => port.postMessage({ edgeloop: 'predicted', seq, ...packed } satisfies PredictReply, [packed.output.buffer]),
+      (error: unknown) => port.postMessage({ edgeloop: 'predicted', seq, error: serializeError(error) } satisfies PredictReply),
+    );
+  });
+}

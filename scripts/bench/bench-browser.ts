@@ -17,6 +17,8 @@ export interface BenchBrowserOptions {
   fixtureArgs?: readonly string[];
   /** Run `vite build` first. @defaultValue true */
   build?: boolean;
+  /** The built app served at `/` (and built into). @defaultValue 'dist' */
+  distDir?: string;
   /** The folder served at `/fixtures/registry`. @defaultValue 'fixtures/registry' */
   registryDir?: string;
   /** Serve the registry with `Cache-Control: no-store` (every load transfers its bytes). @defaultValue false */
@@ -39,17 +41,17 @@ export interface BenchBrowser {
 
 /** Makes fixtures, builds, serves and opens `/bench.html` in Chromium. */
 export async function openBenchBrowser(progress: ProgressLog, options: BenchBrowserOptions = {}): Promise<BenchBrowser> {
-  const { makeFixtures = true, fixtureArgs = [], build = true, registryDir = 'fixtures/registry', registryNoStore = false } = options;
+  const { makeFixtures = true, fixtureArgs = [], build = true, distDir = 'dist', registryDir = 'fixtures/registry', registryNoStore = false } = options;
   if (makeFixtures) {
     progress.note(`making fixtures (npx tsx scripts/make-fixtures.ts ${fixtureArgs.join(' ')})`);
     execFileSync('npx', ['tsx', 'scripts/make-fixtures.ts', ...fixtureArgs], { stdio: 'inherit' });
   }
   if (build) {
     progress.note('building the app (npx vite build)');
-    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', ...(distDir === 'dist' ? [] : ['--outDir', distDir, '--emptyOutDir'])], { stdio: 'inherit' });
   }
   const server = await startStaticServer([
-    { prefix: '/', dir: 'dist' },
+    { prefix: '/', dir: distDir },
     // Public fixture material only, as scripts/serve.ts: never fixtures/keys.
     { prefix: '/fixtures/registry', dir: registryDir, noStore: registryNoStore },
     { prefix: '/fixtures/data', dir: 'fixtures/data' },

@@ -23,7 +23,7 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     load: async () => (await import('./distill-bench.ts')).distillBenchmark,
   },
   store: {
-    description: 'model store: cold load from the server vs warm load from IndexedDB, to first prediction (Chromium)',
+    description: 'model store: cold load from the server (loopback, Fast 4G) vs warm load from IndexedDB vs the engine floor (bytes in memory), to first prediction, split into bytes / engine / first run (Chromium)',
     load: async () => (await import('./store-bench.ts')).storeBenchmark,
   },
   sync: {

@@ -1,27 +1,35 @@
 /**
- * `npm run bench -- store`: what the model store saves. For the MNIST CNN and the
- * MobileNetV2-shaped package, in one Chromium session: a cold load from the local
- * server (`runtime.load(manifestUrl)`, the registry served with `no-store` so the bytes
- * really travel) against a warm load from IndexedDB (`runtime.load(name)` after
- * `runtime.store.install`), both timed to the first prediction, alternating; then the store
- * load with the browser offline, and the network load again over an emulated Fast 4G
- * link (loopback moves 14 MB in ~30 ms, which no phone does). Same backend on both sides; every load in a fresh
- * runtime worker; the engine's code is in the HTTP cache for both (one untimed warm-up).
+ * `npm run bench -- store`: what the model store saves, and what it still costs. For the
+ * MNIST CNN and the MobileNetV2-shaped package, in one Chromium session, each load to
+ * its first prediction in a fresh worker and split into bytes, engine set-up, first run
+ * and the rest (pwa/bench-store.ts):
  *
- * Options: `--model <id,…>`, `--repeats <n>`, `--skip-prepare`.
+ * - cold: `runtime.load(manifestUrl)` from the local server (the registry served with
+ *   `no-store`, so the bytes really travel), over loopback and over an emulated Fast 4G
+ *   link (loopback moves 14 MB in ~30 ms, which no phone does);
+ * - warm: `runtime.load(name)` from IndexedDB after `runtime.store.install`, online and
+ *   with the browser offline;
+ * - floor: the same artifact's bytes already in memory, built by edgeloop's engine code
+ *   alone in a fresh worker with the same settings, and run once — what any load of
+ *   these bytes on this backend pays.
+ *
+ * Cold, warm and floor loads alternate (each goes first in turn). Same backend on every
+ * side; the engine's code is in the HTTP cache for all (one untimed load of each side first).
+ *
+ * Options: `--model <id,…>`, `--repeats <n>`, `--skip-prepare`, `--dist <dir>` (build into and
+ * serve another folder than `dist/`, e.g. while something else rebuilds `dist/`).
  */
 import { parseArgs } from 'node:util';
-import type { StoreConfig, StoreTiming } from '../../pwa/bench-page.ts';
+import type { StoreConfig, StoreTiming } from '../../pwa/bench-store.ts';
 import type { BackendId } from '../../runtime/index.ts';
 import { openBenchBrowser } from './bench-browser.ts';
 import type { Benchmark } from './benchmark.ts';
-import { percentile, round } from './stats.ts';
+import { TARGETS, storeEntry, storeTables, type StoreEntry } from './store-split.ts';
 
 const MODELS: Array<{ id: string; fixtureArgs?: string[] }> = [{ id: 'mnist-cnn' }, { id: 'mobilenetv2', fixtureArgs: ['--mobilenet'] }];
 // tfjs-wasm: its 0.4 MB wasm stays in the HTTP cache for the offline step; onnxruntime's 27 MB one
 // does not (offline ORT needs the service worker's precache).
 const BACKEND: BackendId = 'tfjs-wasm';
-const TARGET = 0.5;
 
 /**
  * A phone on a good mobile network (Chrome DevTools' "Fast 4G" preset: 9 Mbit/s down,
@@ -29,23 +37,13 @@ const TARGET = 0.5;
  */
 const FAST_4G = { offline: false, latency: 60, downloadThroughput: (9 * 1024 * 1024) / 8, uploadThroughput: (1.5 * 1024 * 1024) / 8 };
 
-/** One row of the result: the issue's shape, plus the same network load over Fast 4G. */
-export interface StoreEntry {
-  model: string;
-  bytes: number;
-  network_load_ms: number;
-  cache_load_ms: number;
-  offline_first_prediction_ms: number;
-  cache_vs_network: number;
-  fast4g_network_load_ms: number;
-  cache_vs_fast4g: number;
-}
+type Side = 'network' | 'cache' | 'floor';
 
 export const storeBenchmark: Benchmark = {
   async run(args, progress) {
     const { values } = parseArgs({
       args: [...args],
-      options: { model: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'skip-prepare': { type: 'boolean', default: false } },
+      options: { model: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'skip-prepare': { type: 'boolean', default: false }, dist: { type: 'string', default: 'dist' } },
     });
     const repeats = Number(values.repeats);
     if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be a positive integer (got ${values.repeats})`);
@@ -57,31 +55,38 @@ export const storeBenchmark: Benchmark = {
       makeFixtures: !values['skip-prepare'],
       fixtureArgs: [...new Set(models.flatMap((m) => m.fixtureArgs ?? []))],
       build: !values['skip-prepare'],
+      distDir: values.dist,
       registryNoStore: true,
     });
     const entries: StoreEntry[] = [];
-    const samples: Record<string, { network: number[]; cache: number[]; offline: number[]; fast4g: number[] }> = {};
+    const samples: Record<string, Record<Side | 'fast4g' | 'offline', StoreTiming[]>> = {};
     try {
       for (const model of models) {
         const config: StoreConfig = { model: model.id, name: model.id, registry: '/fixtures/registry/', backend: BACKEND };
-        const call = <T>(fn: string) => bench.page().evaluate(`window.bench.${fn}(${JSON.stringify(config)})`) as Promise<T>;
+        const call = <T>(fn: string, ...more: unknown[]) =>
+          bench.page().evaluate(`window.benchStore.${fn}(${[config, ...more].map((a) => JSON.stringify(a)).join(', ')})`) as Promise<T>;
         progress.note(`── ${model.id} (${BACKEND}): warm-up, install`);
-        await call<StoreTiming>('storeNetworkLoad'); // engine code into the HTTP cache
-        await call('storeInstall');
-        const s = (samples[model.id] = { network: [] as number[], cache: [] as number[], offline: [] as number[], fast4g: [] as number[] });
-        let bytes = 0;
+        const { artifact } = await call<StoreTiming>('networkLoad'); // engine code into the HTTP cache
+        await call('install');
+        const s: Record<Side | 'fast4g' | 'offline', StoreTiming[]> = (samples[model.id] = { network: [], cache: [], floor: [], fast4g: [], offline: [] });
+        const load = async (side: Side) => {
+          const t = side === 'floor' ? await call<StoreTiming>('floorLoad', artifact) : await call<StoreTiming>(side === 'network' ? 'networkLoad' : 'cacheLoad');
+          if (t.artifact !== artifact) throw new Error(`${model.id}: the ${side} load ran ${t.artifact}, the others ${artifact}`);
+          return t;
+        };
+        const sides: Side[] = ['network', 'cache', 'floor'];
+        // Untimed: each side's code once through V8 (its code cache), as the network side's warm-up above.
+        for (const side of sides.slice(1)) await load(side);
         for (let i = 0; i < repeats; i++) {
-          // Alternate which side goes first.
-          const order = i % 2 === 0 ? ['storeNetworkLoad', 'storeCacheLoad'] : ['storeCacheLoad', 'storeNetworkLoad'];
-          for (const fn of order) {
-            const t = await call<StoreTiming>(fn);
-            (t.from === 'network' ? s.network : s.cache).push(t.ms);
-            bytes = t.bytes;
+          // Each side goes first in turn.
+          for (let k = 0; k < sides.length; k++) {
+            const side = sides[(i + k) % sides.length]!;
+            s[side].push(await load(side));
           }
         }
         await bench.context.setOffline(true);
         try {
-          for (let i = 0; i < repeats; i++) s.offline.push((await call<StoreTiming>('storeCacheLoad')).ms);
+          for (let i = 0; i < repeats; i++) s.offline.push(await load('cache'));
         } finally {
           await bench.context.setOffline(false);
         }
@@ -89,39 +94,19 @@ export const storeBenchmark: Benchmark = {
         await cdp.send('Network.enable');
         await cdp.send('Network.emulateNetworkConditions', FAST_4G);
         try {
-          for (let i = 0; i < Math.min(repeats, 3); i++) s.fast4g.push((await call<StoreTiming>('storeNetworkLoad')).ms);
+          for (let i = 0; i < Math.min(repeats, 3); i++) s.fast4g.push(await load('network'));
         } finally {
           await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
           await cdp.detach();
         }
-        const network = percentile(s.network, 50);
-        const fast4g = percentile(s.fast4g, 50);
-        const cache = percentile(s.cache, 50);
-        entries.push({
-          model: model.id,
-          bytes,
-          network_load_ms: round(network, 1),
-          cache_load_ms: round(cache, 1),
-          offline_first_prediction_ms: round(percentile(s.offline, 50), 1),
-          cache_vs_network: round(cache / network),
-          fast4g_network_load_ms: round(fast4g, 1),
-          cache_vs_fast4g: round(cache / fast4g),
-        });
+        entries.push(storeEntry(model.id, artifact, s.cache[0]!.bytes, s));
       }
     } finally {
       await bench.close();
     }
-    const lines = [
-      `| model | bytes loaded | loopback load ms | IndexedDB load ms | offline first prediction ms | cache_vs_network | ≤ ${TARGET} | Fast 4G load ms | cache_vs_fast4g |`,
-      '|---|--:|--:|--:|--:|--:|:-:|--:|--:|',
-      ...entries.map(
-        (e) =>
-          `| ${e.model} | ${e.bytes} | ${e.network_load_ms} | ${e.cache_load_ms} | ${e.offline_first_prediction_ms} | ${e.cache_vs_network.toFixed(3)} | ${e.cache_vs_network <= TARGET ? 'yes' : '**no**'} | ${e.fast4g_network_load_ms} | ${e.cache_vs_fast4g.toFixed(3)} |`,
-      ),
-    ];
     return {
-      json: { date: new Date().toISOString(), chromium: bench.chromiumVersion, backend: BACKEND, repeats, target: { cache_vs_network_max: TARGET }, entries, samples },
-      table: lines.join('\n'),
+      json: { date: new Date().toISOString(), chromium: bench.chromiumVersion, backend: BACKEND, repeats, target: TARGETS, entries, samples },
+      table: storeTables(entries),
     };
   },
 };
