@@ -51,13 +51,18 @@ function loadByName(page: Page): Promise<LoadOutcome> {
   });
 }
 
-test('a load from the store reports its phases: manifest, bytes, engine', async ({ page }) => {
-  await page.evaluate(async (from) => {
+/** Installs mnist-mlp from the test registry into the page's store. */
+function install(page: Page): Promise<void> {
+  return page.evaluate(async (from) => {
     const { createRuntime, trustedKeys } = window.edgeloop;
     const runtime = await createRuntime({ trustedKeys });
     await runtime.store.install('mnist-mlp', { from });
     await runtime.dispose();
   }, registry.url);
+}
+
+test('a load from the store reports its phases: manifest, bytes, engine', async ({ page }) => {
+  await install(page);
   const loaded = await loadByName(page);
   if (!loaded.ok) throw new Error(`load failed: ${loaded.code} ${loaded.message}`);
   expect(loaded.correct).toBeGreaterThanOrEqual(7);
@@ -70,12 +75,7 @@ test('a load from the store reports its phases: manifest, bytes, engine', async 
 
 test('a stored file changed after its install is refused at load, naming the file; installing again repairs it', async ({ page }) => {
   const shard = 'tfjs/group1-shard1of1.bin';
-  await page.evaluate(async (from) => {
-    const { createRuntime, trustedKeys } = window.edgeloop;
-    const runtime = await createRuntime({ trustedKeys });
-    await runtime.store.install('mnist-mlp', { from });
-    await runtime.dispose();
-  }, registry.url);
+  await install(page);
   expect((await loadByName(page)).ok).toBe(true);
 
   // What malware or a hand-edited profile would do: one byte of the stored shard flipped, the same length.
@@ -107,12 +107,7 @@ test('a stored file changed after its install is refused at load, naming the fil
   // A forced reinstall of the same version is not offered by the API; removing the damage
   // is: a new version from the registry replaces it, and loads.
   await writeRegistry(root, { versions: ['1.0.0', '1.0.1'] });
-  await page.evaluate(async (from) => {
-    const { createRuntime, trustedKeys } = window.edgeloop;
-    const runtime = await createRuntime({ trustedKeys });
-    await runtime.store.install('mnist-mlp', { from });
-    await runtime.dispose();
-  }, registry.url);
+  await install(page);
   expect(await loadByName(page)).toMatchObject({ ok: true, version: '1.0.1' });
 });
 

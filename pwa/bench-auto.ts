@@ -69,7 +69,7 @@ async function autoLoads(model: string, url: string, tfjsFlags: Record<string, n
   const chosen = first[first.length - 1]!.report.backend;
   const warm: AutoLoad[] = [];
   const forced: AutoLoad[] = [];
-  for (const side of ['warm', 'forced', 'forced', 'warm'] as const) {
+  for (const side of ['warm', 'forced', 'forced', 'warm', 'warm', 'forced'] as const) {
     const loaded = await load(url, tfjsFlags, side === 'warm' ? 'auto' : chosen);
     log(`${model} ${side} load: ${loaded.report.backend} in ${(loaded.loadMs / 1000).toFixed(2)} s (${loaded.report.reason})`);
     (side === 'warm' ? warm : forced).push(loaded);

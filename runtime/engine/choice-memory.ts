@@ -85,11 +85,18 @@ export class ChoiceMemory {
     this.#db ??= (async () => {
       if (typeof indexedDB === 'undefined') return undefined;
       try {
-        return await openDB<ChoiceSchema>(this.#name, DB_VERSION, {
+        const db = await openDB<ChoiceSchema>(this.#name, DB_VERSION, {
           upgrade(db) {
             db.createObjectStore('choices', { keyPath: 'key' });
           },
+          // Another tab deleting or upgrading the database must not wait on this worker:
+          // close, and open again at the next use.
+          blocking: () => {
+            db.close();
+            this.#db = undefined;
+          },
         });
+        return db;
       } catch (error) {
         this.#warn('open', error);
         return undefined;

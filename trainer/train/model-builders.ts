@@ -40,6 +40,12 @@ export interface MobileNetV2Options {
   classes?: number;
   /** Seed of the weight initializers. @defaultValue 0 */
   seed?: number;
+  /**
+   * Momentum of the batch-normalisation moving statistics (Keras' MobileNetV2 uses
+   * 0.999, which needs thousands of steps; a short fine-tune wants ~0.9).
+   * @defaultValue 0.999
+   */
+  batchNormMomentum?: number;
 }
 
 /** Hands out distinct 31-bit initializer seeds derived from one model seed. */
@@ -151,7 +157,7 @@ const MOBILENET_V2_STAGES: ReadonlyArray<readonly [number, number, number, numbe
  * @throws {RangeError} when a size is not a positive integer or `alpha` ≤ 0.
  */
 export function buildMobileNetV2(options: MobileNetV2Options = {}): LayersModel {
-  const { inputSize = 224, alpha = 1.0, classes = 1000, seed = 0 } = options;
+  const { inputSize = 224, alpha = 1.0, classes = 1000, seed = 0, batchNormMomentum = 0.999 } = options;
   checkPositiveInt(inputSize, 'inputSize');
   checkPositiveInt(classes, 'classes');
   if (!(alpha > 0) || !Number.isFinite(alpha)) throw new RangeError(`alpha must be a positive number, got ${alpha}`);
@@ -164,7 +170,7 @@ export function buildMobileNetV2(options: MobileNetV2Options = {}): LayersModel 
     tfl.layers
       .batchNormalization({
         epsilon: 1e-3,
-        momentum: 0.999,
+        momentum: batchNormMomentum,
         gammaInitializer: uniform(0.8, 1.2),
         betaInitializer: uniform(-0.1, 0.1),
         movingMeanInitializer: uniform(-0.1, 0.1),
