@@ -33,6 +33,9 @@ const manifest = {
 function stubPool(failing: Set<BackendId>, opened: string[]): EnginePool {
   return {
     settings: DEFAULT_ENGINE_SETTINGS,
+    async prepare(backend: BackendId) {
+      opened.push(`prepare ${backend}`);
+    },
     async createSession(backend: BackendId, request: SessionRequest): Promise<EngineSession> {
       opened.push(`${backend}:${request.paths.join(',')}`);
       return {
@@ -150,7 +153,8 @@ describe('ModelLoader', () => {
     const sessions: string[] = [];
     const second = await new ModelLoader(stubPool(new Set(), sessions), memory).load(source, noGpu, options, () => undefined);
     expect(second.report.reason).toMatch(/^auto: remembered from/);
-    expect(sessions).toHaveLength(1);
+    // Its engine's code loads while the bytes come, and only its session is built.
+    expect(sessions).toEqual([`prepare ${record!.backend}`, expect.stringMatching(new RegExp(`^${record!.backend}:`))]);
     expect(fetched).toEqual([[second.report.artifact]]);
 
     // The remembered backend now fails to build: the other artifact is fetched and the candidates measured afresh.

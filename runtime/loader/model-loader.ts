@@ -95,7 +95,9 @@ export class ModelLoader {
     const plan = chooseArtifacts(manifest, caps, options);
     const remember = options.backend === 'auto' && options.rememberBackend !== false && plan.candidates.length > 0;
     const memory = remember ? await recall(this.#memory, plan, caps, this.#pool.settings, options.rememberBackend === 'refresh') : undefined;
-    // From memory: only the remembered backend's artifact is fetched, and nothing is timed.
+    // From memory: only the remembered backend's artifact is fetched, and nothing is timed;
+    // its engine's code loads while the bytes are fetched, as for a forced backend.
+    if (memory?.record) void this.#pool.prepare(memory.record.backend);
     const candidates = memory?.record ? [memory.record.backend] : plan.candidates;
     const needed = unique(candidates.map((b) => plan.artifacts.get(b)!.artifact));
     const totalBytes = needed.flatMap((a) => a.files).reduce((sum, f) => sum + f.bytes, 0);
