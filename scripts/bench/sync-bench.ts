@@ -30,6 +30,7 @@ import { makeBatch } from '../../test-support/sync/telemetry-batch.ts';
 import type { Benchmark } from './benchmark.ts';
 import type { ProgressLog } from './progress-log.ts';
 import { percentile, round } from './stats.ts';
+import { measureStages, type StageCosts } from './sync-stages.ts';
 
 const STORES = ['sqlite', 'postgres'] as const;
 type Store = (typeof STORES)[number];
@@ -193,6 +194,11 @@ async function benchStore(store: Store, args: { duration: number; rounds: number
   }
 }
 
+/** Σ of the stages, each weighted by `weights` (default 1). */
+function stageSum(stages: StageCosts, weights: Partial<Record<keyof StageCosts, number>> = {}): number {
+  return Object.entries(stages).reduce((sum, [k, v]) => sum + v * (weights[k as keyof StageCosts] ?? 1), 0);
+}
+
 export const syncBenchmark: Benchmark = {
   async run(argv, progress) {
     const { values } = parseArgs({
@@ -241,6 +247,16 @@ export const syncBenchmark: Benchmark = {
     if (sqlite) {
       lines.push('', `SQLite targets: ≥ ${TARGETS.sqliteEventsPerS} events/s: ${yes(sqlite.events_per_s >= TARGETS.sqliteEventsPerS)}; p99 ≤ ${TARGETS.sqliteP99Ms} ms: ${yes(sqlite.p99_ms <= TARGETS.sqliteP99Ms)}`);
     }
+    progress.note('── where a batch\'s CPU goes (in-process, SQLite)');
+    const stages = await measureStages(args.events);
+    const bareUs = sqlite ? Math.round(1e6 / sqlite.bare_req_s) : null;
+    const stageBound = bareUs === null ? null : round(bareUs / (bareUs + stageSum(stages, { parse: 0 })));
+    lines.push(
+      '',
+      `| CPU µs per batch | ${Object.keys(stages).join(' | ')} | Σ beyond parse | bare request (1 s ÷ bare req/s) | ratio bound |`,
+      `|---|${Object.keys(stages).map(() => '--:').join('|')}|--:|--:|--:|`,
+      `| ${args.events} events | ${Object.values(stages).join(' | ')} | ${stageSum(stages, { parse: 0 })} | ${bareUs ?? '–'} | ${stageBound ?? '–'} |`,
+    );
     return {
       json: {
         date: new Date().toISOString(),
@@ -249,6 +265,9 @@ export const syncBenchmark: Benchmark = {
         targets: TARGETS,
         entries,
         samples,
+        stages_cpu_us_per_batch: stages,
+        /** What ratio_to_bare could reach if the bare route's cost per request bought HTTP and parsing and the rest only cost its stages' CPU. */
+        ratio_bound_from_stages: stageBound,
       },
       table: lines.join('\n'),
     };

@@ -9,7 +9,7 @@ import { SyncError } from '../errors.ts';
 import { dateTimeMs } from '../date-time.ts';
 import type { NewDriftWindow } from '../store/store.ts';
 import type { DriftConfig } from './drift-config.ts';
-import { evaluateDrift, type DriftThresholds } from './statistics.ts';
+import { evaluateDrift, resolveThresholds, type DriftThresholds } from './statistics.ts';
 import type { VersionBaselines, VersionDriftInfo } from './version-baselines.ts';
 
 /** The statistics' thresholds a config sets; the rest keep their defaults. */
@@ -66,7 +66,7 @@ export async function judgeEvents(events: readonly DriftEvent[], baselines: Vers
   const infos = await infosOf(events, baselines);
   const latestEndMs = receivedAt.getTime() + config.maxClockSkewMs;
   events.forEach((e, i) => checkEvent(e, `events[${i}]`, infos.get(`${e.model}@${e.version}`)!, latestEndMs));
-  const thresholds = thresholdsOf(config);
+  const thresholds = resolveThresholds(thresholdsOf(config));
   const windows: NewDriftWindow[] = [];
   const baselineSignals = new Map([...infos].map(([id, info]) => [id, [...info.signals.values()]]));
   const received = receivedAt.toISOString();

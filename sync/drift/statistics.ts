@@ -49,13 +49,19 @@ export const DEFAULT_DRIFT_THRESHOLDS: Readonly<DriftThresholds> = Object.freeze
 const EMPTY_PROPORTION = 0.0001;
 const MAX_JS_DISTANCE = Math.sqrt(Math.LN2);
 
-/** The defaults with every defined value of `partial` over them (an `undefined` keeps the default). */
-function resolveThresholds(partial: Partial<DriftThresholds>): DriftThresholds {
+/** Thresholds this module resolved: passed down (window → signal → threshold) they are not resolved again, which was a fifth of judging a window. */
+const resolved = new WeakSet<DriftThresholds>();
+
+/** The defaults with every defined value of `partial` over them (an `undefined` keeps the default), frozen. */
+export function resolveThresholds(partial: Partial<DriftThresholds>): Readonly<DriftThresholds> {
+  if (resolved.has(partial as DriftThresholds)) return partial as DriftThresholds;
   const t: DriftThresholds = { ...DEFAULT_DRIFT_THRESHOLDS };
   for (const key of Object.keys(t) as (keyof DriftThresholds)[]) {
     const value = partial[key];
     if (value !== undefined) t[key] = value;
   }
+  Object.freeze(t);
+  resolved.add(t);
   return t;
 }
 

@@ -50,6 +50,9 @@ export function startCheckpointer(path: string, options: { intervalMs?: number; 
     stop: () => {
       if (!stopping) {
         stopping = true;
+        // Held from here: unref'd, a thread finishing a long last checkpoint let the
+        // process exit (code 13) inside an awaited store close, with nothing else to run.
+        worker.ref();
         worker.postMessage('stop');
       }
       return exited;
