@@ -1,7 +1,8 @@
 /**
  * The model loader: from an opened package to a running session. Chooses the artifact
- * of each backend for this device ({@link chooseArtifacts}), downloads and verifies what
- * the candidates need, times them ({@link chooseBackend}) — or, with a remembered choice
+ * of each backend for this device ({@link chooseArtifacts}), downloads (or reads) what
+ * the candidates need — building a model while its bytes' checks finish, running none
+ * before they passed (checked-read.ts) — times them ({@link chooseBackend}) — or, with a remembered choice
  * for these artifacts on this device (remembered-choice.ts), loads straight onto it —
  * and, when the chosen backend fails mid-session, moves the model to the next one
  * (fetching its artifact if the load did not).
@@ -16,6 +17,7 @@ import { backendRow } from '../engine/backend-table.ts';
 import type { EnginePool } from '../engine/engine-pool.ts';
 import { zeros } from '../engine/tensor-values.ts';
 import type { BackendId, Capabilities, EngineSession, NamedTensors, TensorData } from '../engine/types.ts';
+import { readForBuild } from './checked-read.ts';
 import type { FileSource, OpenedPackage } from './model-source.ts';
 import { notAgain, recall, recheckOrder, rememberedFallbacks, rememberedReport, type Recall } from './remembered-choice.ts';
 
@@ -102,7 +104,9 @@ export class ModelLoader {
     const needed = unique(candidates.map((b) => plan.artifacts.get(b)!.artifact));
     const totalBytes = needed.flatMap((a) => a.files).reduce((sum, f) => sum + f.bytes, 0);
     report({ phase: 'download', loadedBytes: 0, totalBytes });
-    const files = needed.length === 0 ? new Map<string, Uint8Array>() : await opened.getFiles(needed, ({ loadedBytes }) => report({ phase: 'download', loadedBytes, totalBytes }));
+    // The bytes as read, their SHA-256 (and a store's signature) checks still running: the
+    // engine builds the model meanwhile; nothing runs it before `checked` resolves.
+    const { files, checked } = await readForBuild(opened, needed, ({ loadedBytes }) => report({ phase: 'download', loadedBytes, totalBytes }));
     const fetched = new Set(needed.map((a) => a.id));
     const create = async (backend: BackendId) => {
       const { artifact } = plan.artifacts.get(backend)!;
@@ -112,13 +116,23 @@ export class ModelLoader {
         fetched.add(artifact.id);
       }
       report({ phase: 'backend', loadedBytes: totalBytes, totalBytes, backend });
-      return this.#createSession(backend, manifest, files, artifact);
+      const session = await this.#createSession(backend, manifest, files, artifact);
+      // Built, not yet run: no warm-up, timing or prediction before every check passed.
+      return afterChecks(session, checked);
     };
-    const remembered = memory?.record && (await this.#fromMemory(memory.key, memory.record, plan, create));
-    const choice =
-      typeof remembered === 'object'
-        ? remembered
-        : await this.#measure(plan, create, manifest, caps, options, remembered === undefined ? memory : { key: memory!.key, recheck: { record: memory!.record!, why: remembered } });
+    let choice: Choice;
+    try {
+      const remembered = memory?.record && (await this.#fromMemory(memory.key, memory.record, plan, create, checked));
+      choice =
+        typeof remembered === 'object'
+          ? remembered
+          : await this.#measure(plan, create, manifest, caps, options, remembered === undefined ? memory : { key: memory!.key, recheck: { record: memory!.record!, why: remembered } });
+    } catch (error) {
+      // A failed check is the load's error, whatever the engine made of the bytes.
+      await checked;
+      throw error;
+    }
+    await afterChecks(choice.session, checked);
     const chosen = plan.artifacts.get(choice.report.backend)!;
     const forced = options.backend !== 'auto';
     const id = crypto.randomUUID();
@@ -211,13 +225,15 @@ export class ModelLoader {
   }
 
   /** Loads straight onto the remembered backend; when it fails to load now, says why (and marks the record for a re-check). */
-  async #fromMemory(key: string, record: ChoiceRecord, plan: ArtifactPlan, create: (backend: BackendId) => Promise<EngineSession>): Promise<Choice | string> {
+  async #fromMemory(key: string, record: ChoiceRecord, plan: ArtifactPlan, create: (backend: BackendId) => Promise<EngineSession>, checked: Promise<void>): Promise<Choice | string> {
     try {
       const session = await create(record.backend);
       // Counting loads is not worth a wait: the write finishes in the background.
       void this.#memory.update(key, (r) => ({ ...r, loads: r.loads + 1 }));
       return { session, report: rememberedReport(record), fallbacks: rememberedFallbacks(record, plan) };
     } catch (error) {
+      // Bytes that failed their check say nothing about the backend: the load fails, the record stays.
+      await checked;
       const why = `the remembered ${record.backend} failed to load: ${message(error)}`;
       await this.#memory.update(key, (r) => ({ ...r, stale: why }));
       return why;
@@ -294,6 +310,17 @@ export class ModelLoader {
     if (!model) throw new EdgeloopError('MODEL_DISPOSED', 'this model was disposed; load it again', { details: { modelId } });
     return model;
   }
+}
+
+/** `session` once `checked` resolved; disposed, and the check's error thrown, when it rejects. */
+async function afterChecks(session: EngineSession, checked: Promise<void>): Promise<EngineSession> {
+  try {
+    await checked;
+  } catch (error) {
+    session.dispose();
+    throw error;
+  }
+  return session;
 }
 
 /**

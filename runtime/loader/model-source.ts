@@ -9,12 +9,41 @@ import { fetchArtifacts, fetchManifest, packageBaseUrl, type DownloadProgress, t
 /** Gets the verified files of some artifacts, by path. */
 export type FileSource = (artifacts: readonly Artifact[], onProgress?: (progress: DownloadProgress) => void) => Promise<Map<string, Uint8Array>>;
 
+/** Files read whose checks are still running (see {@link OpenedPackage.readFiles}). */
+export interface PendingFiles {
+  /** The bytes as read, by path: not yet known to be the package's. */
+  files: Map<string, Uint8Array>;
+  /**
+   * Resolves once every file's size and SHA-256 matched the manifest; rejects with the
+   * first mismatch (`INTEGRITY_MISMATCH`, `details.path` naming the file).
+   */
+  checked: Promise<void>;
+}
+
+/** Reads the files of some artifacts and hands them out before their checks are done. */
+export type PendingFileSource = (artifacts: readonly Artifact[], onProgress?: (progress: DownloadProgress) => void) => Promise<PendingFiles>;
+
 /** A package opened for loading. */
 export interface OpenedPackage {
   manifest: Manifest;
   /** Gets (and verifies) artifact files: a failover may need one the load did not. */
   getFiles: FileSource;
   from: 'network' | 'store';
+  /**
+   * The manifest's own checks (its signature) when the source runs them while the files
+   * are read rather than before: nothing may use the package until it resolves, and its
+   * rejection is the load's error. Absent: the manifest was checked before the open
+   * resolved.
+   */
+  checked?: Promise<void>;
+  /**
+   * Reads the load's files and resolves as soon as their bytes are there, their SHA-256
+   * checks still running (WebCrypto, off the worker's thread), so an engine can build
+   * the model meanwhile. Only the loader's first read uses it, and only to build: no run
+   * of the model, no timing, no registered model before `checked` resolves (and a
+   * session built on bytes that fail is disposed). Absent: {@link OpenedPackage.getFiles}.
+   */
+  readFiles?: PendingFileSource;
   /** Lets go of what the open holds (the store's "loaded" lock), once the model is unloaded. */
   release?: () => void;
 }

@@ -114,6 +114,16 @@ export class ModelStore {
     return (await this.#db).get('versions', [name, version]);
   }
 
+  /** A model's record and its active version's, in one read-only transaction (a load's first read). */
+  async active(name: string): Promise<{ model?: ModelRecord; record?: VersionRecord }> {
+    const tx = (await this.#db).transaction(['models', 'versions'], 'readonly');
+    const model = await tx.objectStore('models').get(name);
+    const record = model?.active === undefined ? undefined : await tx.objectStore('versions').get([name, model.active]);
+    // Both reads succeeded: the read-only transaction's end is not waited for (one event-loop turn fewer).
+    tx.done.catch(() => undefined);
+    return { model, record };
+  }
+
   async versionsOf(name: string): Promise<VersionRecord[]> {
     const list = await (await this.#db).getAllFromIndex('versions', 'byName', name);
     return list.sort((a, b) => compareVersions(b.version, a.version));

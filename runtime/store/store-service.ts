@@ -4,9 +4,9 @@
  * loader after the update policy had its say. Every change to a model's versions runs
  * under its install lock ({@link StoreLocks}).
  */
-import { EdgeloopError, parseManifest, verifyFileBytes } from '../../format/index.ts';
+import { EdgeloopError, parseManifest, verifyFileBytes, type Manifest } from '../../format/index.ts';
 import { checkSignature, type TrustPolicy } from '../internal/package-fetch.ts';
-import type { FileSource, OpenedPackage } from '../loader/model-source.ts';
+import type { FileSource, OpenedPackage, PendingFileSource } from '../loader/model-source.ts';
 import { Installer, LOCAL_SOURCE, type InstallProgress, type InstallRequest, type InstallResult, type LocalPackage, type StorageEstimate, type UpdateCheck } from './installer.ts';
 import { ModelStore, type InstalledVersion } from './model-store.ts';
 import { StoreLocks } from './store-locks.ts';
@@ -114,44 +114,62 @@ export class StoreService {
 
   /**
    * The active version of `name`, for the loader, after the update policy had its say.
-   * The signature and every file hash are checked again on the way out: nothing that
-   * changed on disk since the install reaches an engine. Holds the version's "loaded"
-   * lock until `release`.
+   * The signature and every file hash are checked again on every load: nothing that
+   * changed on disk since the install is used. The checks run alongside the reads
+   * (WebCrypto, off the worker's thread): the signature as `checked`, each file's
+   * SHA-256 from the moment its bytes arrive (`readFiles`, which hands the bytes to the
+   * loader to build on before their checks end; `getFiles` waits for them). Holds the
+   * version's "loaded" lock until `release`.
    */
   async open(name: string): Promise<OpenedPackage & { release: () => void }> {
     const store = this.#modelStore();
     await this.#applyUpdatePolicy(name);
-    const model = await store.model(name);
+    const { model, record } = await store.active(name);
     if (!model?.active) throw new EdgeloopError('NOT_INSTALLED', `${name} is not installed; runtime.store.install('${name}', { from }) first`, { details: { name } });
     const version = model.active;
-    const record = await store.version(name, version);
     if (!record || record.state !== 'complete') throw new EdgeloopError('NOT_INSTALLED', `${name}@${version} is not installed completely`, { details: { name, version } });
-    await checkSignature(record.manifestBytes, record.signature, this.#settings.trust);
-    const manifest = parseManifest(record.manifestBytes);
+    const signed = checkSignature(record.manifestBytes, record.signature, this.#settings.trust);
+    signed.catch(() => undefined); // awaited by the loader (OpenedPackage.checked)
+    let manifest: Manifest;
+    try {
+      manifest = parseManifest(record.manifestBytes);
+    } catch (error) {
+      await signed; // a bad signature is the reason to give
+      throw error;
+    }
     const release = await this.#locks.holdLoaded(name, version);
-    void store.touch(name, version).catch((error: unknown) => console.warn(`edgeloop: could not record the use of ${name}@${version} (eviction order)`, error));
-    const getFiles: FileSource = async (artifacts, onProgress) => {
+    void signed
+      .then(() => store.touch(name, version))
+      .catch((error: unknown) => console.warn(`edgeloop: could not record the use of ${name}@${version} (eviction order)`, error));
+    const readFiles: PendingFileSource = async (artifacts, onProgress) => {
       const files = artifacts.flatMap((a) => a.files);
       const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
       let loadedBytes = 0;
       const reads = await store.readFiles(name, version, files.map((f) => f.path));
-      // Each file's SHA-256 is checked as soon as it is read, while the next ones are still
-      // being read (WebCrypto hashes off this thread): the same check on every load, in
-      // less time.
-      const checked = await Promise.all(
+      const checks: Array<Promise<void>> = [];
+      const read = await Promise.all(
         files.map(async (file, i) => {
           const stored = await reads[i]!;
           if (!stored) throw new EdgeloopError('INTEGRITY_MISMATCH', `${name}@${version}: ${file.path} is missing from the store; install the version again`, { details: { name, version, path: file.path } });
           const data = ownBytes(stored.data);
-          await verifyFileBytes(file, data, { url: `indexeddb:${name}/${version}/${file.path}` });
+          // The digest starts now, on a copy of exactly these bytes, while the next files are read.
+          const check = verifyFileBytes(file, data, { url: `indexeddb:${name}/${version}/${file.path}` });
+          check.catch(() => undefined); // reported through `checked`
+          checks.push(check);
           loadedBytes += file.bytes;
           onProgress?.({ loadedBytes, totalBytes });
           return [file.path, data] as const;
         }),
       );
-      return new Map(checked);
+      return { files: new Map(read), checked: Promise.all(checks).then(() => undefined) };
     };
-    return { manifest, getFiles, from: 'store', release };
+    const getFiles: FileSource = async (artifacts, onProgress) => {
+      await signed;
+      const { files, checked } = await readFiles(artifacts, onProgress);
+      await checked;
+      return files;
+    };
+    return { manifest, checked: signed, readFiles, getFiles, from: 'store', release };
   }
 
   /** Aborts running installs and closes the database. */

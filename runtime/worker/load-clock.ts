@@ -4,6 +4,15 @@
  * download, or a read from the model store, and their SHA-256 check) or the engine
  * (building the model, and with `auto` timing each candidate) — without the loader
  * keeping clocks of its own.
+ *
+ * With the checks overlapped (runtime/loader/checked-read.ts) the phases are the
+ * critical path, not the work: from the store, `manifestMs` ends when the manifest is
+ * read and parsed (its signature check has started, not finished), `bytesMs` when the
+ * files' bytes are read (their SHA-256 checks started as each arrived), and `engineMs`
+ * covers the model build plus whatever of those checks outlasted it. A download still
+ * checks each file before `bytesMs` ends. The engine's code, loading from the load's
+ * start for a forced or remembered backend, lands in whichever phase it holds the
+ * worker's thread.
  */
 import type { LoadPhases, LoadProgress } from './api.ts';
 

@@ -99,12 +99,15 @@ export class RuntimeService implements WorkerApi {
       const clock = new LoadClock(progress);
       const report = clock.report;
       report({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
-      // A forced backend's engine code loads while the manifest and bytes are read (it needs
-      // neither); the capabilities are detected meanwhile too.
+      // The store's (or the network's) first request goes out before anything else takes
+      // the thread; a forced backend's engine code then loads while the manifest and bytes
+      // are read (it needs neither), and the capabilities are detected meanwhile too.
+      const opening: Promise<OpenedPackage> = 'name' in source ? this.#store.open(source.name) : openNetworkPackage(source, this.#trust());
+      opening.catch(() => undefined);
       if (options.backend !== 'auto') void this.#pool.prepare(options.backend);
       const capabilities = this.capabilities();
       capabilities.catch(() => undefined);
-      const opened: OpenedPackage = 'name' in source ? await this.#store.open(source.name) : await openNetworkPackage(source, this.#trust());
+      const opened = await opening;
       try {
         const caps = await capabilities;
         const model = await this.#loader.load(opened, caps, { ...options, warmupRuns: this.#settings.warmupRuns }, report);
