@@ -1,17 +1,20 @@
 /**
  * The browser half of the runtime benchmark (`npm run bench -- runtime`, driven by
  * scripts/bench/runtime-bench.ts): `window.bench` measures one model on one backend
- * through edgeloop (`createRuntime` → `model.predict`, a comlink round trip) and raw
- * (tfjs / onnxruntime-web called directly in bench-raw-worker.ts, a plain postMessage
- * round trip), timing both on this thread the same way, in alternating blocks so
- * that machine drift falls on both equally.
+ * through edgeloop (`createRuntime` → `model.predict`, its one-message-each-way fast
+ * path) and raw (tfjs / onnxruntime-web called directly in bench-raw-worker.ts, a plain
+ * postMessage round trip: the same job done by hand, and the engine alone), plus a bare
+ * echo to a module worker (bench-echo-worker.ts: the thread hop alone), timing all on
+ * this thread the same way, in alternating blocks so that machine drift falls on each
+ * side equally.
  *
  * This logic lives in the bundled page, not in Playwright `evaluate` callbacks: tsx
  * compiles those with esbuild's `__name` helper, which does not exist in the page.
  */
 import { backendRow, createRuntime, resolveRuntimeSettings, type BackendId, type Capabilities, type Manifest } from '../runtime/index.ts';
-import type { RawSettings } from './bench-raw-worker.ts';
+import type { RawJob, RawSettings } from './bench-raw-worker.ts';
 import { RawClient } from './raw-client.ts';
+import { EchoClient } from './echo-client.ts';
 import { makeInput } from './bench-input.ts';
 
 /** What to measure: one model on one backend. */
@@ -44,21 +47,31 @@ export interface MeasureResult {
   engine: 'tfjs' | 'onnx';
   backend: BackendId;
   skipped?: string;
-  /** Round trips of `model.predict` through edgeloop. */
+  /** Round trips of `model.predict` through edgeloop (top-k built on this thread). */
   edgeloopMs?: number[];
-  /** Round trips of a direct engine call in the raw worker. */
+  /** Round trips of the same job done by hand in the raw worker: raw input cloned, preprocessed, run, activated, probabilities transferred back, top-k on this thread. */
+  rawJobMs?: number[];
+  /** The same job with its request and answer on a MessagePort instead of the worker's postMessage (edgeloop's runtime talks on a port). */
+  rawPortJobMs?: number[];
+  /** Round trips of the engine alone in the raw worker (input already preprocessed, raw logits back). */
   rawMs?: number[];
-  /** Worker-side part of each: edgeloop's `prediction.latencyMs` (preprocessing + inference + postprocessing), the raw engine call. */
+  /** Round trips of a bare echo (a buffer the size of the input, transferred each way) to a module worker: on its postMessage, and on a MessagePort. */
+  echoMs?: number[];
+  portEchoMs?: number[];
+  /** Worker-side part of each: edgeloop's `prediction.latencyMs` (preprocessing + inference + postprocessing), the raw job, the raw engine call. */
   edgeloopWorkerMs?: number[];
+  rawJobWorkerMs?: number[];
   rawWorkerMs?: number[];
   rawLoadMs?: number;
   edgeloopLoadMs?: number;
   /** The first (compiling) run of each side. */
   firstRunMs?: { raw: number; edgeloop?: number };
   /** The last untimed run of each side. */
-  warmRunMs?: { raw: number; edgeloop?: number };
-  /** Both sides computed the same thing: top-1 agrees, max |p_edgeloop − p_raw| after the manifest's activation. */
+  warmRunMs?: { raw: number; rawJob?: number; edgeloop?: number };
+  /** edgeloop and the engine-only baseline computed the same thing: top-1 agrees, max |p_edgeloop − p_raw| after the manifest's activation. */
   check?: { top1Agree: boolean; maxAbsDiff: number };
+  /** edgeloop and the same-job baseline: top-1 and the whole top-k agree, max |Δp|. */
+  jobCheck?: { top1Agree: boolean; topKAgree: boolean; maxAbsDiff: number };
 }
 
 /** The browser and device facts recorded with the results. */
@@ -76,6 +89,17 @@ const log = (message: string) => console.log(`[bench] ${message}`);
 /** Thrown inside a measurement to record the backend as skipped. */
 class Skip extends Error {}
 
+/**
+ * The sides timed in each block, in this order in even blocks and the reverse in odd ones
+ * (ABBA): the raw engine alone, the raw job, edgeloop, the echo on the worker and on a
+ * port, and the raw job over a MessagePort (as edgeloop's runtime talks).
+ */
+const SIDES = ['engine', 'job', 'edgeloop', 'echo', 'port', 'jobport'] as const;
+type Side = (typeof SIDES)[number];
+
+/** The top-k both sides build on this thread. */
+const TOP_K = 5;
+
 async function measure(config: MeasureConfig): Promise<MeasureResult> {
   const { model: modelId, backend } = config;
   const { engine } = backendRow(backend);
@@ -91,7 +115,9 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
   const input = makeInput(manifest);
 
   const settings: RawSettings = { numThreads: resolveRuntimeSettings().wasmThreads, tfjsFlags: config.tfjsFlags };
+  const job: RawJob = { preprocessing: manifest.input.preprocessing, layout: manifest.input.layout, activation: manifest.output.activation };
   const raw = new RawClient();
+  const echo = new EchoClient(input.raw.data.length);
   const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__, tfjsFlags: config.tfjsFlags });
   let id = 0;
   const timeRaw = async () => {
@@ -99,9 +125,16 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
     const out = await raw.run(++id, input.prepared, input.shape);
     return { ms: performance.now() - start, workerMs: out.ms, output: out.output };
   };
+  const timeJob = async (overPort = false) => {
+    const start = performance.now();
+    // Cloned, as model.predict(input) clones it.
+    const out = await (overPort ? raw.jobOverPort(++id, input.raw.data, input.raw.shape) : raw.job(++id, input.raw.data, input.raw.shape));
+    const top = topK(out.output, manifest.output.labels);
+    return { ms: performance.now() - start, workerMs: out.ms, output: out.output, top };
+  };
   try {
     log(`${modelId} ${backend}: loading raw`);
-    result.rawLoadMs = await raw.load(backend, new URL(file.path, manifestUrl).href, settings);
+    result.rawLoadMs = await raw.load(backend, new URL(file.path, manifestUrl).href, settings, job);
     log(`${modelId} ${backend}: raw loaded in ${fmt(result.rawLoadMs)} ms; first run (compiles)`);
     const first = await withTimeout(timeRaw(), config.firstRunBudgetMs, () => {
       raw.terminate();
@@ -115,47 +148,75 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
     }
     let rawLast = second;
     for (let i = 2; i < config.warmupRuns; i++) rawLast = await timeRaw();
+    let jobLast = await timeJob();
+    for (let i = 1; i < config.warmupRuns; i++) jobLast = await timeJob();
+    for (let i = 0; i < config.warmupRuns; i++) await echo.worker().then(() => echo.port());
 
     log(`${modelId} ${backend}: loading through edgeloop`);
     const model = await runtime.load(manifestUrl.href, { backend, failover: false });
     result.edgeloopLoadMs = model.loadMs;
     const timeEdgeloop = async () => {
       const start = performance.now();
-      const prediction = await model.predict(input.raw);
+      const prediction = await model.predict(input.raw, { topK: TOP_K });
       const ms = performance.now() - start;
       if (prediction.backend !== backend) throw new Error(`edgeloop ran on ${prediction.backend}, not ${backend}`);
-      return { ms, workerMs: prediction.latencyMs, output: prediction.output };
+      return { ms, workerMs: prediction.latencyMs, output: prediction.output, top: prediction.topK };
     };
     let edgeLast = await timeEdgeloop();
     result.firstRunMs.edgeloop = edgeLast.ms;
     for (let i = 1; i < config.warmupRuns; i++) edgeLast = await timeEdgeloop();
-    result.warmRunMs = { raw: rawLast.ms, edgeloop: edgeLast.ms };
+    result.warmRunMs = { raw: rawLast.ms, rawJob: jobLast.ms, edgeloop: edgeLast.ms };
     result.check = compare(manifest, edgeLast.output, rawLast.output);
-    log(`${modelId} ${backend}: warm run raw ${fmt(rawLast.ms)} ms, edgeloop ${fmt(edgeLast.ms)} ms; outputs ${result.check.top1Agree ? 'agree' : 'DISAGREE'} (max diff ${result.check.maxAbsDiff.toExponential(1)})`);
+    const jobCheck = compare({ ...manifest, output: { ...manifest.output, activation: 'none' } }, edgeLast.output, jobLast.output);
+    const topKAgree = edgeLast.top.length === jobLast.top.length && edgeLast.top.every((t, i) => t.index === jobLast.top[i]!.index && t.label === jobLast.top[i]!.label);
+    result.jobCheck = { ...jobCheck, topKAgree };
+    log(`${modelId} ${backend}: warm run raw ${fmt(rawLast.ms)} ms, raw job ${fmt(jobLast.ms)} ms, edgeloop ${fmt(edgeLast.ms)} ms; outputs ${result.check.top1Agree && topKAgree ? 'agree' : 'DISAGREE'} (max diff ${result.check.maxAbsDiff.toExponential(1)} / ${jobCheck.maxAbsDiff.toExponential(1)})`);
 
-    const perRun = Math.max(rawLast.ms, edgeLast.ms, second.ms);
-    const affordable = Math.floor(config.phaseBudgetMs / (2 * perRun) / config.blocks) * config.blocks;
+    const perRun = Math.max(rawLast.ms, jobLast.ms, edgeLast.ms, second.ms);
+    const affordable = Math.floor(config.phaseBudgetMs / (3 * perRun) / config.blocks) * config.blocks;
     const runs = Math.min(config.runs, affordable);
     if (runs < config.minRuns) {
-      throw new Skip(`a warm run takes ${s(perRun)}: ${config.minRuns} timed runs per side would take ${s(2 * config.minRuns * perRun)}; budget ${s(config.phaseBudgetMs)}`);
+      throw new Skip(`a warm run takes ${s(perRun)}: ${config.minRuns} timed runs per side would take ${s(3 * config.minRuns * perRun)}; budget ${s(config.phaseBudgetMs)}`);
     }
     const perBlock = Math.ceil(runs / config.blocks);
-    const [rawMs, rawWorkerMs, edgeloopMs, edgeloopWorkerMs]: number[][] = [[], [], [], []];
+    const samples = Object.fromEntries(SIDES.map((side) => [side, { ms: [] as number[], workerMs: [] as number[] }])) as Record<Side, { ms: number[]; workerMs: number[] }>;
+    const timeSide = async (side: Side): Promise<{ ms: number; workerMs: number }> => {
+      if (side === 'engine') return timeRaw();
+      if (side === 'job') return timeJob();
+      if (side === 'edgeloop') return timeEdgeloop();
+      if (side === 'jobport') return timeJob(true);
+      const start = performance.now();
+      await (side === 'echo' ? echo.worker() : echo.port());
+      return { ms: performance.now() - start, workerMs: 0 };
+    };
     const started = performance.now();
     for (let block = 0; block < config.blocks; block++) {
       // ABBA order: each side runs first in half of the blocks.
-      const sides = block % 2 === 0 ? ['raw', 'edgeloop'] : ['edgeloop', 'raw'];
+      const sides = block % 2 === 0 ? SIDES : [...SIDES].reverse();
       for (const side of sides) {
         for (let i = 0; i < perBlock; i++) {
-          const { ms, workerMs } = side === 'raw' ? await timeRaw() : await timeEdgeloop();
-          (side === 'raw' ? rawMs : edgeloopMs).push(ms);
-          (side === 'raw' ? rawWorkerMs : edgeloopWorkerMs).push(workerMs);
+          const { ms, workerMs } = await timeSide(side);
+          samples[side].ms.push(ms);
+          samples[side].workerMs.push(workerMs);
         }
       }
     }
-    log(`${modelId} ${backend}: ${rawMs.length} + ${edgeloopMs.length} timed runs in ${s(performance.now() - started)}`);
+    const median = (a: number[]) => fmt([...a].sort((x, y) => x - y)[a.length >> 1]!);
+    log(`${modelId} ${backend}: p50 ms (worker-side) ${SIDES.map((side) => `${side} ${median(samples[side].ms)} (${median(samples[side].workerMs)})`).join(', ')}`);
+    log(`${modelId} ${backend}: ${perBlock * config.blocks} timed runs a side in ${s(performance.now() - started)}`);
     await model.dispose();
-    return { ...result, rawMs, edgeloopMs, rawWorkerMs, edgeloopWorkerMs };
+    return {
+      ...result,
+      rawMs: samples.engine.ms,
+      rawWorkerMs: samples.engine.workerMs,
+      rawJobMs: samples.job.ms,
+      rawJobWorkerMs: samples.job.workerMs,
+      edgeloopMs: samples.edgeloop.ms,
+      edgeloopWorkerMs: samples.edgeloop.workerMs,
+      echoMs: samples.echo.ms,
+      portEchoMs: samples.port.ms,
+      rawPortJobMs: samples.jobport.ms,
+    };
   } catch (error) {
     // A backend that cannot run here is recorded, not left out; the reason says which case it is.
     const skipped = error instanceof Skip ? error.message : `failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -163,8 +224,25 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
     return { ...result, skipped };
   } finally {
     raw.terminate();
+    echo.terminate();
     await runtime.dispose();
   }
+}
+
+/** The `k` best classes of one row, written by hand as a page would: one pass keeping the best `k` in order. */
+function topK(row: Float32Array, labels: readonly string[] | undefined, k = TOP_K): Array<{ index: number; label: string; score: number }> {
+  const best: number[] = [];
+  for (let index = 0; index < row.length; index++) {
+    const score = row[index]!;
+    if (best.length === k && !(score > row[best[k - 1]!]!)) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    while (at > 0 && score > row[best[at - 1]!]!) {
+      best[at] = best[at - 1]!;
+      at--;
+    }
+    best[at] = index;
+  }
+  return best.map((index) => ({ index, label: labels?.[index] ?? String(index), score: row[index]! }));
 }
 
 /** One artifact of a package on one backend: p50 of `runs` predictions after 3 warm-up runs. */

@@ -85,6 +85,8 @@ class OrtSession implements EngineSession {
   /** The graph's input and output that `run` feeds and reads, looked up once. */
   readonly #inputName: string;
   readonly #outputName: string;
+  /** `run` fetches its one output only (fixed at load): a graph's other outputs are not copied out of wasm. */
+  readonly #fetches: readonly string[];
 
   constructor(
     private readonly ort: OrtModule,
@@ -98,6 +100,7 @@ class OrtSession implements EngineSession {
     });
     this.#inputName = pick(session.inputNames, names.input);
     this.#outputName = pick(session.outputNames, names.output);
+    this.#fetches = [this.#outputName];
   }
 
   get lost(): boolean {
@@ -107,7 +110,7 @@ class OrtSession implements EngineSession {
   async run(input: TensorData): Promise<TensorData> {
     this.#assertUsable();
     const feeds = { [this.#inputName]: new this.ort.Tensor('float32', input.data, input.shape) };
-    const results = await this.session.run(feeds);
+    const results = await this.session.run(feeds, this.#fetches);
     const output = results[this.#outputName]!;
     try {
       const data = output.location === 'cpu' ? output.data : await output.getData();

@@ -2,15 +2,20 @@
  * `npm run bench -- runtime`: what edgeloop's runtime costs over calling the engine
  * directly, and whether `auto` picks the fastest backend. In one Chromium session, for
  * each model (the MNIST CNN, a MobileNetV2-shaped model) and each engine × backend, the
- * bench page (pwa/bench-page.ts) times `model.predict` round trips through edgeloop
- * and the same call on tfjs / onnxruntime-web directly in a worker (the raw baseline),
- * in alternating blocks. Then, per model, `autoRepeats` fresh `auto` choices (the
+ * bench page (pwa/bench-page.ts) times, in alternating ABBA blocks: `model.predict`
+ * round trips through edgeloop; the same job written by hand in a plain worker (raw
+ * input, the manifest's preprocessing, tfjs / onnxruntime-web called directly, the
+ * activation, probabilities back in a transferred buffer, top-k on the page: the
+ * baseline of `overhead_ratio`); the engine alone in that worker (preprocessed input,
+ * logits back: `engine_overhead_ratio`); that job again over a MessagePort (edgeloop's
+ * runtime talks on one: `raw_port_p50_ms`); and a bare echo of a buffer the input's size
+ * to a module worker (`message_rtt_p50_ms`: the thread hop alone). Then, per model, `autoRepeats` fresh `auto` choices (the
  * remembered-choice database emptied before each: first loads), whose picks are compared
  * with the fastest backend measured (auto_vs_fastest: the worst of them), and loads with
  * the memory of the last one (warm) against loads forced to its backend (pwa/bench-auto.ts).
  *
  * Options: `--model <id,…>` and `--backend <id,…>` restrict the run; `--skip-prepare`
- * skips making fixtures and building the app; `--registry <dir>` serves other packages
+ * skips making fixtures and building the app; `--skip-auto` skips the `auto` loads; `--registry <dir>` serves other packages
  * (same layout as fixtures/registry) instead of the fixtures. Settings: runtime-bench.json.
  */
 import { cpus, platform, release, totalmem } from 'node:os';
@@ -49,7 +54,23 @@ interface Settings {
 
 /** One row of `entries`: the issue's shape, or the reason the backend was not measured. */
 export type RuntimeEntry =
-  | { model: string; engine: 'tfjs' | 'onnx'; backend: BackendId; p50_ms: number; p95_ms: number; raw_p50_ms: number; overhead_ratio: number }
+  | {
+      model: string;
+      engine: 'tfjs' | 'onnx';
+      backend: BackendId;
+      p50_ms: number;
+      p95_ms: number;
+      /** The same job written by hand in a plain worker (raw input → preprocess → engine → activation → top-k on the page). */
+      raw_p50_ms: number;
+      /** p50_ms / raw_p50_ms (target ≤ 1.05). */
+      overhead_ratio: number;
+      /** The engine alone in that worker (input already preprocessed, logits back). */
+      raw_engine_p50_ms: number;
+      /** p50_ms / raw_engine_p50_ms. */
+      engine_overhead_ratio: number;
+      /** A bare echo round trip to a module worker (a buffer the input's size, transferred each way): the thread hop alone. */
+      message_rtt_p50_ms: number;
+    }
   | { model: string; engine: 'tfjs' | 'onnx'; backend: BackendId; skipped: string };
 
 /** One row of `auto`. */
@@ -97,14 +118,23 @@ interface DetailEntry {
   backend: BackendId;
   runs?: number;
   raw_p95_ms?: number;
+  raw_engine_p95_ms?: number;
+  /** The echo round trip over a MessagePort (as edgeloop's runtime talks) rather than the worker's own postMessage. */
+  port_message_rtt_p50_ms?: number;
+  /** The same-job baseline with its request and answer on a MessagePort: what the port costs a real call. */
+  raw_port_p50_ms?: number;
   /** Medians of the worker-side part of each call (see MeasureResult); the rest is the trip across. */
   edgeloop_worker_p50_ms?: number;
   raw_worker_p50_ms?: number;
+  raw_engine_worker_p50_ms?: number;
   raw_load_ms?: number;
   edgeloop_load_ms?: number;
   first_run_ms?: MeasureResult['firstRunMs'];
   warm_run_ms?: MeasureResult['warmRunMs'];
+  /** edgeloop against the engine-only baseline (its logits put through the activation here). */
   outputs_agree?: MeasureResult['check'];
+  /** edgeloop against the same-job baseline (probabilities and top-k). */
+  job_outputs_agree?: MeasureResult['jobCheck'];
 }
 
 const TARGETS = { overheadRatio: 1.05, autoVsFastest: 1.1, warmVsForced: 1.1, mobilenetFirstLoadMs: 10_000 } as const;
@@ -117,6 +147,7 @@ export const runtimeBenchmark: Benchmark = {
         model: { type: 'string' },
         backend: { type: 'string' },
         'skip-prepare': { type: 'boolean', default: false },
+        'skip-auto': { type: 'boolean', default: false },
         registry: { type: 'string' },
       },
     });
@@ -155,6 +186,7 @@ export const runtimeBenchmark: Benchmark = {
           const measured = await step<MeasureResult>(bench, `window.bench.measure(${JSON.stringify(config)})`, settings.stepDeadlineMs, progress);
           results.push('stopped' in measured ? { model: model.id, engine: backendRow(backend).engine, backend, skipped: measured.stopped } : measured);
         }
+        if (values['skip-auto']) continue;
         progress.note(`── ${model.id} with backend 'auto': ${settings.autoRepeats} fresh choices, then warm and forced loads`);
         const args = [model.id, model.url, settings.tfjsFlags, settings.autoRepeats].map((a) => JSON.stringify(a)).join(', ');
         const chosen = await step<AutoLoads>(bench, `window.benchAuto.autoLoads(${args})`, settings.stepDeadlineMs, progress);
@@ -189,33 +221,42 @@ async function step<T>(bench: BenchBrowser, expression: string, deadlineMs: numb
 
 function report(results: MeasureResult[], autos: Array<AutoLoads | { model: string; skipped: string }>, info: PageInfo, chromiumVersion: string, settings: Settings): BenchmarkOutput {
   const entries: RuntimeEntry[] = results.map((r) => {
-    if (r.skipped !== undefined || !r.edgeloopMs?.length || !r.rawMs?.length) {
+    if (r.skipped !== undefined || !r.edgeloopMs?.length || !r.rawMs?.length || !r.rawJobMs?.length || !r.echoMs?.length) {
       return { model: r.model, engine: r.engine, backend: r.backend, skipped: r.skipped ?? 'no samples' };
     }
     const p50 = percentile(r.edgeloopMs, 50);
-    const rawP50 = percentile(r.rawMs, 50);
+    const jobP50 = percentile(r.rawJobMs, 50);
+    const engineP50 = percentile(r.rawMs, 50);
     return {
       model: r.model,
       engine: r.engine,
       backend: r.backend,
       p50_ms: round(p50),
       p95_ms: round(percentile(r.edgeloopMs, 95)),
-      raw_p50_ms: round(rawP50),
-      overhead_ratio: round(p50 / rawP50),
+      raw_p50_ms: round(jobP50),
+      overhead_ratio: round(p50 / jobP50),
+      raw_engine_p50_ms: round(engineP50),
+      engine_overhead_ratio: round(p50 / engineP50),
+      message_rtt_p50_ms: round(percentile(r.echoMs, 50)),
     };
   });
   const details: DetailEntry[] = results.map((r) => ({
     model: r.model,
     backend: r.backend,
     runs: r.edgeloopMs?.length,
-    raw_p95_ms: r.rawMs?.length ? round(percentile(r.rawMs, 95)) : undefined,
-    edgeloop_worker_p50_ms: r.edgeloopWorkerMs?.length ? round(percentile(r.edgeloopWorkerMs, 50)) : undefined,
-    raw_worker_p50_ms: r.rawWorkerMs?.length ? round(percentile(r.rawWorkerMs, 50)) : undefined,
+    raw_p95_ms: p(r.rawJobMs, 95),
+    raw_engine_p95_ms: p(r.rawMs, 95),
+    port_message_rtt_p50_ms: p(r.portEchoMs, 50),
+    raw_port_p50_ms: p(r.rawPortJobMs, 50),
+    edgeloop_worker_p50_ms: p(r.edgeloopWorkerMs, 50),
+    raw_worker_p50_ms: p(r.rawJobWorkerMs, 50),
+    raw_engine_worker_p50_ms: p(r.rawWorkerMs, 50),
     raw_load_ms: r.rawLoadMs === undefined ? undefined : round(r.rawLoadMs, 1),
     edgeloop_load_ms: r.edgeloopLoadMs === undefined ? undefined : round(r.edgeloopLoadMs, 1),
     first_run_ms: r.firstRunMs && roundAll(r.firstRunMs),
     warm_run_ms: r.warmRunMs && roundAll(r.warmRunMs),
     outputs_agree: r.check,
+    job_outputs_agree: r.jobCheck,
   }));
   const auto: AutoEntry[] = autos.map((a) => autoEntry(a, entries));
   const autoMemory: AutoMemoryEntry[] = autos.flatMap((a) => ('skipped' in a ? [] : [memoryEntry(a)]));
@@ -292,13 +333,18 @@ function memoryEntry(a: AutoLoads): AutoMemoryEntry {
 function tables(entries: readonly RuntimeEntry[], auto: readonly AutoEntry[], details: readonly DetailEntry[], memory: readonly AutoMemoryEntry[]): string {
   const ms = (v: number) => (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
   const lines = [
-    '| model | engine | backend | runs | edgeloop p50 ms | edgeloop p95 ms | raw p50 ms | overhead_ratio | ≤ 1.05 |',
-    '|---|---|---|--:|--:|--:|--:|--:|:-:|',
+    '| model | engine | backend | runs | edgeloop p50 ms | edgeloop p95 ms | raw (same job) p50 ms | overhead_ratio | ≤ 1.05 | raw engine p50 ms | engine_overhead_ratio | raw job on a port p50 ms | message_rtt_p50_ms (port) |',
+    '|---|---|---|--:|--:|--:|--:|--:|:-:|--:|--:|--:|--:|',
   ];
   for (const e of entries) {
-    const runs = details.find((d) => d.model === e.model && d.backend === e.backend)?.runs;
-    if ('skipped' in e) lines.push(`| ${e.model} | ${e.engine} | ${e.backend} | – | skipped: ${e.skipped} | | | | |`);
-    else lines.push(`| ${e.model} | ${e.engine} | ${e.backend} | ${runs} | ${ms(e.p50_ms)} | ${ms(e.p95_ms)} | ${ms(e.raw_p50_ms)} | ${e.overhead_ratio.toFixed(3)} | ${e.overhead_ratio <= TARGETS.overheadRatio ? 'yes' : '**no**'} |`);
+    const detail = details.find((d) => d.model === e.model && d.backend === e.backend);
+    if ('skipped' in e) lines.push(`| ${e.model} | ${e.engine} | ${e.backend} | – | skipped: ${e.skipped} | | | | | | | | |`);
+    else {
+      const port = detail?.port_message_rtt_p50_ms === undefined ? '' : ` (${detail.port_message_rtt_p50_ms.toFixed(3)})`;
+      lines.push(
+        `| ${e.model} | ${e.engine} | ${e.backend} | ${detail?.runs} | ${ms(e.p50_ms)} | ${ms(e.p95_ms)} | ${ms(e.raw_p50_ms)} | ${e.overhead_ratio.toFixed(3)} | ${e.overhead_ratio <= TARGETS.overheadRatio ? 'yes' : '**no**'} | ${ms(e.raw_engine_p50_ms)} | ${e.engine_overhead_ratio.toFixed(3)} | ${detail?.raw_port_p50_ms === undefined ? '–' : ms(detail.raw_port_p50_ms)} | ${e.message_rtt_p50_ms.toFixed(3)}${port} |`,
+      );
+    }
   }
   lines.push('', '| model | auto picked (each fresh choice) | fastest measured | auto_vs_fastest (each) | worst ≤ 1.10 |', '|---|---|---|--:|:-:|');
   for (const a of auto) {
@@ -310,7 +356,7 @@ function tables(entries: readonly RuntimeEntry[], auto: readonly AutoEntry[], de
   for (const m of memory) {
     lines.push(`| ${m.model} | ${ms(m.auto_first_load_ms)} | ${ms(m.auto_warm_load_ms)} | ${ms(m.forced_load_ms)} | ${m.warm_vs_forced.toFixed(3)} | ${m.warm_vs_forced <= TARGETS.warmVsForced ? 'yes' : '**no**'} |`);
   }
-  const disagreeing = details.filter((d) => d.outputs_agree && !d.outputs_agree.top1Agree);
+  const disagreeing = details.filter((d) => (d.outputs_agree && !d.outputs_agree.top1Agree) || (d.job_outputs_agree && !(d.job_outputs_agree.top1Agree && d.job_outputs_agree.topKAgree)));
   if (disagreeing.length) lines.push('', `WARNING: edgeloop and raw outputs disagree (top-1) on ${disagreeing.map((d) => `${d.model}/${d.backend}`).join(', ')}`);
   return lines.join('\n');
 }
@@ -322,6 +368,11 @@ function pick<T>(all: readonly T[], wanted: string | undefined, id: (item: T) =>
     if (!all.some((item) => id(item) === name)) throw new RangeError(`unknown ${what} "${name}"; known: ${all.map(id).join(', ')}`);
   }
   return all.filter((item) => ids.includes(id(item)));
+}
+
+/** The `q`th percentile of `samples`, rounded; undefined without samples. */
+function p(samples: readonly number[] | undefined, q: number): number | undefined {
+  return samples?.length ? round(percentile(samples, q)) : undefined;
 }
 
 function roundAll<T extends Record<string, number | undefined>>(values: T): T {
