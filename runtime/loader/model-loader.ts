@@ -181,7 +181,8 @@ export class ModelLoader {
     const model = this.#model(modelId);
     const errors: string[] = [];
     for (;;) {
-      await model.recovering;
+      // No await while nothing recovers: a prediction does not wait a turn for nothing.
+      if (model.recovering) await model.recovering;
       const session = model.session;
       try {
         return { result: await call(session), backend: session.backend };
