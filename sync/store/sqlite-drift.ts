@@ -15,41 +15,55 @@ const WINDOW_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** Rows per multi-row INSERT: 12 parameters each, far under SQLite's 32,766. */
 const WINDOWS_PER_INSERT = 64;
 
-/** A window row read without its report, which is read on first use (inside the pass's transaction). */
-class UnreadReportWindow implements DriftWindowRecord {
+/** What the alert machine reads of each window, as a raw row (an array: no object per row). */
+type LeanWindowRow = [id: number, model: string, version: string, deviceClass: string, windowStart: string, windowEnd: string, status: string, drifted: number, evaluated: number];
+/** The rest of a window, read on first use (inside the pass's transaction). */
+type WindowRest = { received_at: string; sample_size: number; epsilon: number | null; report: string };
+
+/**
+ * A window as the alert machine reads it: the columns it steps on, from one lean row; the
+ * others (its report above all, ~0.7 KB) read from the table only if something asks.
+ * Reading every column of every window was most of a pass's CPU.
+ */
+class LeanWindow implements DriftWindowRecord {
   readonly id: number;
   readonly model: string;
   readonly version: string;
   readonly deviceClass: string;
   readonly windowStart: string;
   readonly windowEnd: string;
-  readonly receivedAt: string;
-  readonly sampleSize: number;
   readonly status: DriftWindowRecord['status'];
   readonly drifted: number;
   readonly evaluated: number;
-  readonly epsilon: number | null;
-  readonly #reportOf: Database.Statement<[number], { report: string }>;
+  readonly #restOf: Database.Statement<[number], WindowRest>;
+  #rest: WindowRest | undefined;
 
-  constructor(row: Omit<DriftWindowRow, 'report'>, reportOf: Database.Statement<[number], { report: string }>) {
-    const w = windowOf({ ...row, report: '' });
-    this.id = w.id;
-    this.model = w.model;
-    this.version = w.version;
-    this.deviceClass = w.deviceClass;
-    this.windowStart = w.windowStart;
-    this.windowEnd = w.windowEnd;
-    this.receivedAt = w.receivedAt;
-    this.sampleSize = w.sampleSize;
-    this.status = w.status;
-    this.drifted = w.drifted;
-    this.evaluated = w.evaluated;
-    this.epsilon = w.epsilon;
-    this.#reportOf = reportOf;
+  constructor(row: LeanWindowRow, restOf: Database.Statement<[number], WindowRest>) {
+    [this.id, this.model, this.version, this.deviceClass, this.windowStart, this.windowEnd] = row;
+    this.status = row[6] as DriftWindowRecord['status'];
+    this.drifted = row[7];
+    this.evaluated = row[8];
+    this.#restOf = restOf;
+  }
+
+  #read(): WindowRest {
+    return (this.#rest ??= this.#restOf.get(this.id)!);
+  }
+
+  get receivedAt(): string {
+    return this.#read().received_at;
+  }
+
+  get sampleSize(): number {
+    return this.#read().sample_size;
+  }
+
+  get epsilon(): number | null {
+    return this.#read().epsilon;
   }
 
   get report(): string {
-    return this.#reportOf.get(this.id)!.report;
+    return this.#read().report;
   }
 }
 
@@ -60,18 +74,24 @@ export class SqliteDrift implements DriftStore {
   readonly #jobs: SqliteJobQueue;
   readonly #inserts = new Map<number, Database.Statement<unknown[]>>();
 
-  constructor(db: Database.Database, jobs: SqliteJobQueue) {
+  /** Runs a write transaction and resolves once it is durable (the store's WAL sync, off the event loop). */
+  readonly #commit: <T>(work: () => T) => Promise<T>;
+
+  constructor(db: Database.Database, jobs: SqliteJobQueue, commit: <T>(work: () => T) => Promise<T>) {
     this.#db = db;
     this.#jobs = jobs;
+    this.#commit = commit;
     this.#s = {
       // Without the report: the alert machine reads it only for the windows that turn a
       // stream (see advanceAlerts), and reading every window's report was most of a pass.
       // The windows after the alert machine's high-water mark (migration 010: SQLite's one
       // writer commits windows in id order, so the mark is exact).
-      unalerted: db.prepare<[number], Omit<DriftWindowRow, 'report'>>(
-        'SELECT id, model, version, device_class, window_start, window_end, received_at, sample_size, status, drifted, evaluated, epsilon FROM drift_windows WHERE id > (SELECT last_window_id FROM drift_alert_cursor) ORDER BY id LIMIT ?',
-      ),
-      reportOf: db.prepare<[number], { report: string }>('SELECT report FROM drift_windows WHERE id = ?'),
+      unalerted: db
+        .prepare<[number], LeanWindowRow>(
+          'SELECT id, model, version, device_class, window_start, window_end, status, drifted, evaluated FROM drift_windows WHERE id > (SELECT last_window_id FROM drift_alert_cursor) ORDER BY id LIMIT ?',
+        )
+        .raw(true) as unknown as Database.Statement<[number], LeanWindowRow>,
+      restOf: db.prepare<[number], WindowRest>('SELECT received_at, sample_size, epsilon, report FROM drift_windows WHERE id = ?'),
       markAlerted: db.prepare('UPDATE drift_alert_cursor SET last_window_id = ?'),
       stream: db.prepare<[string, string, string], AlertStreamRow>('SELECT * FROM alert_streams WHERE model = ? AND version = ? AND device_class = ?'),
       upsertStream: db.prepare(
@@ -129,10 +149,12 @@ export class SqliteDrift implements DriftStore {
     step: (windows: DriftWindowRecord[], streams: ReadonlyMap<string, AlertStream>) => AlertStep,
     retrain: AlertRetrain | null = null,
   ): Promise<{ windows: number; alerts: AlertRecord[] }> {
-    return this.#db.transaction(() => {
-      const reportOf = this.#s.reportOf;
-      // The report is read on demand, inside this transaction (better-sqlite3 is synchronous).
-      const windows: DriftWindowRecord[] = this.#s.unalerted.all(limit).map((row) => new UnreadReportWindow(row, reportOf));
+    // Committed through the store's WAL sync: a pass every 100 ms under ingest would
+    // otherwise fsync on the event loop each time, stalling every request meanwhile.
+    return this.#commit(() => {
+      const restOf = this.#s.restOf;
+      // The rest of a window is read on demand, inside this transaction (better-sqlite3 is synchronous).
+      const windows: DriftWindowRecord[] = this.#s.unalerted.all(limit).map((row) => new LeanWindow(row, restOf));
       if (windows.length === 0) return { windows: 0, alerts: [] };
       const streams = new Map<string, AlertStream>();
       for (const w of windows) {
@@ -154,7 +176,7 @@ export class SqliteDrift implements DriftStore {
       // is the only writer: every window up to the last one read is one of them.
       this.#s.markAlerted.run(windows[windows.length - 1]!.id);
       return { windows: windows.length, alerts };
-    }).immediate();
+    });
   }
 
   async alertStreams(filter: { model?: string; version?: string } = {}): Promise<AlertStream[]> {

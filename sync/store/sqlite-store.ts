@@ -60,7 +60,7 @@ export class SqliteStore implements Store {
     this.#events = new SqliteEvents(db);
     this.jobs = new SqliteJobQueue(db, this.#events);
     this.retention = new SqliteRetention(db);
-    this.#drift = new SqliteDrift(db, this.jobs);
+    this.#drift = new SqliteDrift(db, this.jobs, (work) => this.#commit(work));
     this.#feedback = new SqliteFeedback(db);
     this.#s = {
       ping: db.prepare('SELECT 1'),
@@ -224,11 +224,16 @@ export class SqliteStore implements Store {
       return false;
     });
     // A duplicate is answered after the sync too: its first copy may be in this group.
-    const committed = this.#walSync ? this.#walSync.commit(work) : new Promise<boolean[]>((resolve) => resolve(this.#db.transaction(work).immediate()));
+    const committed = this.#commit(work);
     committed.then(
       (results) => group.forEach((p, i) => p.resolve({ duplicate: results[i]! })),
       (error: unknown) => group.forEach((p) => p.reject(error)),
     );
+  }
+
+  /** `work` in one IMMEDIATE transaction, resolved once durable: through the WAL sync (off the event loop) where there is one. */
+  #commit<T>(work: () => T): Promise<T> {
+    return this.#walSync ? this.#walSync.commit(work) : new Promise<T>((resolve) => resolve(this.#db.transaction(work).immediate()));
   }
 
   async summary(filter: SummaryFilter): Promise<AggregateRow[]> {
