@@ -78,7 +78,18 @@ async function autoLoads(model: string, url: string, tfjsFlags: Record<string, n
   return { model, first, warm, forced };
 }
 
-const benchAuto = { autoLoads };
+/** One load in a fresh runtime, its phases and time (for probes of single loads). */
+async function loadOnce(url: string, backend: BackendReport['backend'] | 'auto', wasmThreads?: number): Promise<{ loadMs: number; phases: unknown; backend: string }> {
+  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__, ...(wasmThreads === undefined ? {} : { wasmThreads }) });
+  try {
+    const model = await runtime.load(new URL(url, location.href).href, { backend, rememberBackend: false });
+    return { loadMs: model.loadMs, phases: model.loadPhases, backend: model.backend.backend };
+  } finally {
+    await runtime.dispose();
+  }
+}
+
+const benchAuto = { autoLoads, loadOnce };
 declare global {
   interface Window {
     benchAuto: typeof benchAuto;
