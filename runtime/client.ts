@@ -28,7 +28,7 @@ export interface RuntimeOptions {
   trustedKeys?: readonly string[];
   /** With `trustedKeys` set, still load packages that have no signature. @defaultValue false */
   allowUnsigned?: boolean;
-  /** Threads for wasm backends, or `auto` (up to 4 where cross-origin isolated, else 1). @defaultValue 'auto' */
+  /** Threads for wasm backends, or `auto` (half the cores, at most 4, where cross-origin isolated; else 1). @defaultValue 'auto' */
   wasmThreads?: number | 'auto';
   /** tfjs environment flags for the worker, e.g. `{ WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD: 0 }`. @defaultValue {} */
   tfjsFlags?: Readonly<Record<string, number | boolean>>;
@@ -137,6 +137,17 @@ export interface Runtime {
   dispose(): Promise<void>;
 }
 
+/**
+ * `wasmThreads: 'auto'`: half the cores, at most 4 (onnxruntime-web's own default). All
+ * the cores was the rule before: on a 2-core machine onnxruntime's pool then took both
+ * (with the runtime worker and the page beside it), its multi-threaded session build in
+ * a fresh worker took 2–6 s instead of 0.6–1.1 s, and the page's main thread showed long
+ * tasks while predictions ran (docs/BENCHMARKS.md, `runtime`).
+ */
+export function autoWasmThreads(cores: number): number {
+  return Math.max(1, Math.min(4, Math.ceil(cores / 2)));
+}
+
 /** Resolves options into the frozen settings the worker gets. */
 export function resolveRuntimeSettings(options: RuntimeOptions = {}): RuntimeSettings {
   const isolated = globalThis.crossOriginIsolated === true;
@@ -150,7 +161,7 @@ export function resolveRuntimeSettings(options: RuntimeOptions = {}): RuntimeSet
   return Object.freeze({
     trustedKeys: Object.freeze([...(options.trustedKeys ?? [])]),
     allowUnsigned: options.allowUnsigned ?? false,
-    wasmThreads: threads === 'auto' ? (isolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1) : isolated ? threads : 1,
+    wasmThreads: threads === 'auto' ? (isolated ? autoWasmThreads(globalThis.navigator?.hardwareConcurrency ?? 1) : 1) : isolated ? threads : 1,
     tfjsFlags: Object.freeze({ ...(options.tfjsFlags ?? {}) }),
     warmupRuns,
     updatePolicy: checkedPolicy(options.updatePolicy ?? 'manual'),

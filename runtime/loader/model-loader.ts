@@ -266,7 +266,7 @@ export class ModelLoader {
       return { wasmThreads: { count: 1, reason: '1 thread: the page is not cross-origin isolated (no SharedArrayBuffer); serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp for threads' } };
     }
     const count = this.#pool.settings.numThreads;
-    return { wasmThreads: { count, reason: `${count} thread${count === 1 ? '' : 's'}: the page is cross-origin isolated (wasmThreads ${count === 1 ? 'set to 1' : `of ${caps.hardwareConcurrency} cores`})` } };
+    return { wasmThreads: { count, reason: `${count} thread${count === 1 ? '' : 's'}: the page is cross-origin isolated (wasmThreads ${count} of ${caps.hardwareConcurrency} cores)` } };
   }
 
   #createSession(backend: BackendId, manifest: Manifest, files: ReadonlyMap<string, Uint8Array>, artifact: Artifact): Promise<EngineSession> {
