@@ -84,7 +84,7 @@ describe('loading while the bytes are checked', () => {
     expect(log.slice(0, 3)).toEqual(['read tfjs-fp32', 'build tfjs-wasm', 'run tfjs-wasm']);
   });
 
-  it('a failed check disposes what was built and is the load\'s error (forced, auto, remembered)', async () => {
+  it('a failed check disposes what was built and is the load\'s error (forced, auto)', async () => {
     for (const options of [
       { backend: 'tfjs-wasm' as const, failover: false, warmupRuns: 1 },
       { backend: 'auto' as const, failover: true, warmupRuns: 1, rememberBackend: false },
