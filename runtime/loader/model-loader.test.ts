@@ -170,4 +170,52 @@ describe('ModelLoader', () => {
     expect(third.report.reason).toMatch(/^auto: .*; re-checked \(the remembered \S+ failed to load: wasm blocked\)$/);
     expect(fetched.flat().sort()).toEqual(['onnx-fp32', 'tfjs-fp32']);
   });
+
+  it('a remembered backend that fails to build on bytes that then fail their check: the load is INTEGRITY_MISMATCH, the memory untouched and nothing else fetched', async () => {
+    const plain = { ...manifest, artifacts: [artifact('tfjs-fp32', 'tfjs'), artifact('onnx-fp32', 'onnx')] } as unknown as Manifest;
+    const records = new Map<string, ChoiceRecord>();
+    const memory = {
+      get: async () => records.get('k'),
+      put: async (r: ChoiceRecord) => void records.set('k', r),
+      update: async (_key: string, change: (r: ChoiceRecord) => ChoiceRecord) => void records.set('k', change(records.get('k')!)),
+      close: async () => undefined,
+    } as unknown as ChoiceMemory;
+    const fetched: string[][] = [];
+    const mismatch = Object.assign(new Error('onnx-fp32/model does not match its SHA-256'), { code: 'INTEGRITY_MISMATCH', details: { path: 'onnx-fp32/model' } });
+    const source: OpenedPackage = {
+      manifest: plain,
+      from: 'store',
+      getFiles: async (artifacts) => {
+        fetched.push(artifacts.map((a) => a.id));
+        return new Map();
+      },
+      readFiles: async (artifacts) => {
+        fetched.push(artifacts.map((a) => a.id));
+        return { files: new Map(artifacts.flatMap((a) => a.files.map((f) => [f.path, new Uint8Array(f.bytes)] as const))), checked: Promise.reject(mismatch) };
+      },
+    };
+    const inner = stubPool(new Set(), []);
+    const pool = {
+      ...inner,
+      settings: DEFAULT_ENGINE_SETTINGS,
+      createSession: async (backend: BackendId, request: SessionRequest) => {
+        // The corrupt bytes do not build: the error a user must see is the mismatch, not this.
+        if (backend === 'ort-wasm') throw new Error('protobuf parsing failed');
+        return inner.createSession(backend, request);
+      },
+    } as unknown as EnginePool;
+    const loader = new ModelLoader(pool, memory);
+    // A first load remembers its choice; the record is then pointed at ort-wasm, whose build fails below.
+    const first = await new ModelLoader(stubPool(new Set(), []), memory).load({ ...opened([]), manifest: plain }, noGpu, { backend: 'auto', failover: true, warmupRuns: 1 }, () => undefined);
+    const remembered = records.get('k')!;
+    expect(remembered.backend).toBe(first.report.backend);
+    records.set('k', { ...remembered, backend: 'ort-wasm', artifact: 'onnx-fp32' } as ChoiceRecord);
+    const before = structuredClone(records.get('k'));
+
+    const error = await loader.load(source, noGpu, { backend: 'auto', failover: true, warmupRuns: 1 }, () => undefined).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INTEGRITY_MISMATCH', details: { path: 'onnx-fp32/model' } });
+    expect(records.get('k')).toEqual(before);
+    expect(records.get('k')).not.toHaveProperty('stale');
+    expect(fetched).toEqual([['onnx-fp32']]);
+  });
 });
