@@ -44,6 +44,7 @@ export {
   type TrainBrieflyResult,
 } from './train/train-briefly.ts';
 export { registerFastCpuKernels, unregisterFastCpuKernels } from './train/register-fast-cpu-kernels.ts';
+export { registerWasmTrainingKernels } from './train/register-wasm-training-kernels.ts';
 export { MODEL_KINDS, buildModel, validateModelConfig, type ModelConfig, type ModelKind } from './train/model-config.ts';
 export { LR_SCHEDULE_KINDS, learningRateAt, validateLrSchedule, type LrSchedule } from './train/lr-schedule.ts';
 export { train } from './train/training-loop.ts';
