@@ -1,14 +1,18 @@
 /**
  * The model store's warm load, as a user meets it: a load by name says where its time
  * went; a stored file changed on disk after its install never reaches an engine (the
- * SHA-256 of every file is checked on every load); a package installed from slices of a
- * bigger buffer loads and predicts right (the store hands its bytes on without copying
- * them when it can).
+ * SHA-256 of every file is checked on every load), wherever its bytes live (the Origin
+ * Private File System, or IndexedDB for stores written before it was used); a file
+ * another worker holds open still loads; a browser without OPFS keeps the bytes in
+ * IndexedDB and loads them; a removed version's files leave OPFS; a package
+ * installed from slices of a bigger buffer loads and predicts right (the store hands its
+ * bytes on without copying them when it can).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { chromium, expect, test, type Page } from '@playwright/test';
+import { CHROMIUM_BASE_ARGS, findChromium } from '../scripts/chromium.ts';
 import { openLab } from './lab.ts';
 import { startRegistryServer, writeRegistry, type RegistryServer } from './registry-server.ts';
 
@@ -73,41 +77,168 @@ test('a load from the store reports its phases: manifest, bytes, engine', async 
   expect(manifestMs + bytesMs + engineMs).toBeLessThanOrEqual(loaded.loadMs + 1);
 });
 
-test('a stored file changed after its install is refused at load, naming the file; installing again repairs it', async ({ page }) => {
-  const shard = 'tfjs/group1-shard1of1.bin';
+const SHARD = 'tfjs/group1-shard1of1.bin';
+/** Where the store puts mnist-mlp's files: the small model.json stays in its IndexedDB row. */
+const LAYOUT = { 'tfjs/model.json': 'indexeddb', [SHARD]: 'opfs', 'onnx/model.onnx': 'opfs' };
+const ALL_IN_INDEXEDDB = { 'tfjs/model.json': 'indexeddb', [SHARD]: 'indexeddb', 'onnx/model.onnx': 'indexeddb' };
+
+/**
+ * Where the store keeps mnist-mlp@`version`'s files, by path; with `change`, first
+ * rewrites them in place: `flip` one byte of `path` (what malware or a hand-edited
+ * profile would do: the same length), or `to-indexeddb` (every file's bytes into its row
+ * and out of OPFS: a store written before OPFS was used).
+ */
+function storedFiles(page: Page, version: string, change?: { flip: string } | 'to-indexeddb'): Promise<Record<string, 'opfs' | 'indexeddb'>> {
+  return page.evaluate(
+    async ({ version, change }) => {
+      // The store's layout (runtime/store/opfs-files.ts): edgeloop-store/<db>/<name>/<version>/<path>, each part escaped.
+      const entry = (part: string) => encodeURIComponent(part).replace(/\./g, '%2E');
+      const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+      const db = await request(indexedDB.open('edgeloop-models'));
+      type Row = { path: string; data?: Uint8Array; opfs?: true; bytes?: number };
+      const rows = await request<Row[]>(db.transaction('files').objectStore('files').index('byVersion').getAll(['mnist-mlp', version]));
+      const versionFolder = async () => {
+        let folder = await navigator.storage.getDirectory();
+        for (const part of ['edgeloop-store', 'edgeloop-models', 'mnist-mlp', version]) folder = await folder.getDirectoryHandle(entry(part));
+        return folder;
+      };
+      const where: Record<string, 'opfs' | 'indexeddb'> = {};
+      for (const row of rows) {
+        where[row.path] = row.data ? 'indexeddb' : 'opfs';
+        const flip = typeof change === 'object' && change.flip === row.path;
+        if (row.data && flip) {
+          row.data[100] = row.data[100]! ^ 0xff;
+          await request(db.transaction('files', 'readwrite').objectStore('files').put(row));
+        } else if (!row.data && (flip || change === 'to-indexeddb')) {
+          const folder = await versionFolder();
+          const handle = await folder.getFileHandle(entry(row.path));
+          const data = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+          if (flip) {
+            data[100] = data[100]! ^ 0xff;
+            const writable = await handle.createWritable();
+            await writable.write(data);
+            await writable.close();
+          } else {
+            await request(db.transaction('files', 'readwrite').objectStore('files').put({ ...row, data, opfs: undefined, bytes: undefined }));
+            await folder.removeEntry(entry(row.path));
+          }
+        }
+      }
+      db.close();
+      return where;
+    },
+    { version, change },
+  );
+}
+
+/** The versions of mnist-mlp with a folder in OPFS. */
+function opfsVersions(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    let folder = await navigator.storage.getDirectory();
+    for (const part of ['edgeloop-store', 'edgeloop-models', 'mnist-mlp']) folder = await folder.getDirectoryHandle(part);
+    const names: string[] = [];
+    for await (const name of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(decodeURIComponent(name));
+    return names.sort();
+  });
+}
+
+test('the store keeps file bytes in OPFS; a file changed there after its install is refused at load, naming the file; a new version repairs it', async ({ page }) => {
   await install(page);
   expect((await loadByName(page)).ok).toBe(true);
-
-  // What malware or a hand-edited profile would do: one byte of the stored shard flipped, the same length.
-  await page.evaluate(async (path) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const open = indexedDB.open('edgeloop-models');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    const tx = db.transaction('files', 'readwrite');
-    const files = tx.objectStore('files');
-    const key = ['mnist-mlp', '1.0.0', path];
-    const record = await new Promise<{ data: Uint8Array }>((resolve, reject) => {
-      const get = files.get(key);
-      get.onsuccess = () => resolve(get.result as { data: Uint8Array });
-      get.onerror = () => reject(get.error);
-    });
-    record.data[100] = record.data[100]! ^ 0xff;
-    files.put(record);
-    await new Promise((resolve, reject) => {
-      tx.oncomplete = resolve;
-      tx.onerror = () => reject(tx.error);
-    });
-    db.close();
-  }, shard);
+  expect(await storedFiles(page, '1.0.0', { flip: SHARD })).toEqual(LAYOUT);
   const refused = await loadByName(page);
-  expect(refused).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: shard });
+  expect(refused).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD });
 
   // A forced reinstall of the same version is not offered by the API; removing the damage
   // is: a new version from the registry replaces it, and loads.
   await writeRegistry(root, { versions: ['1.0.0', '1.0.1'] });
   await install(page);
+  expect(await loadByName(page)).toMatchObject({ ok: true, version: '1.0.1' });
+});
+
+test('a store written before OPFS (bytes in IndexedDB rows) still loads, and still refuses a changed file', async ({ page }) => {
+  await install(page);
+  expect(await storedFiles(page, '1.0.0', 'to-indexeddb')).toEqual(LAYOUT);
+  expect(await storedFiles(page, '1.0.0')).toEqual(ALL_IN_INDEXEDDB);
+  const loaded = await loadByName(page);
+  expect(loaded).toMatchObject({ ok: true, version: '1.0.0' });
+  if (loaded.ok) expect(loaded.correct).toBeGreaterThanOrEqual(7);
+  await storedFiles(page, '1.0.0', { flip: SHARD });
+  expect(await loadByName(page)).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD });
+});
+
+test('a browser without OPFS: the store keeps the bytes in IndexedDB, loads them, and refuses a changed file', async ({ baseURL }) => {
+  const browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_BASE_ARGS, '--disable-blink-features=FileSystemAccessOriginPrivate'] });
+  try {
+    const page = await browser.newPage({ baseURL });
+    await openLab(page);
+    expect(await page.evaluate(() => typeof navigator.storage.getDirectory)).toBe('undefined');
+    await install(page);
+    expect(await storedFiles(page, '1.0.0')).toEqual(ALL_IN_INDEXEDDB);
+    const loaded = await loadByName(page);
+    expect(loaded).toMatchObject({ ok: true, version: '1.0.0' });
+    if (loaded.ok) expect(loaded.correct).toBeGreaterThanOrEqual(7);
+    await storedFiles(page, '1.0.0', { flip: SHARD });
+    expect(await loadByName(page)).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('loads succeed while other workers hold the file open, and from two pages at once', async ({ page, context }) => {
+  await install(page);
+  const second = await context.newPage();
+  await openLab(second);
+  for (const mode of ['read-only', 'readwrite'] as const) {
+    // Another worker of another page holds a sync access handle on the shard: shared (another reader) or exclusive.
+    await second.evaluate(
+      async ({ mode, path }) => {
+        const code = `onmessage = async ({ data }) => {
+          let folder = await navigator.storage.getDirectory();
+          for (const part of data.folders) folder = await folder.getDirectoryHandle(part);
+          const handle = await (await folder.getFileHandle(data.file)).createSyncAccessHandle({ mode: data.mode });
+          postMessage(handle.mode ?? data.mode);
+        };`;
+        const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+        (window as unknown as { holder: Worker }).holder = worker;
+        const entry = (part: string) => encodeURIComponent(part).replace(/\./g, '%2E');
+        await new Promise((resolve) => {
+          worker.onmessage = resolve;
+          worker.postMessage({ mode, folders: ['edgeloop-store', 'edgeloop-models', 'mnist-mlp', '1.0.0'].map(entry), file: entry(path) });
+        });
+      },
+      { mode, path: SHARD },
+    );
+    expect(await loadByName(page), `loaded while a ${mode} handle is open elsewhere`).toMatchObject({ ok: true, version: '1.0.0' });
+    await second.evaluate(() => (window as unknown as { holder: Worker }).holder.terminate());
+  }
+  const both = await Promise.all([loadByName(page), loadByName(second)]);
+  for (const loaded of both) expect(loaded).toMatchObject({ ok: true, version: '1.0.0' });
+});
+
+test("removing a version removes its files from OPFS, and sweeps a folder a crash left", async ({ page }) => {
+  await writeRegistry(root, { versions: ['1.0.0', '1.0.1'] });
+  await page.evaluate(async (from) => {
+    const { createRuntime, trustedKeys } = window.edgeloop;
+    const runtime = await createRuntime({ trustedKeys });
+    for (const version of ['1.0.0', '1.0.1']) await runtime.store.install('mnist-mlp', { from, version });
+    await runtime.dispose();
+  }, registry.url);
+  // What a crash between a removal's transaction and its file removal leaves: a folder no version record names.
+  await page.evaluate(async () => {
+    let folder = await navigator.storage.getDirectory();
+    for (const part of ['edgeloop-store', 'edgeloop-models', 'mnist-mlp', '0%2E9%2E0']) folder = await folder.getDirectoryHandle(part, { create: true });
+    const writable = await (await folder.getFileHandle('orphan', { create: true })).createWritable();
+    await writable.write(new Uint8Array(1000));
+    await writable.close();
+  });
+  expect(await opfsVersions(page)).toEqual(['0.9.0', '1.0.0', '1.0.1']);
+  await page.evaluate(async () => {
+    const runtime = await window.edgeloop.createRuntime();
+    await runtime.store.remove('mnist-mlp', '1.0.0');
+    await runtime.dispose();
+  });
+  expect(await opfsVersions(page)).toEqual(['1.0.1']);
   expect(await loadByName(page)).toMatchObject({ ok: true, version: '1.0.1' });
 });
 

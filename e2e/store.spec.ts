@@ -1,7 +1,8 @@
 /**
- * The model store: installs verified versions into IndexedDB from a registry served by
- * a real server on another loopback port, keeps the active version through every kind
- * of failure, resumes interrupted installs and loads offline.
+ * The model store: installs verified versions (their files' bytes in OPFS, the rest in
+ * IndexedDB) from a registry served by a real server on another loopback port, keeps
+ * the active version through every kind of failure, resumes interrupted installs and
+ * loads offline.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -49,7 +49,7 @@ function networkLoad(config: StoreConfig): Promise<StoreTiming> {
   return timeLoad(config, manifestUrl(config));
 }
 
-/** `runtime.load(name)` from IndexedDB, then one prediction, in a fresh runtime. */
+/** `runtime.load(name)` from the model store, then one prediction, in a fresh runtime. */
 function cacheLoad(config: StoreConfig): Promise<StoreTiming> {
   return timeLoad(config, config.name);
 }
@@ -123,16 +123,32 @@ async function floorLoad(config: StoreConfig, artifactId: string): Promise<Store
   }
 }
 
-/** Installs the package into the store (the benchmark's set-up, not measured). */
-async function install(config: StoreConfig): Promise<{ version: string; bytes: number }> {
+/** How many of a version's files the store keeps in OPFS, and how many in their IndexedDB rows. */
+export interface FilesLayer {
+  opfs: number;
+  indexeddb: number;
+}
+
+/**
+ * Installs the package into the store (the benchmark's set-up, not measured) and says
+ * where the store put the bytes (read from its `files` rows: OPFS or IndexedDB).
+ */
+async function install(config: StoreConfig): Promise<{ version: string; bytes: number; filesLayer: FilesLayer }> {
   const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__ });
+  let result;
   try {
-    const result = await runtime.store.install(config.name, { from: new URL(config.registry, location.href).href });
-    log(`${config.model}: installed ${config.name}@${result.version} (${result.bytes} bytes)`);
-    return { version: result.version, bytes: result.bytes };
+    result = await runtime.store.install(config.name, { from: new URL(config.registry, location.href).href });
   } finally {
     await runtime.dispose();
   }
+  const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+  const db = await request(indexedDB.open('edgeloop-models'));
+  const rows = await request<Array<{ data?: Uint8Array }>>(db.transaction('files').objectStore('files').index('byVersion').getAll([config.name, result.version]));
+  db.close();
+  const inRows = rows.filter((row) => row.data).length;
+  const filesLayer: FilesLayer = { opfs: rows.length - inRows, indexeddb: inRows };
+  log(`${config.model}: installed ${config.name}@${result.version} (${result.bytes} bytes; files in OPFS ${filesLayer.opfs}, in IndexedDB ${filesLayer.indexeddb})`);
+  return { version: result.version, bytes: result.bytes, filesLayer };
 }
 
 function describe(t: StoreTiming): string {

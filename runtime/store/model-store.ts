@@ -1,30 +1,54 @@
 /**
  * The model store: verified package versions in IndexedDB (through `idb`), used from
- * the runtime worker. Three object stores:
+ * the runtime worker, the files' bytes in the Origin Private File System where the
+ * browser has one ({@link OpfsFiles}: IndexedDB reads large values several times slower).
+ * Four object stores:
  *
- * - `files`    [name, version, path] → verified bytes of one package file
+ * - `files`    [name, version, path] → one package file: its SHA-256 and where its
+ *              verified bytes are (in OPFS, or in the row itself: the fallback, and every
+ *              store written before OPFS was used)
  * - `versions` [name, version] → the exact manifest bytes and signature, where it came
  *              from, its state (`partial` until every file is stored and verified,
  *              then `complete`), size, install and last-use times, pin
  * - `models`   name → which version is active (and which was before), the registry it
  *              follows, the highest version installed from each registry, the index
  *              ETag
+ * - `meta`     settings of the store itself (the device id)
  *
  * A version becomes loadable only in the one transaction that marks it complete and
- * makes it active, so an interrupted install never disturbs the active version.
+ * makes it active, so an interrupted install never disturbs the active version. A file's
+ * OPFS bytes are written before its row is (no row, no file: an install cut off
+ * between the two fetches the file again and overwrites it); a version's OPFS folder is
+ * removed after the transaction that deletes its rows, and a folder left by a crash
+ * there is swept when that model next loses a version or the version is installed again.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { EdgeloopError, compareVersions } from '../../format/index.ts';
+import { EdgeloopError, compareVersions, isEdgeloopError } from '../../format/index.ts';
+import { OpfsFiles } from './opfs-files.ts';
 
 export const STORE_DB_NAME = 'edgeloop-models';
 const DB_VERSION = 2;
+/** Files up to this size keep their bytes in their IndexedDB row (Chromium keeps such values inline; larger ones are blob files). */
+const INLINE_BYTES = 64 * 1024;
 
+/** One package file with its bytes: what is stored, and what a read gives back. */
 export interface FileRecord {
   name: string;
   version: string;
   path: string;
   sha256: string;
   data: Uint8Array;
+}
+
+/** A `files` row: the bytes in `data`, or (`opfs: true`) `bytes` of them in OPFS. */
+interface FileRow {
+  name: string;
+  version: string;
+  path: string;
+  sha256: string;
+  data?: Uint8Array;
+  opfs?: true;
+  bytes?: number;
 }
 
 export interface VersionRecord {
@@ -64,7 +88,7 @@ export interface ModelRecord {
 }
 
 interface StoreSchema extends DBSchema {
-  files: { key: [string, string, string]; value: FileRecord; indexes: { byVersion: [string, string] } };
+  files: { key: [string, string, string]; value: FileRow; indexes: { byVersion: [string, string] } };
   versions: { key: [string, string]; value: VersionRecord; indexes: { byName: string } };
   models: { key: string; value: ModelRecord };
   /** One row per setting of the store itself: `{ key: 'deviceId', value }`. */
@@ -87,8 +111,12 @@ export interface InstalledVersion {
 
 export class ModelStore {
   readonly #db: Promise<IDBPDatabase<StoreSchema>>;
+  /** Where file bytes go: OPFS, or (where it is missing) nowhere but IndexedDB. */
+  readonly #opfs: Promise<OpfsFiles | { unavailable: string }>;
+  #opfsFailed = false;
 
   constructor(dbName = STORE_DB_NAME) {
+    this.#opfs = OpfsFiles.open(dbName);
     this.#db = openDB<StoreSchema>(dbName, DB_VERSION, {
       upgrade(db, oldVersion) {
         if (oldVersion < 1) {
@@ -162,7 +190,8 @@ export class ModelStore {
   }
 
   async readFile(name: string, version: string, path: string): Promise<FileRecord | undefined> {
-    return (await this.#db).get('files', [name, version, path]);
+    const [read] = await this.readFiles(name, version, [path]);
+    return read;
   }
 
   /**
@@ -173,15 +202,35 @@ export class ModelStore {
    */
   async readFiles(name: string, version: string, paths: readonly string[]): Promise<Array<Promise<FileRecord | undefined>>> {
     const tx = (await this.#db).transaction('files', 'readonly');
-    const reads = paths.map((path) => tx.store.get([name, version, path]));
+    const rows = paths.map((path) => tx.store.get([name, version, path]));
     // A failed read also fails the transaction: the caller hears of it through its file's promise.
     tx.done.catch(() => undefined);
-    return reads;
+    const opfs = await this.#opfs;
+    const lookup = opfs instanceof OpfsFiles ? opfs.lookup(name, version) : undefined;
+    // OPFS reads are synchronous in the worker: one at a time, each as its row arrives;
+    // the files are looked up as their rows arrive, while earlier files are read.
+    let previous: Promise<unknown> = Promise.resolve();
+    return rows.map((row) => {
+      const file = row.then((r) => (r && !r.data ? lookup?.(r.path) : undefined));
+      file.catch(() => undefined); // reported through `read`
+      const read = Promise.all([row, file, previous]).then(async ([r, handle]): Promise<FileRecord | undefined> => {
+        if (!r || r.data) return r as FileRecord | undefined;
+        const data = handle && (await (opfs as OpfsFiles).read(handle));
+        return data && { name, version, path: r.path, sha256: r.sha256, data };
+      });
+      previous = read.catch(() => undefined);
+      return read;
+    });
   }
 
   /** Records a version being installed (keeps what an earlier attempt stored). */
   async beginVersion(record: Omit<VersionRecord, 'state' | 'lastUsedAt' | 'pinned' | 'installedAt'>): Promise<void> {
     const db = await this.#db;
+    const opfs = await this.#opfs;
+    if (opfs instanceof OpfsFiles && !(await db.get('versions', [record.name, record.version]))) {
+      // A new install: files a crash left in OPFS after their version was deleted go first.
+      await opfs.removeVersion(record.name, record.version).catch((error: unknown) => console.warn('edgeloop: could not remove leftover OPFS files (they are overwritten)', error));
+    }
     const tx = db.transaction('versions', 'readwrite');
     const write = async () => {
       const existing = await tx.store.get([record.name, record.version]);
@@ -191,8 +240,26 @@ export class ModelStore {
     await wrapQuota(write(), record.manifestBytes.byteLength);
   }
 
+  /**
+   * Stores a verified file: its bytes into OPFS and then its row; or the bytes in the row
+   * for a small file (one IndexedDB read of a small value beats OPFS's round trips), and
+   * where OPFS is missing or refuses a write for any reason but room.
+   */
   async putFile(record: FileRecord): Promise<void> {
-    await wrapQuota((await this.#db).put('files', record), record.data.byteLength);
+    const { name, version, path, sha256, data } = record;
+    const opfs = await this.#opfs;
+    let row: FileRow = record;
+    if (opfs instanceof OpfsFiles && !this.#opfsFailed && data.byteLength > INLINE_BYTES) {
+      try {
+        await wrapQuota(opfs.write(name, version, path, data), data.byteLength);
+        row = { name, version, path, sha256, opfs: true, bytes: data.byteLength };
+      } catch (error) {
+        if (isEdgeloopError(error, 'QUOTA_EXCEEDED')) throw error;
+        this.#opfsFailed = true;
+        console.warn('edgeloop: the Origin Private File System refused a write; the model store keeps file bytes in IndexedDB from now on', error);
+      }
+    }
+    await wrapQuota((await this.#db).put('files', row), data.byteLength);
   }
 
   /**
@@ -295,12 +362,17 @@ export class ModelStore {
     const files = tx.objectStore('files');
     let freed = 0;
     for (let cursor = await files.index('byVersion').openCursor([name, version]); cursor; cursor = await cursor.continue()) {
-      freed += cursor.value.data.byteLength;
+      freed += cursor.value.data?.byteLength ?? cursor.value.bytes ?? 0;
       await cursor.delete();
     }
     await tx.objectStore('versions').delete([name, version]);
     if (model && model.previous === version) await tx.objectStore('models').put({ ...model, previous: undefined });
     await tx.done;
+    // The version is gone for every reader; now its bytes, and any folder a crash left.
+    const opfs = await this.#opfs;
+    if (opfs instanceof OpfsFiles) {
+      await opfs.sweep(name, async () => (await db.getAllKeysFromIndex('versions', 'byName', name)).map((key) => key[1]));
+    }
     return freed;
   }
 

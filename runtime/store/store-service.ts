@@ -149,11 +149,16 @@ export class StoreService {
       const checks: Array<Promise<void>> = [];
       const read = await Promise.all(
         files.map(async (file, i) => {
-          const stored = await reads[i]!;
+          const stored = await reads[i]!.catch((cause: unknown) => {
+            throw new EdgeloopError('STORE_UNAVAILABLE', `${name}@${version}: ${file.path} could not be read from the store (${(cause as Error)?.name ?? String(cause)}); reload the page, or install the version again`, {
+              details: { name, version, path: file.path },
+              cause,
+            });
+          });
           if (!stored) throw new EdgeloopError('INTEGRITY_MISMATCH', `${name}@${version}: ${file.path} is missing from the store; install the version again`, { details: { name, version, path: file.path } });
           const data = ownBytes(stored.data);
           // The digest starts now, on a copy of exactly these bytes, while the next files are read.
-          const check = verifyFileBytes(file, data, { url: `indexeddb:${name}/${version}/${file.path}` });
+          const check = verifyFileBytes(file, data, { url: `store:${name}/${version}/${file.path}` });
           check.catch(() => undefined); // reported through `checked`
           checks.push(check);
           loadedBytes += file.bytes;
@@ -213,9 +218,9 @@ export class StoreService {
 }
 
 /**
- * The stored bytes as a Uint8Array that owns its whole buffer. IndexedDB hands back a
- * fresh copy of what was stored, so that copy is used as it is (no second 14 MB copy on
- * every load); only a view into a larger buffer (a package installed from memory as a
+ * The stored bytes as a Uint8Array that owns its whole buffer. OPFS and IndexedDB hand
+ * back a fresh copy of what was stored, so that copy is used as it is (no second 14 MB
+ * copy on every load); only a view into a larger buffer (a package installed from memory as a
  * slice of something bigger) is copied, so an engine that reads `.buffer` sees the file
  * alone.
  */

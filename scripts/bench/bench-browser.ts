@@ -4,6 +4,9 @@
  * with WebGPU, on the bench harness page (pwa/bench.html, `window.bench`).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { CHROMIUM_BASE_ARGS, WEBGPU_ARGS, ensureChromium } from '../chromium.ts';
 import { startStaticServer, type StaticServer } from '../static-server.ts';
@@ -23,12 +26,19 @@ export interface BenchBrowserOptions {
   registryDir?: string;
   /** Serve the registry with `Cache-Control: no-store` (every load transfers its bytes). @defaultValue false */
   registryNoStore?: boolean;
+  /**
+   * `memory`: Playwright's usual off-the-record context (Chromium keeps IndexedDB and OPFS
+   * in memory); `disk`: a persistent context on a fresh profile folder (removed at the
+   * end), as a user's browser keeps its storage. @defaultValue 'memory'
+   */
+  profile?: 'memory' | 'disk';
 }
 
 /** A running benchmark browser. */
 export interface BenchBrowser {
   readonly server: StaticServer;
-  readonly browser: Browser;
+  /** The browser; null for a `disk` profile (Playwright's persistent contexts have none). */
+  readonly browser: Browser | null;
   readonly context: BrowserContext;
   /** The Chromium version string. */
   readonly chromiumVersion: string;
@@ -41,7 +51,7 @@ export interface BenchBrowser {
 
 /** Makes fixtures, builds, serves and opens `/bench.html` in Chromium. */
 export async function openBenchBrowser(progress: ProgressLog, options: BenchBrowserOptions = {}): Promise<BenchBrowser> {
-  const { makeFixtures = true, fixtureArgs = [], build = true, distDir = 'dist', registryDir = 'fixtures/registry', registryNoStore = false } = options;
+  const { makeFixtures = true, fixtureArgs = [], build = true, distDir = 'dist', registryDir = 'fixtures/registry', registryNoStore = false, profile = 'memory' } = options;
   if (makeFixtures) {
     progress.note(`making fixtures (npx tsx scripts/make-fixtures.ts ${fixtureArgs.join(' ')})`);
     execFileSync('npx', ['tsx', 'scripts/make-fixtures.ts', ...fixtureArgs], { stdio: 'inherit' });
@@ -57,11 +67,20 @@ export async function openBenchBrowser(progress: ProgressLog, options: BenchBrow
     { prefix: '/fixtures/data', dir: 'fixtures/data' },
   ]);
   let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  const profileDir = profile === 'disk' ? mkdtempSync(join(tmpdir(), 'edgeloop-bench-profile-')) : undefined;
+  const removeProfile = () => profileDir && rmSync(profileDir, { recursive: true, force: true });
   try {
-    browser = await chromium.launch({ executablePath: ensureChromium(), args: [...CHROMIUM_BASE_ARGS, ...WEBGPU_ARGS], headless: true });
-    const context = await browser.newContext({ baseURL: server.url });
+    const launch = { executablePath: ensureChromium(), args: [...CHROMIUM_BASE_ARGS, ...WEBGPU_ARGS], headless: true };
+    if (profileDir) {
+      context = await chromium.launchPersistentContext(profileDir, { ...launch, baseURL: server.url });
+    } else {
+      browser = await chromium.launch(launch);
+      context = await browser.newContext({ baseURL: server.url });
+    }
+    const opened = context;
     const open = async () => {
-      const page = await context.newPage();
+      const page = await opened.newPage();
       page.on('console', (message) => {
         const text = message.text();
         if (text.startsWith('[bench] ')) progress.note(text.slice(8));
@@ -77,12 +96,12 @@ export async function openBenchBrowser(progress: ProgressLog, options: BenchBrow
       return page;
     };
     let current = await open();
-    const opened = browser;
+    const version = browser?.version() ?? (await current.evaluate('navigator.userAgent') as string).match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown';
     return {
       server,
-      browser: opened,
-      context,
-      chromiumVersion: opened.version(),
+      browser: browser ?? null,
+      context: opened,
+      chromiumVersion: version,
       page: () => current,
       async reopen() {
         await current.close().catch((error: unknown) => progress.note(`closing the page failed: ${String(error)}`));
@@ -90,21 +109,24 @@ export async function openBenchBrowser(progress: ProgressLog, options: BenchBrow
         return current;
       },
       async close() {
-        await closeAll(context, opened, server);
+        await closeAll(opened, browser, server, removeProfile);
       },
     };
   } catch (error) {
+    await context?.close();
     await browser?.close();
     await server.close();
+    removeProfile();
     throw error;
   }
 }
 
-async function closeAll(context: BrowserContext, browser: Browser, server: StaticServer): Promise<void> {
+async function closeAll(context: BrowserContext, browser: Browser | undefined, server: StaticServer, removeProfile: () => void): Promise<void> {
   try {
     await context.close();
-    await browser.close();
+    await browser?.close();
   } finally {
     await server.close();
+    removeProfile();
   }
 }

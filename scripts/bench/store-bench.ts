@@ -7,8 +7,9 @@
  * - cold: `runtime.load(manifestUrl)` from the local server (the registry served with
  *   `no-store`, so the bytes really travel), over loopback and over an emulated Fast 4G
  *   link (loopback moves 14 MB in ~30 ms, which no phone does);
- * - warm: `runtime.load(name)` from IndexedDB after `runtime.store.install`, online and
- *   with the browser offline;
+ * - warm: `runtime.load(name)` from the model store after `runtime.store.install`, online
+ *   and with the browser offline (the JSON's `filesLayer` counts the files the store keeps
+ *   in OPFS and in IndexedDB: small files, and all where the browser has no OPFS);
  * - floor: the same artifact's bytes already in memory, built by edgeloop's engine code
  *   alone in a fresh worker with the same settings, and run once — what any load of
  *   these bytes on this backend pays.
@@ -17,10 +18,12 @@
  * side; the engine's code is in the HTTP cache for all (one untimed load of each side first).
  *
  * Options: `--model <id,…>`, `--repeats <n>`, `--skip-prepare`, `--dist <dir>` (build into and
- * serve another folder than `dist/`, e.g. while something else rebuilds `dist/`).
+ * serve another folder than `dist/`, e.g. while something else rebuilds `dist/`), `--profile
+ * memory|disk` (Playwright's usual off-the-record context, whose IndexedDB and OPFS Chromium
+ * keeps in memory, or a profile on disk as a user has: the store's reads differ a lot).
  */
 import { parseArgs } from 'node:util';
-import type { StoreConfig, StoreTiming } from '../../pwa/bench-store.ts';
+import type { FilesLayer, StoreConfig, StoreTiming } from '../../pwa/bench-store.ts';
 import type { BackendId } from '../../runtime/index.ts';
 import { openBenchBrowser } from './bench-browser.ts';
 import type { Benchmark } from './benchmark.ts';
@@ -43,8 +46,16 @@ export const storeBenchmark: Benchmark = {
   async run(args, progress) {
     const { values } = parseArgs({
       args: [...args],
-      options: { model: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'skip-prepare': { type: 'boolean', default: false }, dist: { type: 'string', default: 'dist' } },
+      options: {
+        model: { type: 'string' },
+        repeats: { type: 'string', default: '5' },
+        'skip-prepare': { type: 'boolean', default: false },
+        dist: { type: 'string', default: 'dist' },
+        profile: { type: 'string', default: 'memory' },
+      },
     });
+    const profile = values.profile;
+    if (profile !== 'memory' && profile !== 'disk') throw new RangeError(`--profile must be memory or disk (got ${profile})`);
     const repeats = Number(values.repeats);
     if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be a positive integer (got ${values.repeats})`);
     const wanted = values.model?.split(',').map((m) => m.trim());
@@ -57,8 +68,10 @@ export const storeBenchmark: Benchmark = {
       build: !values['skip-prepare'],
       distDir: values.dist,
       registryNoStore: true,
+      profile,
     });
     const entries: StoreEntry[] = [];
+    const filesLayer: Record<string, FilesLayer> = {};
     const samples: Record<string, Record<Side | 'fast4g' | 'offline', StoreTiming[]>> = {};
     try {
       for (const model of models) {
@@ -67,7 +80,7 @@ export const storeBenchmark: Benchmark = {
           bench.page().evaluate(`window.benchStore.${fn}(${[config, ...more].map((a) => JSON.stringify(a)).join(', ')})`) as Promise<T>;
         progress.note(`── ${model.id} (${BACKEND}): warm-up, install`);
         const { artifact } = await call<StoreTiming>('networkLoad'); // engine code into the HTTP cache
-        await call('install');
+        filesLayer[model.id] = (await call<{ filesLayer: FilesLayer }>('install')).filesLayer;
         const s: Record<Side | 'fast4g' | 'offline', StoreTiming[]> = (samples[model.id] = { network: [], cache: [], floor: [], fast4g: [], offline: [] });
         const load = async (side: Side) => {
           const t = side === 'floor' ? await call<StoreTiming>('floorLoad', artifact) : await call<StoreTiming>(side === 'network' ? 'networkLoad' : 'cacheLoad');
@@ -105,7 +118,7 @@ export const storeBenchmark: Benchmark = {
       await bench.close();
     }
     return {
-      json: { date: new Date().toISOString(), chromium: bench.chromiumVersion, backend: BACKEND, repeats, target: TARGETS, entries, samples },
+      json: { date: new Date().toISOString(), chromium: bench.chromiumVersion, profile, backend: BACKEND, repeats, target: TARGETS, filesLayer, entries, samples },
       table: storeTables(entries),
     };
   },
