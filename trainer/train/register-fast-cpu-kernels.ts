@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { backpropFilter } from './conv-backprop-filter.ts';
 
 type Values = Float32Array | Int32Array | Uint8Array;
 
@@ -63,33 +64,7 @@ const conv2dBackpropFilterNhwc: tf.KernelFunc = (args) => {
     return fallback(tf.Conv2DBackpropFilter, args);
   }
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth, top, left } = windowOf(info);
-  const xv = valuesOf(backend, x);
-  const dyv = valuesOf(backend, dy);
-  const acc = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      for (let yC = 0; yC < outWidth; yC++) {
-        const dyOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
-        for (let wR = 0; wR < filterHeight; wR++) {
-          const xR = yR * strideHeight + wR - top;
-          if (xR < 0 || xR >= inHeight) continue;
-          for (let wC = 0; wC < filterWidth; wC++) {
-            const xC = yC * strideWidth + wC - left;
-            if (xC < 0 || xC >= inWidth) continue;
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * inChannels;
-            const wOff = (wR * filterWidth + wC) * inChannels * outChannels;
-            for (let d1 = 0; d1 < inChannels; d1++) {
-              const xval = xv[xOff + d1];
-              if (xval === 0) continue;
-              const row = wOff + d1 * outChannels;
-              for (let d2 = 0; d2 < outChannels; d2++) acc[row + d2] += xval * dyv[dyOff + d2];
-            }
-          }
-        }
-      }
-    }
-  }
+  const acc = backpropFilter(info, valuesOf(backend, x), valuesOf(backend, dy), false);
   return backend.makeTensorInfo(info.filterShape, 'float32', Float32Array.from(acc));
 };
 

@@ -11,6 +11,7 @@
  * default); other layouts throw rather than compute something else.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { backpropFilter } from './conv-backprop-filter.ts';
 
 /** The part of tfjs-backend-wasm's `BackendWasm` the kernels use (a view into the wasm heap per tensor). */
 interface WasmHeapBackend {
@@ -45,49 +46,6 @@ function heapViews(backend: unknown, outShape: number[], inputs: tf.TensorInfo[]
   return { out, views: [heap.typedArrayFromHeap(out), ...inputs.map((t) => heap.typedArrayFromHeap(t))] };
 }
 
-/**
- * dW[r,c,i,o] = Σ x[b, y·s+r−top, x·s+c−left, i] · dy[b, y, x, o] (dense), or with
- * `o` running over channel `i`'s `mult` outputs only (depthwise, dW `[kh, kw, in, mult]`).
- * Float64 accumulation, like the fast cpu kernel.
- */
-function backpropFilter(info: tf.backend_util.Conv2DInfo, xv: Float32Array, dyv: Float32Array, out: Float32Array, depthwise: boolean): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
-  const { top, left } = info.padInfo;
-  const acc = new Float64Array(out.length);
-  const mult = outChannels / inChannels;
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      for (let yC = 0; yC < outWidth; yC++) {
-        const dyOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
-        for (let wR = 0; wR < filterHeight; wR++) {
-          const xR = yR * strideHeight + wR - top;
-          if (xR < 0 || xR >= inHeight) continue;
-          for (let wC = 0; wC < filterWidth; wC++) {
-            const xC = yC * strideWidth + wC - left;
-            if (xC < 0 || xC >= inWidth) continue;
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * inChannels;
-            if (depthwise) {
-              const wOff = (wR * filterWidth + wC) * outChannels;
-              for (let i = 0; i < inChannels; i++) {
-                const xval = xv[xOff + i];
-                for (let m = 0; m < mult; m++) acc[wOff + i * mult + m] += xval * dyv[dyOff + i * mult + m];
-              }
-              continue;
-            }
-            const wOff = (wR * filterWidth + wC) * inChannels * outChannels;
-            for (let i = 0; i < inChannels; i++) {
-              const xval = xv[xOff + i];
-              if (xval === 0) continue;
-              const row = wOff + i * outChannels;
-              for (let o = 0; o < outChannels; o++) acc[row + o] += xval * dyv[dyOff + o];
-            }
-          }
-        }
-      }
-    }
-  }
-  out.set(acc);
-}
 
 /** dx[b, xr, xc, i] = Σ over the outputs whose window covers it of w[r, c, i, m] · dy[b, y, x, i·mult+m]. */
 function depthwiseBackpropInput(info: tf.backend_util.Conv2DInfo, dyv: Float32Array, wv: Float32Array, out: Float32Array): void {
@@ -126,7 +84,7 @@ const conv2dBackpropFilter: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   checkLayout(tf.Conv2DBackpropFilter, dataFormat, 1, [x, dy]);
   const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode);
   const { out, views } = heapViews(backend, filterShape, [x, dy]);
-  backpropFilter(info, views[1], views[2], views[0], false);
+  views[0].set(backpropFilter(info, views[1], views[2], false));
   return out;
 };
 
@@ -136,7 +94,7 @@ const depthwiseBackpropFilterKernel: tf.KernelFunc = ({ inputs, attrs, backend }
   checkLayout(tf.DepthwiseConv2dNativeBackpropFilter, undefined, dilations, [x, dy]);
   const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode, true);
   const { out, views } = heapViews(backend, filterShape, [x, dy]);
-  backpropFilter(info, views[1], views[2], views[0], true);
+  views[0].set(backpropFilter(info, views[1], views[2], true));
   return out;
 };
 
