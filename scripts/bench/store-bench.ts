@@ -19,8 +19,9 @@
  *
  * Options: `--model <id,…>`, `--repeats <n>`, `--skip-prepare`, `--dist <dir>` (build into and
  * serve another folder than `dist/`, e.g. while something else rebuilds `dist/`), `--profile
- * memory|disk` (Playwright's usual off-the-record context, whose IndexedDB and OPFS Chromium
- * keeps in memory, or a profile on disk as a user has: the store's reads differ a lot).
+ * disk|memory` (default `disk`: a profile on disk, as a user has; `memory`: Playwright's usual
+ * off-the-record context, whose IndexedDB and OPFS Chromium keeps in memory — the store's
+ * reads differ a lot).
  */
 import { parseArgs } from 'node:util';
 import type { FilesLayer, StoreConfig, StoreTiming } from '../../pwa/bench-store.ts';
@@ -51,7 +52,7 @@ export const storeBenchmark: Benchmark = {
         repeats: { type: 'string', default: '5' },
         'skip-prepare': { type: 'boolean', default: false },
         dist: { type: 'string', default: 'dist' },
-        profile: { type: 'string', default: 'memory' },
+        profile: { type: 'string', default: 'disk' },
       },
     });
     const profile = values.profile;
