@@ -2,7 +2,8 @@
  * The Train page, driven as a user would in real Chromium: train an MLP on the MNIST
  * sample in the trainer's worker with live charts, read its evaluation, compress it for
  * two edge targets, install it into the model store (checked in IndexedDB), download it
- * as a zip; and stop a longer run, reload the page, and resume it from its checkpoint.
+ * as a zip; train a CNN on wasm where WebGPU is only a software adapter; and stop a
+ * longer run, reload the page, and resume it from its checkpoint.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -148,6 +149,26 @@ test('trains an MLP on the MNIST sample with live charts, compresses it, install
   expect(zip.length).toBeGreaterThan(10_000);
   expect([...zip.subarray(0, 4)]).toEqual([0x50, 0x4b, 0x03, 0x04]);
   expect(zip.includes(Buffer.from('/manifest.json'))).toBe(true);
+});
+
+test('Auto trains a CNN on wasm where WebGPU is only a software adapter, and says so', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openTrain(page);
+  const hardwareGpu = await page.evaluate(async () => {
+    const adapter = await (navigator as Navigator & { gpu?: GPU }).gpu?.requestAdapter().catch(() => null);
+    const info = adapter?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+    return adapter != null && info?.isFallbackAdapter !== true && !/swiftshader/i.test(`${info?.architecture} ${info?.description}`);
+  });
+  test.skip(hardwareGpu, 'this browser has a hardware WebGPU adapter: Auto trains a CNN on WebGPU there');
+  await chooseMnist(page, { count: '1,000', epochs: 2, name: 'e2e-cnn' });
+  await page.getByLabel('Kind').selectOption('cnn');
+  await expect(page.locator('#train-backend')).toHaveValue('auto');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(() => trainState(page), { timeout: 90_000 }).toBe('done');
+  const status = page.locator('#train-status');
+  await expect(status).toHaveAttribute('data-backend', 'wasm');
+  await expect(status).toContainText(/Done: 2 epochs, \d+ s in this session on wasm \((only a software WebGPU adapter here, which trains slower than wasm|no WebGPU adapter in this browser)\)\./);
+  expect(Number(await page.locator('#evaluation').getAttribute('data-accuracy')), 'a CNN on 1,000 digits for 2 epochs').toBeGreaterThan(0.5);
 });
 
 test('a stopped run resumes from its checkpoint after a reload', async ({ page }) => {

@@ -1,7 +1,8 @@
 /**
  * The trainer in the browser: trains in its Web Worker, checkpoints to IndexedDB so a
  * reloaded tab resumes, gives the same CNN losses on WebGPU as on the cpu backend, and
- * its package loads in the runtime.
+ * its package loads in the runtime; with no backend named it trains a CNN on wasm where
+ * WebGPU is only a software adapter, with the cpu backend's losses.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { openLab } from './lab.ts';
@@ -134,4 +135,53 @@ test('a few CNN steps on WebGPU give the losses of the cpu backend', async ({ pa
   for (let i = 0; i < 3; i++) expect(Math.abs(losses.webgpu[i]! - losses.cpu[i]!), `step ${i + 1}: ${losses.webgpu[i]} vs ${losses.cpu[i]}`).toBeLessThan(1e-3);
   // The steps train: the loss moves.
   expect(losses.cpu[0]).not.toBe(losses.cpu[2]);
+});
+
+test('with no backend named, a CNN trains on wasm where WebGPU is only a software adapter, with the cpu backend’s losses', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openLab(page);
+  const result = await page.evaluate(async () => {
+    const { createTrainer, loadMnistSplit } = window.edgeloop;
+    const adapter = await (navigator as Navigator & { gpu?: GPU }).gpu?.requestAdapter().catch(() => null);
+    const info = adapter?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+    const hardwareGpu = adapter != null && info?.isFallbackAdapter !== true && !/swiftshader/i.test(`${info?.architecture} ${info?.description}`);
+    const train = await loadMnistSplit('train', 320);
+    const test = await loadMnistSplit('test', 200);
+    const run = async (backend: 'cpu' | undefined) => {
+      // A fresh worker per run: each starts its backend from nothing, as a page does.
+      const trainer = createTrainer();
+      const runId = `cnn-default-${backend ?? 'auto'}`;
+      try {
+        const outcome = await trainer.train({
+          runId,
+          name: 'mnist-cnn-default',
+          model: { kind: 'cnn', inputShape: [28, 28, 1], classes: 10, seed: 1 },
+          inputShape: [28, 28, 1],
+          labels: Array.from({ length: 10 }, (_, d) => String(d)),
+          train,
+          test,
+          // The mnist-cnn fixture's recipe (scripts/make-fixtures.ts), on 320 digits.
+          options: { epochs: 2, batchSize: 32, learningRate: 0.002, seed: 1 },
+          ...(backend ? { backend } : {}),
+          resume: false,
+          buildPackage: false,
+        });
+        await trainer.clearCheckpoint(runId);
+        return { backend: outcome.backend, reason: outcome.backendReason, losses: outcome.batchLosses, epochLosses: outcome.history.map((h) => h.loss), testAccuracy: outcome.testAccuracy };
+      } finally {
+        trainer.dispose();
+      }
+    };
+    return { hardwareGpu, auto: await run(undefined), cpu: await run('cpu') };
+  });
+  test.skip(result.hardwareGpu, 'this browser has a hardware WebGPU adapter: the default is WebGPU there');
+  expect(result.auto.backend).toBe('wasm');
+  expect(result.auto.reason).toMatch(/software WebGPU adapter|no WebGPU adapter/);
+  expect(result.cpu.backend).toBe('cpu');
+  expect(result.cpu.reason, 'a named backend needs no reason').toBeUndefined();
+  expect(result.auto.losses).toHaveLength(20);
+  // Same initial weights and batches: the wasm convolution gradients give the cpu backend's loss curve.
+  for (let i = 0; i < 20; i++) expect(Math.abs(result.auto.losses[i]! - result.cpu.losses[i]!), `step ${i + 1}: wasm ${result.auto.losses[i]} vs cpu ${result.cpu.losses[i]}`).toBeLessThan(1e-4);
+  expect(result.auto.epochLosses[1]!, 'it trains').toBeLessThan(result.auto.epochLosses[0]! - 0.1);
+  expect(Math.abs(result.auto.testAccuracy - result.cpu.testAccuracy)).toBeLessThan(0.02);
 });

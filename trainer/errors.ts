@@ -23,6 +23,8 @@ export type TrainerErrorCode =
   | 'DEPENDENCY_MISSING'
   // configuration
   | 'CONFIG_INVALID'
+  /** The model needs an operation the training backend cannot compute as asked (`details.kernel`, `details.backend`, `details.dataFormat`, `details.dilations`); train on another backend. */
+  | 'BACKEND_UNSUPPORTED'
   // checkpoints
   | 'CHECKPOINT_MISSING'
   | 'CHECKPOINT_INVALID'

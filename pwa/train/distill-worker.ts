@@ -1,7 +1,8 @@
 /**
  * The Train page's distillation worker: the trainer's `distill` (a small student MLP
  * learns from the teacher's softened logits and the labels), off the main thread, on
- * tfjs-wasm; then the student's package with the trainer's package writer. The trainer
+ * tfjs-wasm (with the trainer's convolution-gradient kernels, so a CNN student trains
+ * too); then the student's package with the trainer's package writer. The trainer
  * worker trains and packages one model per job and has no teacher option, so the page
  * runs distillation here with the trainer's own functions.
  */
@@ -13,7 +14,7 @@ import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-s
 import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { loadTfjsArtifact } from '../../compress/index.ts';
 import { installErrorTransfer, parseManifest } from '../../format/index.ts';
-import { buildModel, buildTrainedPackage, distill, evaluateAccuracy } from '../../trainer/index.ts';
+import { buildModel, buildTrainedPackage, distill, evaluateAccuracy, registerWasmTrainingKernels } from '../../trainer/index.ts';
 import type { DistillJob, DistillOutcome, DistillProgress, DistillWorkerApi } from './distill-api.ts';
 
 installErrorTransfer();
@@ -25,6 +26,7 @@ function useWasm(): Promise<void> {
     // tfjs-wasm's threads hang once the bundle is minified (docs/ARCHITECTURE.md, "Known facts").
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     setWasmPaths({ 'tfjs-backend-wasm.wasm': tfjsWasm, 'tfjs-backend-wasm-simd.wasm': tfjsWasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': tfjsWasmThreadedSimd });
+    registerWasmTrainingKernels();
     if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to start in this browser');
   })();
   return ready;

@@ -82,8 +82,8 @@ export function modelConfig(choice: ModelChoice, inputShape: number[], classes: 
 
 /**
  * The backend to train on. "Auto" trains an MLP on wasm (small dense models are
- * fastest there, and a software WebGPU adapter is slow) and leaves a CNN to the
- * trainer's own choice (WebGPU when there is an adapter, else cpu).
+ * fastest there) and leaves a CNN to the trainer's own choice: WebGPU on a hardware
+ * adapter, else wasm (a software adapter such as SwiftShader is slower than wasm).
  */
 export function trainerBackend(choice: ModelChoice): TrainerBackend | undefined {
   if (choice.backend !== 'auto') return choice.backend;

@@ -172,7 +172,9 @@ async function train(run: SavedRun, resumeFrom: number): Promise<void> {
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
     trainStatus.dataset.resumedFrom = String(outcome.resumedFromEpoch);
     const resumed = outcome.resumedFromEpoch ? ` (resumed from epoch ${outcome.resumedFromEpoch})` : '';
-    setProgress('done', `Done: ${outcome.history.length} epochs${resumed}, ${seconds} s in this session on ${outcome.backend}.`, 1);
+    trainStatus.dataset.backend = outcome.backend;
+    const why = outcome.backendReason ? ` (${outcome.backendReason})` : '';
+    setProgress('done', `Done: ${outcome.history.length} epochs${resumed}, ${seconds} s in this session on ${outcome.backend}${why}.`, 1);
     result.showTrained(outcome, data, `trained ${run.model.kind.toUpperCase()}`);
   } catch (error) {
     if (isTrainerError(error, 'TRAINING_ABORTED')) {

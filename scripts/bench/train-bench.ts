@@ -14,10 +14,15 @@
  * shuffle and fit's per-epoch set-up. The first epoch of each side is an untimed
  * warm-up. Figures are medians of the timed epochs.
  *
- * Options: `--model <mlp|cnn>` and `--backend <wasm|cpu>` pick one configuration
- * (default: the MLP on wasm and the CNN on cpu, as `npm run train` picks them);
- * `--epochs <n>` timed epochs per side (even; default 8 for the MLP, 4 for the CNN);
- * `--examples <n>` training digits (default 8,000 for the MLP, 1,000 for the CNN).
+ * Then, unless `--compare loop-fit`, the backend comparison (train-bench-backends.ts):
+ * the MNIST CNN trained by `train()` on wasm vs on cpu, ABBA, with the fixture's recipe.
+ *
+ * Options: `--compare <all|loop-fit|backends>` (default all); `--model <mlp|cnn>` and
+ * `--backend <wasm|cpu>` pick one loop-vs-fit configuration (default: the MLP and the
+ * CNN on wasm, as `npm run train` picks them); `--epochs <n>` timed epochs per side
+ * (even; default 8 for the MLP, 4 for the CNN, 2 for the backend comparison);
+ * `--examples <n>` training digits (default 8,000 for the MLP, 1,000 for the CNN,
+ * 4,000 for the backend comparison).
  */
 import { cpus, platform, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -30,6 +35,8 @@ import { choiceFlag, intFlag } from '../cli/cli-flags.ts';
 import type { Benchmark } from './benchmark.ts';
 import type { ProgressLog } from './progress-log.ts';
 import { percentile, round } from './stats.ts';
+import { backendsTable, BACKENDS_RECIPE, compareBackends, type BackendsCase, type BackendsEntry } from './train-bench-backends.ts';
+import { abbaOrder, Turns } from './train-bench-turns.ts';
 
 const MODELS = ['mlp', 'cnn'] as const;
 const BACKENDS = ['wasm', 'cpu'] as const;
@@ -68,70 +75,6 @@ export interface TrainBenchEntry {
   epoch_seconds: Record<Side, number[]>;
 }
 
-/**
- * Lets two async training runs take turns epoch by epoch in a fixed order: each side
- * calls {@link start} before its first epoch and {@link epochDone} at the end of every
- * epoch; whoever is not next waits there. Records each epoch's seconds from the moment
- * its side got the turn.
- */
-class Turns {
-  readonly seconds: Record<Side, number[]> = { loop: [], fit: [] };
-  readonly #order: readonly Side[];
-  #next = 0;
-  #began = 0;
-  readonly #waiting = new Map<Side, { resolve: () => void; reject: (error: unknown) => void }>();
-  #failure: { error: unknown } | undefined;
-
-  constructor(order: readonly Side[]) {
-    this.#order = order;
-  }
-
-  async start(side: Side): Promise<void> {
-    await this.#waitFor(side);
-    this.#began = performance.now();
-  }
-
-  async epochDone(side: Side): Promise<void> {
-    if (this.#order[this.#next] !== side) throw new Error(`${side} finished an epoch out of turn (turn ${this.#next} of [${this.#order.join(', ')}])`);
-    this.seconds[side].push((performance.now() - this.#began) / 1000);
-    this.#next++;
-    const next = this.#order[this.#next];
-    if (next !== undefined && next !== side) this.#waiting.get(next)?.resolve();
-    // A side with no epochs left returns at once, so its training call can finish.
-    if (!this.#order.slice(this.#next).includes(side)) return;
-    await this.#waitFor(side);
-    this.#began = performance.now();
-  }
-
-  /** Wakes the other side with `error` so a failure on one side does not leave the other waiting forever. */
-  fail(error: unknown): void {
-    this.#failure = { error };
-    for (const waiter of this.#waiting.values()) waiter.reject(error);
-    this.#waiting.clear();
-  }
-
-  async #waitFor(side: Side): Promise<void> {
-    if (this.#failure !== undefined) throw this.#failure.error;
-    if (this.#order[this.#next] === side) return;
-    await new Promise<void>((resolve, reject) => {
-      this.#waiting.set(side, {
-        resolve: () => {
-          this.#waiting.delete(side);
-          resolve();
-        },
-        reject,
-      });
-    });
-  }
-}
-
-/** Warm-up loop, warm-up fit, then ABBA blocks: loop fit fit loop, loop fit fit loop, … */
-function abbaOrder(epochsPerSide: number): Side[] {
-  const order: Side[] = ['loop', 'fit'];
-  for (let pair = 0; pair < epochsPerSide; pair++) order.push(...(pair % 2 === 0 ? (['loop', 'fit'] as const) : (['fit', 'loop'] as const)));
-  return order;
-}
-
 async function measure(c: TrainBenchCase, progress: ProgressLog): Promise<TrainBenchEntry> {
   const { backend, note } = await selectTrainingBackend(c.backend, c.model);
   if (note !== undefined) throw new Error(`asked for ${c.backend} but got ${backend}: ${note}`);
@@ -144,7 +87,7 @@ async function measure(c: TrainBenchCase, progress: ProgressLog): Promise<TrainB
   const x = tf.tensor(data.train.x, [count, 28, 28, 1], 'float32');
   const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.train.y, 'int32'), 10), 'float32'));
   const totalEpochs = c.epochs + 1;
-  const turns = new Turns(abbaOrder(c.epochs));
+  const turns = new Turns<Side>(abbaOrder<Side>('loop', 'fit', c.epochs));
   progress.note(`── ${c.model} on ${backend}: ${loopModel.countParams()} params, ${count} digits, ${c.epochs} timed epochs per side (+1 warm-up)`);
   try {
     fitModel.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: softmaxCrossEntropyFromLogits, metrics: [tfl.metrics.categoricalAccuracy] });
@@ -206,37 +149,51 @@ async function measure(c: TrainBenchCase, progress: ProgressLog): Promise<TrainB
   }
 }
 
-function parseCases(args: readonly string[]): TrainBenchCase[] {
+const COMPARISONS = ['all', 'loop-fit', 'backends'] as const;
+
+/** What the command line asks for: loop-vs-fit cases and, maybe, the backend comparison. */
+interface TrainBenchPlan {
+  cases: TrainBenchCase[];
+  backends?: BackendsCase;
+}
+
+function parsePlan(args: readonly string[]): TrainBenchPlan {
   const { values: f } = parseArgs({
     args: [...args],
-    options: { model: { type: 'string' }, backend: { type: 'string' }, epochs: { type: 'string' }, examples: { type: 'string' } },
+    options: { compare: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, epochs: { type: 'string' }, examples: { type: 'string' } },
   });
+  const compare = f.compare === undefined ? 'all' : choiceFlag('compare', f.compare, COMPARISONS);
   const model = f.model === undefined ? undefined : choiceFlag('model', f.model, MODELS);
   const backend = f.backend === undefined ? undefined : choiceFlag('backend', f.backend, BACKENDS);
-  if (model === 'cnn' && backend === 'wasm') {
-    throw new RangeError("--model cnn cannot train on --backend wasm (tfjs-backend-wasm has no Conv2DBackpropFilter); use --backend cpu");
+  if (compare === 'backends' && (model !== undefined || backend !== undefined)) {
+    throw new RangeError('--compare backends trains the CNN on both backends; --model and --backend pick loop-vs-fit cases');
   }
   const epochs = f.epochs === undefined ? undefined : intFlag('epochs', f.epochs, 0, 2);
   if (epochs !== undefined && epochs % 2 !== 0) throw new RangeError(`--epochs must be even (ABBA order; got ${epochs})`);
   const examples = f.examples === undefined ? undefined : intFlag('examples', f.examples, 0, 1);
   const defaults: TrainBenchCase[] = [
     { model: 'mlp', backend: 'wasm', examples: 8000, epochs: 8 },
-    { model: 'cnn', backend: 'cpu', examples: 1000, epochs: 4 },
+    { model: 'cnn', backend: 'wasm', examples: 1000, epochs: 4 },
   ];
-  return defaults
-    .filter((d) => (model === undefined || d.model === model) && (backend === undefined || d.model !== 'cnn' || backend === 'cpu'))
-    .map((d) => ({ ...d, backend: backend ?? d.backend, examples: examples ?? d.examples, epochs: epochs ?? d.epochs }));
+  const cases =
+    compare === 'backends'
+      ? []
+      : defaults.filter((d) => model === undefined || d.model === model).map((d) => ({ ...d, backend: backend ?? d.backend, examples: examples ?? d.examples, epochs: epochs ?? d.epochs }));
+  // The comparison runs with the loop-vs-fit cases unless those were narrowed to one configuration.
+  const withBackends = compare === 'backends' || (compare === 'all' && model === undefined && backend === undefined);
+  return { cases, backends: withBackends ? { examples: examples ?? 4000, epochs: epochs ?? 2 } : undefined };
 }
 
 /** The `train` benchmark of scripts/bench/run.ts. */
 export const trainBenchmark: Benchmark = {
   async run(args, progress) {
     const started = performance.now();
-    const cases = parseCases(args);
+    const plan = parsePlan(args);
     const entries: TrainBenchEntry[] = [];
-    for (const c of cases) entries.push(await measure(c, progress));
+    for (const c of plan.cases) entries.push(await measure(c, progress));
+    const backends: BackendsEntry | undefined = plan.backends && (await compareBackends(plan.backends, progress));
     const wallSeconds = (performance.now() - started) / 1000;
-    const lines = [
+    const loopFit = [
       `| model | backend | params | digits | timed epochs per side | loop samples/s | fit samples/s | loop_vs_fit | ≥ ${TARGET} | last-epoch loss loop / fit |`,
       '|---|---|--:|--:|--:|--:|--:|--:|:-:|--:|',
       ...entries.map(
@@ -244,6 +201,10 @@ export const trainBenchmark: Benchmark = {
           `| ${e.model} | ${e.backend} | ${e.params} | ${e.examples} | ${e.epochs} | ${e.loop_samples_per_s} | ${e.fit_samples_per_s} | ${e.loop_vs_fit.toFixed(3)} | ${e.loop_vs_fit >= TARGET ? 'yes' : '**no**'} | ${e.loop_last_loss.toFixed(3)} / ${e.fit_last_loss.toFixed(3)} |`,
       ),
       '',
+    ];
+    const lines = [
+      ...(entries.length > 0 ? loopFit : []),
+      ...(backends ? [`The trainer's loop on wasm vs on cpu (Adam ${backends.learning_rate}, batch ${backends.batch_size}, seed ${BACKENDS_RECIPE.seed}, ABBA):`, '', ...backendsTable(backends), ''] : []),
       `Wall time ${wallSeconds.toFixed(0)} s.`,
     ];
     return {
@@ -260,6 +221,7 @@ export const trainBenchmark: Benchmark = {
         settings: { batch_size: BATCH_SIZE, learning_rate: LEARNING_RATE, optimizer: 'adam', seed: SEED, order: 'warm-up loop, warm-up fit, then ABBA' },
         target: { loop_vs_fit_min: TARGET },
         entries,
+        ...(backends ? { backends: { recipe: BACKENDS_RECIPE, order: 'warm-up wasm, warm-up cpu, then ABBA', ...backends } } : {}),
       },
       table: lines.join('\n'),
     };

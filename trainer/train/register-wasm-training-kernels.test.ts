@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-layers';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTrainerError } from '../errors.ts';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels.ts';
 
 interface Case {
@@ -58,6 +59,28 @@ describe('registerWasmTrainingKernels', () => {
       expect(maxDiff, `gradient ${k}`).toBeLessThan(1e-4);
       expect(expected[k].some((v) => v !== 0)).toBe(true);
     }
+  });
+
+  it.each([
+    { kernel: tf.Conv2DBackpropFilter, attrs: { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 4, 4] } },
+    { kernel: tf.DepthwiseConv2dNativeBackpropFilter, attrs: { strides: 1, pad: 'same', dilations: 2, filterShape: [3, 3, 4, 1] } },
+    { kernel: tf.DepthwiseConv2dNativeBackpropInput, attrs: { strides: 1, pad: 'same', dilations: [1, 2], inputShape: [1, 6, 6, 4] } },
+  ])('$kernel refuses what it does not compute with BACKEND_UNSUPPORTED, not a wrong gradient', async ({ kernel, attrs }) => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const x = tf.ones([1, 6, 6, 4]);
+    const dy = tf.ones([1, 6, 6, 4]);
+    const filter = tf.ones([3, 3, 4, 1]);
+    const inputs: tf.NamedTensorMap = kernel === tf.DepthwiseConv2dNativeBackpropInput ? { dy, filter } : { x, dy };
+    let error: unknown;
+    try {
+      tf.engine().runKernel(kernel, inputs, attrs as unknown as tf.NamedAttrMap);
+    } catch (e) {
+      error = e;
+    } finally {
+      tf.dispose([x, dy, filter]);
+    }
+    expect(isTrainerError(error, 'BACKEND_UNSUPPORTED'), String(error)).toBe(true);
+    expect((error as Error).message).toContain('--backend cpu');
   });
 
   it('is idempotent and leaves kernels wasm already has alone', () => {

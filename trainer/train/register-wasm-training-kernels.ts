@@ -7,10 +7,14 @@
  * dominate a MobileNetV2 step on the plain-JS cpu backend) runs in wasm. Measured
  * in Node on a 2-core machine, one MobileNetV2 α 0.35 32×32 step of 32 images: ~0.4 s
  * on wasm with these kernels vs 4–10 s on cpu with `registerFastCpuKernels`.
- * NHWC, dilation 1 only (what tfjs-layers' Conv2D / DepthwiseConv2D produce by
- * default); other layouts throw rather than compute something else.
+ * NHWC, dilation 1, float32 only: what tfjs-layers' Conv2D / DepthwiseConv2D train
+ * with. tfjs's own gradients already refuse dilation > 1 (on every backend) and the
+ * wasm forward Conv2D refuses NCHW, so other cases reach these kernels only when they
+ * are called directly; they then throw a `TrainerError` `BACKEND_UNSUPPORTED` rather
+ * than compute something else.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { TrainerError } from '../errors.ts';
 import { backpropFilter } from './conv-backprop-filter.ts';
 
 /** The part of tfjs-backend-wasm's `BackendWasm` the kernels use (a view into the wasm heap per tensor). */
@@ -32,10 +36,17 @@ export function registerWasmTrainingKernels(): void {
   }
 }
 
+/** @throws {TrainerError} `BACKEND_UNSUPPORTED` for a layout, dilation or dtype the kernels do not compute. */
 function checkLayout(kernelName: string, dataFormat: string | undefined, dilations: number | [number, number] | undefined, inputs: tf.TensorInfo[]): void {
   const dilated = dilations !== undefined && (Array.isArray(dilations) ? dilations.some((d) => d !== 1) : dilations !== 1);
-  if ((dataFormat !== undefined && dataFormat !== 'NHWC') || dilated || inputs.some((t) => t.dtype !== 'float32')) {
-    throw new Error(`${kernelName} on 'wasm' (edgeloop's training kernel) handles float32 NHWC without dilation only`);
+  const dtypes = inputs.map((t) => t.dtype);
+  if ((dataFormat !== undefined && dataFormat !== 'NHWC') || dilated || dtypes.some((d) => d !== 'float32')) {
+    throw new TrainerError(
+      'BACKEND_UNSUPPORTED',
+      `${kernelName} on the wasm backend (edgeloop's training kernel) computes float32 NHWC without dilation only ` +
+        `(got dataFormat ${dataFormat ?? 'NHWC'}, dilations ${JSON.stringify(dilations ?? 1)}, dtypes ${dtypes.join('/')}); train this model on the cpu backend (--backend cpu)`,
+      { details: { kernel: kernelName, backend: 'wasm', dataFormat: dataFormat ?? 'NHWC', dilations: dilations ?? 1, dtypes } },
+    );
   }
 }
 

@@ -1,16 +1,17 @@
 /**
- * Node-only: picks and initialises the tfjs backend a training run uses. Dense
- * models train on tfjs-backend-wasm (it runs in Node from the package's own
- * `.wasm` files); CNNs cannot (wasm has no `Conv2DBackpropFilter`), so they run on
- * the plain-JS cpu backend with {@link registerFastCpuKernels}.
+ * Node-only: picks and initialises the tfjs backend a training run uses. Every model
+ * kind trains on tfjs-backend-wasm (it runs in Node from the package's own `.wasm`
+ * files) with {@link registerWasmTrainingKernels}, the convolution gradients wasm
+ * lacks; the plain-JS cpu backend (with {@link registerFastCpuKernels}) is what `auto`
+ * falls back to when wasm does not start, and what `--backend cpu` asks for.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { TrainerError } from '../errors.ts';
 import type { ModelKind } from './model-config.ts';
 import { registerFastCpuKernels } from './register-fast-cpu-kernels.ts';
+import { registerWasmTrainingKernels } from './register-wasm-training-kernels.ts';
 
 /** Backend choices of the CLIs. */
 export const TRAINING_BACKENDS = ['auto', 'cpu', 'wasm'] as const;
@@ -25,6 +26,7 @@ async function useWasm(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const require = createRequire(import.meta.url);
   wasm.setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
+  registerWasmTrainingKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") answered false');
 }
 
@@ -34,20 +36,17 @@ async function useCpu(): Promise<void> {
 }
 
 /**
- * Sets the tfjs backend for training a `kind` model: `auto` is wasm for an MLP
- * (falling back to cpu if wasm fails to start) and cpu otherwise.
+ * Sets the tfjs backend for training a `kind` model: `auto` and `wasm` are wasm with
+ * edgeloop's convolution-gradient kernels (`auto` falls back to cpu, with a note, if
+ * wasm fails to start; `wasm` throws then); `cpu` is the plain-JS backend.
  *
- * @throws {TrainerError} `CONFIG_INVALID` when wasm is asked for a convolutional model.
+ * @param kind - The model kind; every kind trains on every backend (kept so callers
+ *   say what they train, and for the note).
  */
 export async function selectTrainingBackend(preference: (typeof TRAINING_BACKENDS)[number], kind: ModelKind): Promise<SelectedBackend> {
   // PROD silences tfjs's "install tfjs-node" banner (it cannot be installed here) and skips debug checks.
   tf.env().set('PROD', true);
-  if (preference === 'wasm' && kind !== 'mlp') {
-    throw new TrainerError('CONFIG_INVALID', `--backend wasm cannot train a '${kind}' model (tfjs-backend-wasm has no Conv2DBackpropFilter); use --backend cpu`, {
-      details: { field: 'backend', value: preference },
-    });
-  }
-  if (preference === 'cpu' || (preference === 'auto' && kind !== 'mlp')) {
+  if (preference === 'cpu') {
     await useCpu();
     return { backend: 'cpu' };
   }
@@ -57,6 +56,6 @@ export async function selectTrainingBackend(preference: (typeof TRAINING_BACKEND
   } catch (error) {
     if (preference === 'wasm') throw error;
     await useCpu();
-    return { backend: 'cpu', note: `wasm backend unavailable (${(error as Error).message}); training on cpu` };
+    return { backend: 'cpu', note: `wasm backend unavailable (${(error as Error).message}); training the ${kind} on cpu` };
   }
 }

@@ -34,9 +34,11 @@ export interface TrainJob {
   /** Training options (no callbacks: progress comes through `onProgress`). */
   options?: Omit<TrainOptions, 'onBatch' | 'onEpoch' | 'signal' | 'checkpoints' | 'resume'>;
   /**
-   * The backend. `webgpu` trains everything; `wasm` trains dense models only (tfjs-wasm
-   * has no convolution gradients); `cpu` is plain JS. @defaultValue 'webgpu' when the
-   * browser has an adapter, else 'wasm' for an MLP and 'cpu' otherwise
+   * The backend; every one trains every model kind. `wasm` trains convolutions with
+   * edgeloop's gradient kernels (tfjs-wasm lacks them; NHWC without dilation, what the
+   * trainer's builders make); `cpu` is plain JS (slowest). @defaultValue 'webgpu' on a
+   * hardware WebGPU adapter, else 'wasm' (also on a software adapter such as SwiftShader,
+   * which trains slower than wasm); 'cpu' if wasm fails to start
    */
   backend?: TrainerBackend;
   /** Continue from this run's checkpoint (`'if-present'`: when there is one). @defaultValue 'if-present' */
@@ -50,12 +52,20 @@ export interface TrainJob {
 }
 
 /** Progress of a run: per batch and per epoch. */
-export type TrainProgress = ({ kind: 'batch' } & BatchProgress) | ({ kind: 'epoch' } & EpochSummary) | { kind: 'phase'; phase: 'setup' | 'evaluate' | 'package'; backend?: TrainerBackend };
+export type TrainProgress = ({ kind: 'batch' } & BatchProgress) | ({ kind: 'epoch' } & EpochSummary) | {
+      kind: 'phase';
+      phase: 'setup' | 'evaluate' | 'package';
+      backend?: TrainerBackend;
+      /** At setup, when the job named no backend: why this one ("only a software WebGPU adapter here …"). */
+      reason?: string;
+    };
 
 /** What a run gives back. */
 export interface TrainOutcome {
   runId: string;
   backend: TrainerBackend;
+  /** Why the trainer chose `backend`, when the job named none (also when wasm failed to start and it fell back to cpu). */
+  backendReason?: string;
   history: EpochSummary[];
   /** Loss of every gradient step of this session (not of epochs before a resume). */
   batchLosses: number[];

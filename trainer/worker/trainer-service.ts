@@ -1,6 +1,7 @@
 /**
  * Implements {@link TrainerWorkerApi} in the trainer's Web Worker: picks the tfjs
- * backend, builds the model from its JSON config, runs the shared training loop with
+ * backend (WebGPU on a hardware adapter, else wasm with edgeloop's convolution-gradient
+ * kernels, else cpu), builds the model from its JSON config, runs the shared training loop with
  * IndexedDB checkpoints (so a reloaded tab resumes), evaluates on the test split and
  * builds the package. Everything heavy happens here, off the main thread.
  */
@@ -9,8 +10,10 @@ import { TrainerError } from '../errors.ts';
 import { evaluateAccuracy } from '../eval/evaluate-accuracy.ts';
 import { buildTrainedPackage } from '../package/build-trained-package.ts';
 import { buildModel } from '../train/model-config.ts';
+import { registerWasmTrainingKernels } from '../train/register-wasm-training-kernels.ts';
 import { train } from '../train/training-loop.ts';
 import { createIdbCheckpointStore, openCheckpointDb } from './checkpoint-idb.ts';
+import { defaultTrainerBackend } from './default-backend.ts';
 import type { TrainJob, TrainOutcome, TrainProgress, TrainerBackend, TrainerWorkerApi } from './api.ts';
 
 /** URLs of tfjs-backend-wasm's binaries (the bundler gives them). */
@@ -53,14 +56,8 @@ export class TrainerService implements TrainerWorkerApi {
 
   async #train(job: TrainJob, onProgress: (progress: TrainProgress) => void, signal: AbortSignal): Promise<TrainOutcome> {
     tf.env().set('PROD', true);
-    const backend = job.backend ?? (await this.#defaultBackend(job));
-    if (backend === 'wasm' && job.model.kind !== 'mlp') {
-      throw new TrainerError('CONFIG_INVALID', `the wasm backend cannot train a '${job.model.kind}' model (tfjs-backend-wasm has no convolution gradients); use webgpu or cpu`, {
-        details: { field: 'backend', value: backend },
-      });
-    }
-    onProgress({ kind: 'phase', phase: 'setup', backend });
-    await this.#useBackend(backend);
+    const { backend, reason } = await this.#startBackend(job.backend);
+    onProgress({ kind: 'phase', phase: 'setup', backend, ...(reason !== undefined ? { reason } : {}) });
     for (const [flag, value] of Object.entries(job.tfjsFlags ?? {})) tf.env().set(flag, value);
 
     const model = buildModel(job.model);
@@ -85,6 +82,7 @@ export class TrainerService implements TrainerWorkerApi {
       const outcome: TrainOutcome = {
         runId: job.runId,
         backend,
+        ...(reason !== undefined ? { backendReason: reason } : {}),
         history: result.history,
         batchLosses,
         resumedFromEpoch: result.resumedFromEpoch,
@@ -112,11 +110,27 @@ export class TrainerService implements TrainerWorkerApi {
     }
   }
 
-  async #defaultBackend(job: TrainJob): Promise<TrainerBackend> {
+  /**
+   * The asked backend, or the default: WebGPU on a hardware adapter, else wasm (a
+   * software adapter such as SwiftShader trains slower than wasm); a default wasm that
+   * fails to start falls back to cpu with a note.
+   */
+  async #startBackend(asked: TrainerBackend | undefined): Promise<{ backend: TrainerBackend; reason?: string }> {
+    if (asked !== undefined) {
+      await this.#useBackend(asked);
+      return { backend: asked };
+    }
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
     const adapter = await gpu?.requestAdapter().catch(() => null);
-    if (adapter) return 'webgpu';
-    return job.model.kind === 'mlp' ? 'wasm' : 'cpu';
+    const { backend, reason } = defaultTrainerBackend(adapter ?? undefined);
+    try {
+      await this.#useBackend(backend);
+      return { backend, reason };
+    } catch (error) {
+      if (backend !== 'wasm') throw error;
+      await this.#useBackend('cpu');
+      return { backend: 'cpu', reason: `the wasm backend failed to start (${(error as Error).message}); training on cpu` };
+    }
   }
 
   /** Backends load lazily: a run pays only for the one it trains on. */
@@ -131,6 +145,7 @@ export class TrainerService implements TrainerWorkerApi {
           // tfjs-wasm's threads hang once the bundle is minified (docs/ARCHITECTURE.md, "Known facts").
           tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
           wasm.setWasmPaths(this.#wasmPaths);
+          registerWasmTrainingKernels();
         }
       })();
       this.#ready.set(backend, ready);
