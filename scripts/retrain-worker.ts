@@ -11,6 +11,9 @@
  * - `EDGELOOP_SIGNING_KEY`: a `{ publicKey, privateKey }` JSON file that signs new versions (required)
  * - `EDGELOOP_TRUSTED_KEYS`: comma-separated keys a parent's signature may be by (default: the signing key's)
  * - `EDGELOOP_CANARY_PERCENT` (50), `EDGELOOP_CANARY_CHECK_MS` (30000; 0: off), `EDGELOOP_LEASE_MS` (120000), `WORKER_ID`
+ * - `EDGELOOP_TRAINING_BACKEND`: `auto` (default: tfjs-wasm with the trainer's convolution-gradient
+ *   kernels, cpu if wasm does not start), `wasm` or `cpu`. Only training runs there; the gate's
+ *   evaluation and the compressor run on tfjs-cpu.
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -18,6 +21,7 @@ import { checkCanary, EndpointClient, retrainRequestOf, runRetrainJob, type Retr
 import { mnistTrainingData } from '../loop/node.ts';
 import { openJobQueue, startJobWorker, type JsonValue } from '../sync/index.ts';
 import { registerFastCpuKernels } from '../trainer/index.ts';
+import { selectTrainingBackend, TRAINING_BACKENDS } from '../trainer/node.ts';
 
 const env = process.env;
 const fail = (message: string): never => {
@@ -33,8 +37,11 @@ const number = (name: string, fallback: number) => {
   return Number.isFinite(value) && value >= 0 ? value : fail(`${name} must be a number ≥ 0`);
 };
 
+const backendChoice = env.EDGELOOP_TRAINING_BACKEND ?? 'auto';
+if (!(TRAINING_BACKENDS as readonly string[]).includes(backendChoice)) fail(`EDGELOOP_TRAINING_BACKEND must be one of ${TRAINING_BACKENDS.join(', ')} (got '${backendChoice}')`);
+const training = await selectTrainingBackend(backendChoice as (typeof TRAINING_BACKENDS)[number]);
+if (training.note !== undefined) console.log(`retrain-worker: ${training.note}`);
 const tf = await import('@tensorflow/tfjs-core');
-await import('@tensorflow/tfjs-backend-cpu');
 await tf.setBackend('cpu');
 registerFastCpuKernels();
 
@@ -45,6 +52,7 @@ const settings: RetrainSettings = {
   signingKey,
   data: mnistTrainingData(),
   canaryPercent: number('EDGELOOP_CANARY_PERCENT', 50),
+  trainingBackend: training.backend,
 };
 const workerId = env.WORKER_ID ?? `${hostname()}:${process.pid}`;
 const queue = await openJobQueue();
@@ -65,7 +73,7 @@ const worker = startJobWorker(queue, {
     },
   },
 });
-console.log(`retrain-worker: ${workerId} taking retrain jobs (queue: ${queue.kind}), endpoint ${endpointUrl}`);
+console.log(`retrain-worker: ${workerId} taking retrain jobs (queue: ${queue.kind}), endpoint ${endpointUrl}, training on tfjs ${training.backend}`);
 
 // Canary checks: one pass over every model with a split under `production`.
 const every = number('EDGELOOP_CANARY_CHECK_MS', 30_000);

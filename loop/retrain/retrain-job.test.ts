@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatBytes, encodeBase64, generateSigningKeyPair, sha256Hex, type SigningKeyPair } from '../../format/index.ts';
 import { createSyncServer, type SyncServer } from '../../sync/index.ts';
 import { buildMlp, buildTrainedPackage, gatherExamples, registerFastCpuKernels, stratifiedSplit, trainBriefly } from '../../trainer/index.ts';
-import { loadMnist, MNIST_PIXELS } from '../../trainer/node.ts';
+import { loadMnist, MNIST_PIXELS, selectTrainingBackend } from '../../trainer/node.ts';
 import { mnistTrainingData } from '../node.ts';
 import { EndpointClient } from './endpoint-client.ts';
 import { nextVersion, retrainRequestOf, runRetrainJob, type RetrainContext } from './retrain-job.ts';
@@ -52,6 +52,8 @@ async function share(count: number, label: (truth: number, i: number) => number)
 const quiet: RetrainContext = { progress: () => undefined, log: () => undefined };
 
 beforeAll(async () => {
+  // wasm started (with the convolution-gradient kernels) for the job that trains there; cpu active, as in the retrain worker.
+  expect((await selectTrainingBackend('wasm')).backend).toBe('wasm');
   await tf.setBackend('cpu');
   registerFastCpuKernels();
   key = await generateSigningKeyPair();
@@ -120,7 +122,7 @@ describe('runRetrainJob', () => {
     const logs: string[] = [];
     const progress: number[] = [];
     const ctx: RetrainContext = { progress: (f) => progress.push(f), log: (line) => logs.push(line) };
-    const result = await runRetrainJob({ jobId: 'job-rotated', model: NAME, createdAt: '2026-12-06T12:00:00Z' }, ctx, settings());
+    const result = await runRetrainJob({ jobId: 'job-rotated', model: NAME, createdAt: '2026-12-06T12:00:00Z' }, ctx, { ...settings(), trainingBackend: 'wasm' });
     expect(result, logs.join('\n')).toMatchObject({ outcome: 'published', parent: '1.0.0', version: '1.1.0', alias: { alias: 'production', version: '1.0.0', canary: { version: '1.1.0', percent: 50 } } });
     const gate = result.gate!;
     expect(gate.passed).toBe(true);
@@ -131,7 +133,9 @@ describe('runRetrainJob', () => {
 
     // The child is signed by the publisher, names its parent and the job, and the endpoint serves it.
     const child = await client.manifest(NAME, '1.1.0', [key.publicKey]);
-    expect(child.lineage).toMatchObject({ parent: '1.0.0', trainerConfig: { retrainJob: 'job-rotated', mode: 'fine-tune' } });
+    expect(child.lineage).toMatchObject({ parent: '1.0.0', trainerConfig: { retrainJob: 'job-rotated', mode: 'fine-tune', backend: 'wasm' } });
+    expect(logs).toContain('judging the candidate (trained on tfjs wasm)');
+    expect(tf.getBackend(), 'evaluation and compression stay on cpu').toBe('cpu');
     expect((await client.model(NAME)).aliases.find((a) => a.alias === 'production')).toMatchObject({ version: '1.0.0', canary: { version: '1.1.0', percent: 50 } });
 
     // The same job again (a retry after a crash): nothing new is published.

@@ -26,7 +26,7 @@ export { CLI_DATASETS } from './cli-data-flags.ts';
 export interface CliDatasetOptions {
   /** Seed of the split. @defaultValue 42 (the fixtures' split) */
   splitSeed?: number;
-  /** Use at most this many training examples (CNNs on the cpu backend are slow). */
+  /** Use at most this many training examples (keeps a run short). */
   trainLimit?: number;
   /** Where the data report goes (cleaning report, skipped files). @defaultValue console.log */
   log?: ReportLine;

@@ -54,7 +54,7 @@ export function trainingFlagsUsage(defaults: { learningRate: number; sized?: boo
   --seed <n>                  seed of the initial weights and the shuffle (default 1)
   --split-seed <n>            seed of the train/validation/test split (default 42)
   --train-limit <n>           use only the first n training examples
-  --backend <${TRAINING_BACKENDS.join('|')}>   tfjs backend (default auto: wasm for mlp, cpu for cnn)
+  --backend <${TRAINING_BACKENDS.join('|')}>   tfjs backend (default auto: wasm for every model, cpu if wasm does not start)
   --resume                    continue from <out>/checkpoints (same flags as the interrupted run)
   --version <semver>          package version (default 1.0.0)
   --key <publisher.json>      sign the package with this { publicKey, privateKey } key pair (e.g. fixtures/keys/publisher.json)`;

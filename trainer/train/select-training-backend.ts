@@ -40,10 +40,9 @@ async function useCpu(): Promise<void> {
  * edgeloop's convolution-gradient kernels (`auto` falls back to cpu, with a note, if
  * wasm fails to start; `wasm` throws then); `cpu` is the plain-JS backend.
  *
- * @param kind - The model kind; every kind trains on every backend (kept so callers
- *   say what they train, and for the note).
+ * @param kind - What will train, for the note (every kind trains on every backend).
  */
-export async function selectTrainingBackend(preference: (typeof TRAINING_BACKENDS)[number], kind: ModelKind): Promise<SelectedBackend> {
+export async function selectTrainingBackend(preference: (typeof TRAINING_BACKENDS)[number], kind?: ModelKind): Promise<SelectedBackend> {
   // PROD silences tfjs's "install tfjs-node" banner (it cannot be installed here) and skips debug checks.
   tf.env().set('PROD', true);
   if (preference === 'cpu') {
@@ -56,6 +55,6 @@ export async function selectTrainingBackend(preference: (typeof TRAINING_BACKEND
   } catch (error) {
     if (preference === 'wasm') throw error;
     await useCpu();
-    return { backend: 'cpu', note: `wasm backend unavailable (${(error as Error).message}); training the ${kind} on cpu` };
+    return { backend: 'cpu', note: `wasm backend unavailable (${(error as Error).message}); training${kind ? ` the ${kind}` : ''} on cpu` };
   }
 }

@@ -1,8 +1,8 @@
 /**
  * A short, deterministic supervised training run for classifiers that output
  * logits: Adam + softmax cross-entropy on logits, seeded shuffling. Runs on
- * whichever tfjs backend is active (in Node: 'cpu'; tfjs-wasm cannot train CNNs
- * because it lacks Conv2DBackpropFilter).
+ * whichever tfjs backend is active (tfjs-wasm trains CNNs once
+ * `registerWasmTrainingKernels` has added the convolution gradients it lacks).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
