@@ -47,7 +47,7 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     load: async () => (await import('./loop-bench.ts')).loopBenchmark,
   },
   train: {
-    description: "samples/s of the trainer's train() loop vs plain tfjs model.fit, same model, data and backend, ABBA (Node)",
+    description: "samples/s of the trainer's train() loop vs plain tfjs model.fit, same model, data and backend; and the CNN trained on tfjs-wasm vs tfjs-cpu; ABBA (Node)",
     load: async () => (await import('./train-bench.ts')).trainBenchmark,
   },
 };
