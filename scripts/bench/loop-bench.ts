@@ -31,6 +31,7 @@ import { toDriftEvent } from '../../runtime/telemetry/drift-event.ts';
 import { ModelSketch } from '../../runtime/telemetry/model-sketch.ts';
 import { createSyncServer, type JsonValue } from '../../sync/index.ts';
 import { registerFastCpuKernels } from '../../trainer/index.ts';
+import { selectTrainingBackend } from '../../trainer/node.ts';
 import { publishDemoModels } from '../demo-endpoint.ts';
 import type { Benchmark } from './benchmark.ts';
 import { round } from './stats.ts';
@@ -91,6 +92,10 @@ export const loopBenchmark: Benchmark = {
       progress.note('making fixtures');
       execFileSync('npx', ['tsx', 'scripts/make-fixtures.ts'], { stdio: 'inherit' });
     }
+    // As the retraining worker runs (scripts/retrain-worker.ts): fine-tuning on the
+    // training backend `auto` picks (wasm), the gate and the compressor on cpu.
+    const training = await selectTrainingBackend('auto');
+    if (training.note !== undefined) progress.note(training.note);
     await tf.setBackend('cpu');
     registerFastCpuKernels();
     const key = JSON.parse(await readFile('fixtures/keys/publisher.json', 'utf8')) as SigningKeyPair;
@@ -116,6 +121,7 @@ export const loopBenchmark: Benchmark = {
                   trustedKeys: [key.publicKey],
                   signingKey: key,
                   data: mnistTrainingData(),
+                  trainingBackend: training.backend,
                 }),
               ),
             ) as JsonValue,
