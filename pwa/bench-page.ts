@@ -92,7 +92,8 @@ class Skip extends Error {}
 /**
  * The sides timed in each block, in this order in even blocks and the reverse in odd ones
  * (ABBA): the raw engine alone, the raw job, edgeloop, the echo on the worker and on a
- * port, and the raw job over a MessagePort (as edgeloop's runtime talks).
+ * port, and the raw job over a MessagePort. Each side but the echoes has a worker of its
+ * own, warmed up with the same number of calls.
  */
 const SIDES = ['engine', 'job', 'edgeloop', 'echo', 'port', 'jobport'] as const;
 type Side = (typeof SIDES)[number];
@@ -116,7 +117,13 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
 
   const settings: RawSettings = { numThreads: resolveRuntimeSettings().wasmThreads, tfjsFlags: config.tfjsFlags };
   const job: RawJob = { preprocessing: manifest.input.preprocessing, layout: manifest.input.layout, activation: manifest.output.activation };
+  // One raw worker per raw side (engine only, same job, same job on a port), as edgeloop's
+  // worker serves one side: a worker's engine code runs faster the more calls it has
+  // served, over thousands of calls (JIT and wasm tier-up), so one raw worker serving
+  // three sides would time a baseline with three times edgeloop's calls behind it.
   const raw = new RawClient();
+  const rawJob = new RawClient();
+  const rawPort = new RawClient();
   const echo = new EchoClient(input.raw.data.length);
   const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__, tfjsFlags: config.tfjsFlags });
   let id = 0;
@@ -128,7 +135,7 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
   const timeJob = async (overPort = false) => {
     const start = performance.now();
     // Cloned, as model.predict(input) clones it.
-    const out = await (overPort ? raw.jobOverPort(++id, input.raw.data, input.raw.shape) : raw.job(++id, input.raw.data, input.raw.shape));
+    const out = await (overPort ? rawPort.jobOverPort(++id, input.raw.data, input.raw.shape) : rawJob.job(++id, input.raw.data, input.raw.shape));
     const top = topK(out.output, manifest.output.labels);
     return { ms: performance.now() - start, workerMs: out.ms, output: out.output, top };
   };
@@ -148,8 +155,11 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
     }
     let rawLast = second;
     for (let i = 2; i < config.warmupRuns; i++) rawLast = await timeRaw();
+    const url = new URL(file.path, manifestUrl).href;
+    await Promise.all([rawJob.load(backend, url, settings, job), rawPort.load(backend, url, settings, job)]);
     let jobLast = await timeJob();
     for (let i = 1; i < config.warmupRuns; i++) jobLast = await timeJob();
+    for (let i = 0; i < config.warmupRuns; i++) await timeJob(true);
     for (let i = 0; i < config.warmupRuns; i++) await echo.worker().then(() => echo.port());
 
     log(`${modelId} ${backend}: loading through edgeloop`);
@@ -224,6 +234,8 @@ async function measure(config: MeasureConfig): Promise<MeasureResult> {
     return { ...result, skipped };
   } finally {
     raw.terminate();
+    rawJob.terminate();
+    rawPort.terminate();
     echo.terminate();
     await runtime.dispose();
   }

@@ -204,10 +204,10 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     (options.workerUrl !== undefined
       ? startWorker(options.workerUrl, 'edgeloop-runtime')
       : new Worker(new URL('./worker/worker-entry.ts', import.meta.url), { type: 'module', name: 'edgeloop-runtime' }));
-  const channel = new MessageChannel();
-  worker.postMessage({ type: 'edgeloop:init', settings, port: channel.port2 }, [channel.port2]);
-  const api = wrap<WorkerApi>(channel.port1);
-  return new RuntimeClient(api, worker, channel.port1, settings.telemetry !== null, settings.feedback !== null);
+  // One channel: the worker's own postMessage, shared by comlink and the predict fast path.
+  const predictions = new PredictChannel(worker, { type: 'edgeloop:init', settings });
+  const api = wrap<WorkerApi>(predictions.endpoint);
+  return new RuntimeClient(api, worker, predictions, settings.telemetry !== null, settings.feedback !== null);
 }
 
 class RuntimeClient implements Runtime {
@@ -216,13 +216,13 @@ class RuntimeClient implements Runtime {
   readonly store: RuntimeStore;
   readonly #telemetry: TelemetryClient;
   readonly feedback: RuntimeFeedback;
-  /** `model.predict`'s fast path, on the same port as comlink (client/predict-channel.ts). */
+  /** `model.predict`'s fast path, on the worker's channel beside comlink (client/predict-channel.ts). */
   readonly #predictions: PredictChannel;
 
   constructor(
     private readonly api: Remote<WorkerApi>,
     private readonly worker: Worker,
-    private readonly port: MessagePort,
+    predictions: PredictChannel,
     telemetryOn: boolean,
     private readonly canShareFeedback: boolean,
   ) {
@@ -231,7 +231,7 @@ class RuntimeClient implements Runtime {
     this.store = new StoreClient(api.store as unknown as Remote<WorkerStoreApi>, () => this.#assertAlive());
     this.#telemetry = new TelemetryClient(api.telemetry as unknown as Remote<WorkerTelemetryApi>, () => this.#assertAlive(), telemetryOn);
     this.feedback = new FeedbackClient(api.feedback as unknown as Remote<WorkerFeedbackApi>, () => this.#assertAlive());
-    this.#predictions = new PredictChannel(port);
+    this.#predictions = predictions;
   }
 
   get telemetry(): RuntimeTelemetry {
@@ -268,7 +268,6 @@ class RuntimeClient implements Runtime {
       await this.api.dispose();
     } finally {
       this.#predictions.close();
-      this.port.close();
       this.worker.terminate();
     }
   }

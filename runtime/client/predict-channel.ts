@@ -1,25 +1,35 @@
 /**
- * The page side of the predict fast path (runtime/worker/predict-wire.ts): requests go
- * out on the runtime's port as plain messages, answers come back matched by `seq`.
+ * The page side of the runtime worker's channel (runtime/worker/predict-wire.ts): the
+ * hot call's requests go out on the worker's own `postMessage` as plain messages and
+ * their answers come back matched by `seq`; every other message the worker sends goes
+ * to comlink, through {@link PredictChannel.endpoint}.
  */
 import { EdgeloopError } from '../../format/index.ts';
 import type { WireInput } from '../worker/api.ts';
-import { deserializeError, isPredictReply, type PackedPrediction, type PredictRequest } from '../worker/predict-wire.ts';
+import { ComlinkEndpoint, deserializeError, isPredictReply, type InitMessage, type PackedPrediction, type PredictRequest } from '../worker/predict-wire.ts';
 
 interface Pending {
   resolve: (packed: PackedPrediction) => void;
   reject: (error: unknown) => void;
 }
 
-/** One per runtime, over the port comlink also uses (so calls keep their order with comlink's). */
+/** The runtime worker, as the channel uses it. */
+export type RuntimeWorker = Pick<Worker, 'postMessage' | 'addEventListener' | 'removeEventListener'>;
+
+/** One per runtime: the one listener on its worker (so the hot call keeps its order with comlink's calls). */
 export class PredictChannel {
-  readonly #port: MessagePort;
+  readonly #worker: RuntimeWorker;
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   #closed = false;
+  /** What comlink wraps: it posts on the worker and gets every message that is not a prediction. */
+  readonly endpoint: ComlinkEndpoint;
   readonly #onMessage = (event: MessageEvent<unknown>): void => {
     const reply = event.data;
-    if (!isPredictReply(reply)) return;
+    if (!isPredictReply(reply)) {
+      this.endpoint.deliver(event);
+      return;
+    }
     const pending = this.#pending.get(reply.seq);
     if (!pending) return;
     this.#pending.delete(reply.seq);
@@ -27,10 +37,12 @@ export class PredictChannel {
     else pending.resolve(reply);
   };
 
-  constructor(port: MessagePort) {
-    this.#port = port;
-    port.addEventListener('message', this.#onMessage);
-    port.start();
+  /** Starts `worker`'s runtime with `init` (before any other message) and listens to it. */
+  constructor(worker: RuntimeWorker, init: InitMessage) {
+    this.#worker = worker;
+    this.endpoint = new ComlinkEndpoint((message, transfer) => worker.postMessage(message, transfer));
+    worker.addEventListener('message', this.#onMessage);
+    worker.postMessage(init);
   }
 
   /** Runs `model` on `input` in the worker; `transfer` lists the input buffers handed over. */
@@ -40,7 +52,7 @@ export class PredictChannel {
     return new Promise<PackedPrediction>((resolve, reject) => {
       this.#pending.set(seq, { resolve, reject });
       try {
-        this.#port.postMessage({ edgeloop: 'predict', seq, model, input } satisfies PredictRequest, transfer);
+        this.#worker.postMessage({ edgeloop: 'predict', seq, model, input } satisfies PredictRequest, transfer);
       } catch (error) {
         // e.g. DataCloneError: the input cannot cross.
         this.#pending.delete(seq);
@@ -49,11 +61,11 @@ export class PredictChannel {
     });
   }
 
-  /** Stops listening; calls still waiting fail with `RUNTIME_DISPOSED` (the worker is going). */
+  /** Stops listening (comlink too: the worker is going); calls still waiting fail with `RUNTIME_DISPOSED`. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#port.removeEventListener('message', this.#onMessage);
+    this.#worker.removeEventListener('message', this.#onMessage);
     const waiting = [...this.#pending.values()];
     this.#pending.clear();
     for (const pending of waiting) pending.reject(disposed());

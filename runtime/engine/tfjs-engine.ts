@@ -64,6 +64,11 @@ export class TfjsEngine implements Engine {
     await this.#initBackend(tf, row.device);
   }
 
+  /** No tfjs work runs or waits: a synchronous run may go at once (see TfjsSession.run). */
+  get idle(): boolean {
+    return this.#queued === 0;
+  }
+
   /** Runs `fn` while no other tfjs work runs. */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     // Nothing queued: start now, not a microtask later (the common case of every prediction).
@@ -152,6 +157,8 @@ export class TfjsEngine implements Engine {
 class TfjsSession implements EngineSession {
   #lost = false;
   #disposed = false;
+  /** A layers model on wasm or cpu: `run` needs no await from the input to the values. */
+  readonly #synchronous: boolean;
 
   constructor(
     private readonly engine: TfjsEngine,
@@ -160,6 +167,7 @@ class TfjsSession implements EngineSession {
     readonly backend: BackendId,
     private readonly backendName: TfjsBackendName,
   ) {
+    this.#synchronous = loaded.kind === 'layers' && backendName !== 'webgpu';
     const device = this.#device();
     void device?.lost.then(() => {
       this.#lost = true;
@@ -171,12 +179,23 @@ class TfjsSession implements EngineSession {
   }
 
   run(input: TensorData): Promise<TensorData> {
+    // A layers model on wasm or cpu runs synchronously from the input to its values. With
+    // no other tfjs work running or waiting and this backend active, it runs at once:
+    // nothing can come between (no await), so it needs no turn of the lock, and a
+    // sub-millisecond model pays no promise per step.
+    if (this.#synchronous && this.engine.idle && this.tf.getBackend() === this.backendName) {
+      try {
+        return Promise.resolve(this.#runSync(input));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (this.#synchronous) return this.#exclusive(async () => this.#runSync(input));
     return this.#exclusive(async () => {
       const x = this.tf.tensor(input.data, input.shape, 'float32');
       let ys: TfCore.Tensor[];
       try {
-        // A layers model runs synchronously: no promise between the input and the output.
-        ys = this.loaded.kind === 'layers' ? this.#predictLayers([x]) : await this.#execute([x]);
+        ys = await this.#execute([x]);
       } finally {
         x.dispose();
       }
@@ -184,14 +203,37 @@ class TfjsSession implements EngineSession {
         const y = ys[0]!;
         // WebGPU reads back asynchronously; wasm and cpu hold the values here, so read them at once.
         const data = this.backendName === 'webgpu' ? await y.data() : y.dataSync();
-        // The answer is the caller's (EngineSession.run): wasm reads out a fresh copy; cpu
-        // hands out its own store (which other tensors may share), webgpu may cache it.
-        const owned = this.backendName === 'wasm' && data instanceof Float32Array ? data : new Float32Array(data as ArrayLike<number>);
-        return { data: owned, shape: y.shape.slice() };
+        return { data: this.#owned(data), shape: y.shape.slice() };
       } finally {
         this.tf.dispose(ys);
       }
     });
+  }
+
+  /** {@link TfjsSession.run} of a layers model on wasm or cpu, on the active backend (the caller holds the lock or knows it is free). */
+  #runSync(input: TensorData): TensorData {
+    this.#assertUsable();
+    const x = this.tf.tensor(input.data, input.shape, 'float32');
+    let ys: TfCore.Tensor[];
+    try {
+      ys = this.#predictLayers([x]);
+    } finally {
+      x.dispose();
+    }
+    try {
+      const y = ys[0]!;
+        return { data: this.#owned(y.dataSync()), shape: y.shape.slice() };
+    } finally {
+      this.tf.dispose(ys);
+    }
+  }
+
+  /**
+   * Values the caller may keep (EngineSession.run): wasm reads out a fresh copy; cpu hands
+   * out its own store (which other tensors may share), webgpu may cache it.
+   */
+  #owned(data: ArrayLike<number>): Float32Array {
+    return this.backendName === 'wasm' && data instanceof Float32Array ? data : new Float32Array(data);
   }
 
   runNamed(inputs: NamedTensors): Promise<NamedTensors> {
@@ -232,11 +274,15 @@ class TfjsSession implements EngineSession {
   /** Runs `fn` under the engine's lock, on this session's backend. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.engine.exclusive(async () => {
-      if (this.#disposed) throw new EdgeloopError('MODEL_DISPOSED', 'this tfjs session was disposed');
-      if (this.#lost) throw new EdgeloopError('INFERENCE_FAILED', `the ${this.backend} device was lost`, { details: { backend: this.backend } });
+      this.#assertUsable();
       if (this.tf.getBackend() !== this.backendName) await this.engine.activate(this.tf, this.backendName);
       return fn();
     });
+  }
+
+  #assertUsable(): void {
+    if (this.#disposed) throw new EdgeloopError('MODEL_DISPOSED', 'this tfjs session was disposed');
+    if (this.#lost) throw new EdgeloopError('INFERENCE_FAILED', `the ${this.backend} device was lost`, { details: { backend: this.backend } });
   }
 
   async simulateDeviceLoss(): Promise<void> {

@@ -165,10 +165,20 @@ export class ModelLoader {
     return model;
   }
 
-  /** Runs `input` on the model's session; on a backend failure, moves to the next backend and runs again. */
-  async run(modelId: string, input: TensorData): Promise<{ output: TensorData; backend: BackendId }> {
-    const { result, backend } = await this.#call(modelId, (session) => session.run(input));
-    return { output: result, backend };
+  /**
+   * Runs `input` on the model's session; on a backend failure, moves to the next backend
+   * and runs again. The hot path of `predict`: while nothing recovers, the session's own
+   * promise is the only one between the call and the output.
+   */
+  run(modelId: string, input: TensorData): Promise<{ output: TensorData; backend: BackendId }> {
+    const call = (session: EngineSession) => session.run(input);
+    const model = this.#models.get(modelId);
+    if (!model || model.recovering) return this.#call(modelId, call).then(asOutput);
+    const session = model.session;
+    return session.run(input).then(
+      (output) => ({ output, backend: session.backend }),
+      (error: unknown) => this.#afterFailure(model, session, error, [], call).then(asOutput),
+    );
   }
 
   /** Runs named inputs on the model's session (see `EngineSession.runNamed`), failing over like {@link ModelLoader.run}. */
@@ -179,23 +189,34 @@ export class ModelLoader {
 
   async #call<T>(modelId: string, call: (session: EngineSession) => Promise<T>): Promise<{ result: T; backend: BackendId }> {
     const model = this.#model(modelId);
-    const errors: string[] = [];
+    // No await while nothing recovers: a prediction does not wait a turn for nothing.
+    if (model.recovering) await model.recovering;
+    const session = model.session;
+    try {
+      return { result: await call(session), backend: session.backend };
+    } catch (error) {
+      return this.#afterFailure(model, session, error, [], call);
+    }
+  }
+
+  /** `call` failed on `session` (`errors`: the failures so far): fails over and calls again, or throws the call's error. */
+  async #afterFailure<T>(model: ModelState, session: EngineSession, error: unknown, errors: string[], call: (session: EngineSession) => Promise<T>): Promise<{ result: T; backend: BackendId }> {
     for (;;) {
-      // No await while nothing recovers: a prediction does not wait a turn for nothing.
+      // A bad input is the caller's, not the backend's: no failover.
+      if (isEdgeloopError(error, 'INPUT_INVALID')) throw error;
+      if (!this.#models.has(model.id)) throw new EdgeloopError('MODEL_DISPOSED', 'the model was unloaded during the call');
+      errors.push(`${session.backend}: ${message(error)}`);
+      if (!model.failover) throw new EdgeloopError('INFERENCE_FAILED', `inference failed on ${session.backend}: ${errors[0]}`, { details: { backend: session.backend }, cause: error });
+      if (model.session === session) {
+        model.recovering = this.#failover(model, session, errors);
+        await model.recovering.finally(() => (model.recovering = undefined));
+      }
       if (model.recovering) await model.recovering;
-      const session = model.session;
+      session = model.session;
       try {
         return { result: await call(session), backend: session.backend };
-      } catch (error) {
-        // A bad input is the caller's, not the backend's: no failover.
-        if (isEdgeloopError(error, 'INPUT_INVALID')) throw error;
-        if (!this.#models.has(model.id)) throw new EdgeloopError('MODEL_DISPOSED', 'the model was unloaded during the call');
-        errors.push(`${session.backend}: ${message(error)}`);
-        if (!model.failover) throw new EdgeloopError('INFERENCE_FAILED', `inference failed on ${session.backend}: ${errors[0]}`, { details: { backend: session.backend }, cause: error });
-        if (model.session === session) {
-          model.recovering = this.#failover(model, session, errors);
-          await model.recovering.finally(() => (model.recovering = undefined));
-        }
+      } catch (next) {
+        error = next;
       }
     }
   }
@@ -312,6 +333,8 @@ export class ModelLoader {
     return model;
   }
 }
+
+const asOutput = ({ result, backend }: { result: TensorData; backend: BackendId }) => ({ output: result, backend });
 
 /** `session` once `checked` resolved; disposed, and the check's error thrown, when it rejects. */
 async function afterChecks(session: EngineSession, checked: Promise<void>): Promise<EngineSession> {

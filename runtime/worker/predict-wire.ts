@@ -1,16 +1,29 @@
 /**
  * The hot call, `model.predict` on a classifier or regressor, off comlink: one plain
- * message each way on the runtime's own port, so it keeps its order with every comlink
- * call on that port. Comlink's listeners skip these messages (no comlink `type` on the
- * way in, no comlink `id` on the way back), and a call costs no proxy, no request id
- * string, no wire-value wrapping. The answer carries its values in one transferred
- * buffer (the output after the activation); the page builds the top-k from it when
- * they are read. Errors cross through comlink's "throw" handler, which
- * `installErrorTransfer` (format/) makes keep their `code`, on both sides.
+ * message each way on the worker's own `postMessage` (a MessagePort costs each way
+ * 5–10 µs more: docs/BENCHMARKS.md, `runtime`). Comlink talks on the same channel, so
+ * the hot call keeps its order with every comlink call: each side has one `message`
+ * listener that answers these messages itself and hands every other one to comlink
+ * through a {@link ComlinkEndpoint}. A call costs no proxy, no request id string, no
+ * wire-value wrapping. The answer carries its values in one transferred buffer (the
+ * output after the activation); the page builds the top-k from it when they are read.
+ * Errors cross through comlink's "throw" handler, which `installErrorTransfer`
+ * (format/) makes keep their `code`, on both sides.
  */
-import { transferHandlers } from 'comlink';
+import { transferHandlers, type Endpoint } from 'comlink';
 import type { BackendId } from '../engine/types.ts';
-import type { WireInput } from './api.ts';
+import type { RuntimeSettings, WireInput } from './api.ts';
+
+/** Page → worker, first: the settings the worker sets its runtime up with. */
+export interface InitMessage {
+  type: 'edgeloop:init';
+  settings: RuntimeSettings;
+}
+
+/** True for an {@link InitMessage}. */
+export function isInitMessage(data: unknown): data is InitMessage {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'edgeloop:init';
+}
 
 /** Page → worker: run `model` on `input`. */
 export interface PredictRequest {
@@ -56,4 +69,39 @@ export function deserializeError(wire: unknown): unknown {
     return error;
   }
   return new Error('the worker reported an error that could not be read');
+}
+
+/**
+ * What comlink sees of a channel it shares with the hot call: it posts on the channel
+ * and its listeners get the messages the owner of the channel's one listener hands on
+ * ({@link ComlinkEndpoint.deliver}).
+ */
+export class ComlinkEndpoint implements Endpoint {
+  readonly #post: (message: unknown, transfer: Transferable[]) => void;
+  readonly #listeners = new Set<EventListenerOrEventListenerObject>();
+
+  /** `post` sends on the channel. */
+  constructor(post: (message: unknown, transfer: Transferable[]) => void) {
+    this.#post = post;
+  }
+
+  postMessage(message: unknown, transfer: Transferable[] = []): void {
+    this.#post(message, transfer);
+  }
+
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject): void {
+    if (type === 'message') this.#listeners.add(listener);
+  }
+
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject): void {
+    if (type === 'message') this.#listeners.delete(listener);
+  }
+
+  /** Hands `event`, a message that is not the hot call's, to comlink's listeners. */
+  deliver(event: MessageEvent): void {
+    for (const listener of this.#listeners) {
+      if (typeof listener === 'function') listener(event);
+      else listener.handleEvent(event);
+    }
+  }
 }

@@ -59,13 +59,19 @@ export function prepareTensor(manifest: Manifest, input: TensorInput, options: P
   }
   const shape = [...input.shape];
   if (shape.length === modelShape.length - 1) shape.unshift(1);
-  const matches = shape.length === modelShape.length && shape.every((d, i) => Number.isInteger(d) && d >= 1 && (modelShape[i] === -1 || modelShape[i] === d));
+  // Loops, not every/reduce with closures: this runs on every predict.
+  let matches = shape.length === modelShape.length;
+  let elements = 1;
+  for (let i = 0; matches && i < shape.length; i++) {
+    const d = shape[i]!;
+    matches = Number.isInteger(d) && d >= 1 && (modelShape[i] === -1 || modelShape[i] === d);
+    elements *= d;
+  }
   if (!matches) {
     throw new EdgeloopError('INPUT_INVALID', `input shape [${input.shape.join(', ')}] does not fit the model input [${modelShape.join(', ')}] (-1 = any size)`, {
       details: { expected: modelShape, actual: [...input.shape] },
     });
   }
-  const elements = shape.reduce((a, b) => a * b, 1);
   if (input.data.length !== elements) {
     throw new EdgeloopError('INPUT_INVALID', `input.data has ${input.data.length} values but shape [${shape.join(', ')}] needs ${elements}`, {
       details: { expected: elements, actual: input.data.length },
@@ -152,7 +158,20 @@ function resizeToRgba(image: ImageSource, width: number, height: number): Uint8C
 export function normalise(preprocessing: Preprocessing | undefined, data: ArrayLike<number>, shape: readonly number[], channelAxis: number, out?: Float32Array): Float32Array {
   const { scale = 1, invert = false, mean, std } = preprocessing ?? {};
   const channels = mean && std && mean.length > 1 ? shape[channelAxis]! : 1;
+  if (out !== undefined && out.length !== data.length) throw new RangeError(`normalise: out has ${out.length} values, data ${data.length}`);
+  out ??= new Float32Array(data.length);
   // scale, invert and mean/std fold into one multiply-add per channel: x·a[c] + b[c].
+  const m0 = mean && std ? mean[0]! : 0;
+  const s0 = mean && std ? std[0]! : 1;
+  if (channels === 1) {
+    const a0 = (invert ? -scale : scale) / s0;
+    const b0 = ((invert ? 1 : 0) - m0) / s0;
+    if (a0 === 1 && b0 === 0) {
+      if (out !== data) out.set(data);
+    } else if (data instanceof Float32Array) scaleShift(data, out, a0, b0);
+    else for (let i = 0; i < out.length; i++) out[i] = data[i]! * a0 + b0;
+    return out;
+  }
   const a = new Float64Array(channels);
   const b = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
@@ -160,17 +179,6 @@ export function normalise(preprocessing: Preprocessing | undefined, data: ArrayL
     const s = mean && std ? std[std.length === 1 ? 0 : c]! : 1;
     a[c] = (invert ? -scale : scale) / s;
     b[c] = ((invert ? 1 : 0) - m) / s;
-  }
-  if (out !== undefined && out.length !== data.length) throw new RangeError(`normalise: out has ${out.length} values, data ${data.length}`);
-  out ??= new Float32Array(data.length);
-  if (channels === 1) {
-    const a0 = a[0]!;
-    const b0 = b[0]!;
-    if (a0 === 1 && b0 === 0) {
-      if (out !== data) out.set(data);
-    } else if (data instanceof Float32Array) scaleShift(data, out, a0, b0);
-    else for (let i = 0; i < out.length; i++) out[i] = data[i]! * a0 + b0;
-    return out;
   }
   // Stride of the channel axis: 1 for channels-last, H*W for NCHW.
   const stride = shape.slice(channelAxis + 1).reduce((x, y) => x * y, 1);

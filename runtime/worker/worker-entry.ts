@@ -1,7 +1,8 @@
 /**
- * The module worker: exposes a RuntimeService over comlink. The wasm binaries are
- * referenced with `?url` so the bundler copies them and gives us their final URLs;
- * engines fetch them only when first used.
+ * The module worker: a RuntimeService behind comlink, and the hot call (predict-wire.ts)
+ * answered beside it, both on the worker's own `postMessage` (message-router.ts). The
+ * wasm binaries are referenced with `?url` so the bundler copies them and gives us their
+ * final URLs; engines fetch them only when first used.
  */
 import { expose } from 'comlink';
 import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -10,8 +11,8 @@ import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backen
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { installErrorTransfer } from '../../format/index.ts';
 import { RuntimeService } from './runtime-service.ts';
-import type { RuntimeSettings } from './api.ts';
-import { isPredictRequest, serializeError, type PredictReply } from './predict-wire.ts';
+import { routeMessages, type PredictHandler, type WorkerScope } from './message-router.ts';
+import { serializeError, type PredictReply, type PredictRequest } from './predict-wire.ts';
 
 installErrorTransfer();
 
@@ -23,32 +24,24 @@ const wasmPaths = {
   wasm: ortWasm,
 };
 
-/** The first message carries the resolved settings; then comlink (and the predict fast path) take over. */
-self.addEventListener(
-  'message',
-  async (event: MessageEvent<{ type: 'edgeloop:init'; settings: RuntimeSettings; port: MessagePort }>) => {
-    if (event.data?.type !== 'edgeloop:init') return;
-    const { settings, port } = event.data;
-    // Telemetry is off unless configured: its code loads only then. Calls on the port
-    // wait meanwhile (a MessagePort queues messages until comlink's expose starts it).
-    const telemetry = settings.telemetry ? new (await import('../telemetry/telemetry-service.ts')).TelemetryService(settings.telemetry) : undefined;
-    const service = new RuntimeService(settings, wasmPaths, telemetry);
-    servePredictions(port, service);
-    expose(service, port);
-  },
-  { once: true },
-);
+const scope: WorkerScope = self;
 
-/** Answers the hot path's predict messages (predict-wire.ts) on the port comlink also listens on. */
-function servePredictions(port: MessagePort, service: RuntimeService): void {
-  port.addEventListener('message', (event: MessageEvent<unknown>) => {
-    const request = event.data;
-    if (!isPredictRequest(request)) return;
+routeMessages(scope, async ({ settings }, endpoint) => {
+  // Telemetry is off unless configured: its code loads only then (calls wait meanwhile).
+  const telemetry = settings.telemetry ? new (await import('../telemetry/telemetry-service.ts')).TelemetryService(settings.telemetry) : undefined;
+  const service = new RuntimeService(settings, wasmPaths, telemetry);
+  expose(service, endpoint);
+  return answerPredictions(service);
+});
+
+/** The hot path's handler: the input is this worker's own copy (cloned or transferred), so it is preprocessed in place. */
+function answerPredictions(service: RuntimeService): PredictHandler {
+  const inPlace = { inPlace: true } as const;
+  return (request: PredictRequest) => {
     const { seq } = request;
-    // The input is this worker's own copy (cloned or transferred): preprocess it in place.
-    service.predictPacked(request.model, request.input, { inPlace: true }).then(
-      (packed) => port.postMessage({ edgeloop: 'predicted', seq, ...packed } satisfies PredictReply, [packed.output.buffer]),
-      (error: unknown) => port.postMessage({ edgeloop: 'predicted', seq, error: serializeError(error) } satisfies PredictReply),
+    service.predictPacked(request.model, request.input, inPlace).then(
+      (packed) => scope.postMessage({ edgeloop: 'predicted', seq, ...packed } satisfies PredictReply, [packed.output.buffer]),
+      (error: unknown) => scope.postMessage({ edgeloop: 'predicted', seq, error: serializeError(error) } satisfies PredictReply, []),
     );
-  });
+  };
 }
