@@ -41,6 +41,7 @@ export type EdgeloopErrorCode =
   | 'INPUT_INVALID'
   | 'MODEL_DISPOSED'
   | 'RUNTIME_DISPOSED'
+  | 'RUNTIME_START_FAILED'
   | 'ABORTED';
 
 /** Options for {@link EdgeloopError}. */

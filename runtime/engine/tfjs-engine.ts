@@ -222,7 +222,7 @@ class TfjsSession implements EngineSession {
     }
     try {
       const y = ys[0]!;
-        return { data: this.#owned(y.dataSync()), shape: y.shape.slice() };
+      return { data: this.#owned(y.dataSync()), shape: y.shape.slice() };
     } finally {
       this.tf.dispose(ys);
     }

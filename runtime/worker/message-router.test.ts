@@ -1,8 +1,9 @@
 import { MessageChannel } from 'node:worker_threads';
 import { expose, wrap } from 'comlink';
 import { afterEach, expect, test } from 'vitest';
+import { installErrorTransfer } from '../../format/index.ts';
 import { routeMessages, type WorkerScope } from './message-router.ts';
-import type { InitMessage, PredictRequest } from './predict-wire.ts';
+import { deserializeError, isPredictReply, type InitMessage, type PredictRequest } from './predict-wire.ts';
 
 const channels: MessageChannel[] = [];
 afterEach(() => {
@@ -63,4 +64,32 @@ test('messages before the init message wait for it; a second init message starts
   await new Promise((resolve) => setTimeout(resolve, 20));
   expect(starts).toBe(1);
   expect(seen).toEqual(['predict 1', 'predict 2']);
+});
+
+test('a runtime that fails to start answers every call, waiting or to come, with RUNTIME_START_FAILED', async () => {
+  installErrorTransfer();
+  const { scope, page } = connect();
+  let failSetUp!: (error: Error) => void;
+  const setUp = new Promise<never>((_, reject) => (failSetUp = reject));
+  setUp.catch(() => undefined); // it may fail before the init message reaches the router
+  routeMessages(scope, () => setUp);
+  const api = wrap<{ load(url: string): Promise<unknown>; store: { install(name: string): Promise<unknown> } }>(page as never);
+  const replies: unknown[] = [];
+  page.on('message', (data: unknown) => {
+    if (isPredictReply(data)) replies.push(deserializeError((data as { error: unknown }).error));
+  });
+  page.postMessage(init);
+  page.postMessage(predict(1));
+  const waiting = api.load('a');
+  waiting.catch(() => undefined);
+  failSetUp(new Error('Failed to fetch dynamically imported module'));
+  const startFailed = { name: 'EdgeloopError', code: 'RUNTIME_START_FAILED', message: expect.stringContaining('Failed to fetch dynamically imported module') };
+  await expect(waiting).rejects.toMatchObject(startFailed);
+  // A nested API (as runtime.store's) fails alike.
+  const store = api.store as unknown as { install(name: string): Promise<unknown> };
+  await expect(store.install('b')).rejects.toMatchObject(startFailed);
+  page.postMessage(predict(2));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(replies).toHaveLength(2);
+  for (const reply of replies) expect(reply).toMatchObject(startFailed);
 });

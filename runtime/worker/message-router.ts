@@ -6,7 +6,9 @@
  * the init message's set-up is still running (it may await a module import) is held
  * here and handed on, in order, once the runtime is ready.
  */
-import { ComlinkEndpoint, isInitMessage, isPredictRequest, type InitMessage, type PredictRequest } from './predict-wire.ts';
+import { expose } from 'comlink';
+import { EdgeloopError } from '../../format/index.ts';
+import { ComlinkEndpoint, isInitMessage, isPredictRequest, serializeError, type InitMessage, type PredictReply, type PredictRequest } from './predict-wire.ts';
 
 /** The worker's global scope, as the router uses it. */
 export interface WorkerScope {
@@ -19,7 +21,7 @@ export type PredictHandler = (request: PredictRequest) => void;
 
 /**
  * Sets the runtime up for `init`, with comlink exposed on `endpoint` before it resolves;
- * resolves to the hot call's handler.
+ * resolves to the hot call's handler. A rejection must come before comlink is exposed.
  */
 export type StartRuntime = (init: InitMessage, endpoint: ComlinkEndpoint) => Promise<PredictHandler>;
 
@@ -41,13 +43,29 @@ export function routeMessages(scope: WorkerScope, start: StartRuntime): void {
     }
     if (!starting && isInitMessage(event.data)) {
       starting = true;
-      // A failed set-up rejects unhandled: the worker reports it as an error.
-      void start(event.data, endpoint).then((handler) => {
+      const ready = (handler: PredictHandler): void => {
         predict = handler;
         for (const waiting of held.splice(0)) route(waiting, handler);
+      };
+      // A failed set-up (e.g. a module that cannot be imported offline) answers every
+      // call, waiting or to come, with RUNTIME_START_FAILED instead of leaving it waiting.
+      start(event.data, endpoint).then(ready, (cause: unknown) => {
+        console.error('edgeloop: the runtime worker failed to start', cause);
+        const error = new EdgeloopError('RUNTIME_START_FAILED', `the runtime worker failed to start (${cause instanceof Error ? cause.message : String(cause)}); create the runtime again, or reload the page`, { cause });
+        expose(failingApi(error), endpoint);
+        ready((request) => scope.postMessage({ edgeloop: 'predicted', seq: request.seq, error: serializeError(error) } satisfies PredictReply, []));
       });
       return;
     }
     held.push(event);
   });
+}
+
+/** A stand-in for the runtime's API whose every method, at any depth, throws `error`. */
+function failingApi(error: Error): object {
+  const fail = (): never => {
+    throw error;
+  };
+  const api: object = new Proxy(fail, { get: () => api, apply: fail });
+  return api;
 }
