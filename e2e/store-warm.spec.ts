@@ -1,12 +1,13 @@
 /**
  * The model store's warm load, as a user meets it: a load by name says where its time
- * went; a stored file changed on disk after its install never reaches an engine (the
- * SHA-256 of every file is checked on every load), wherever its bytes live (the Origin
- * Private File System, or IndexedDB for stores written before it was used); a file
- * another worker holds open still loads; a browser without OPFS keeps the bytes in
- * IndexedDB and loads them; a removed version's files leave OPFS; a package
- * installed from slices of a bigger buffer loads and predicts right (the store hands its
- * bytes on without copying them when it can).
+ * went; a stored file changed on disk after its install never reaches an engine (every
+ * file is checked on every load against the checksum its install recorded, or its
+ * SHA-256 with `storeIntegrity: 'sha256'` and for files stored before checksums),
+ * wherever its bytes live (the Origin Private File System, or IndexedDB for stores
+ * written before it was used); a file another worker holds open still loads; a browser
+ * without OPFS keeps the bytes in IndexedDB and loads them; a removed version's files
+ * leave OPFS; a package installed from slices of a bigger buffer loads and predicts
+ * right (the store hands its bytes on without copying them when it can).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,26 +34,26 @@ test.afterEach(async () => {
 
 type LoadOutcome =
   | { ok: true; version: string; correct: number; loadMs: number; phases: { manifestMs: number; bytesMs: number; engineMs: number } }
-  | { ok: false; code: string; path?: string; message: string };
+  | { ok: false; code: string; path?: string; check?: string; message: string };
 
 /** Loads mnist-mlp from the store by name (on tfjs-wasm) and predicts 8 held-out digits, in a fresh runtime. */
-function loadByName(page: Page): Promise<LoadOutcome> {
-  return page.evaluate(async () => {
+function loadByName(page: Page, storeIntegrity?: 'checksum' | 'sha256'): Promise<LoadOutcome> {
+  return page.evaluate(async (storeIntegrity) => {
     const { createRuntime, trustedKeys, loadTestDigits, isEdgeloopError } = window.edgeloop;
     const { images, labels } = await loadTestDigits(8);
-    const runtime = await createRuntime({ trustedKeys });
+    const runtime = await createRuntime({ trustedKeys, storeIntegrity });
     try {
       const model = await runtime.load('mnist-mlp', { backend: 'tfjs-wasm', failover: false });
       const predictions = await model.predictBatch(images.map((image) => ({ data: image.map((v) => v * 255), shape: [28, 28, 1] })));
       const correct = predictions.filter((p, i) => p.topK[0]!.index === labels[i]).length;
       return { ok: true as const, version: model.manifest.version, correct, loadMs: model.loadMs, phases: { ...model.loadPhases } };
     } catch (error) {
-      const details = isEdgeloopError(error) ? (error.details as { path?: string } | undefined) : undefined;
-      return { ok: false as const, code: isEdgeloopError(error) ? error.code : `untyped: ${String(error)}`, path: details?.path, message: (error as Error).message };
+      const details = isEdgeloopError(error) ? (error.details as { path?: string; check?: string } | undefined) : undefined;
+      return { ok: false as const, code: isEdgeloopError(error) ? error.code : `untyped: ${String(error)}`, path: details?.path, check: details?.check, message: (error as Error).message };
     } finally {
       await runtime.dispose();
     }
-  });
+  }, storeIntegrity);
 }
 
 /** Installs mnist-mlp from the test registry into the page's store. */
@@ -84,18 +85,19 @@ const ALL_IN_INDEXEDDB = { 'tfjs/model.json': 'indexeddb', [SHARD]: 'indexeddb',
 
 /**
  * Where the store keeps mnist-mlp@`version`'s files, by path; with `change`, first
- * rewrites them in place: `flip` one byte of `path` (what malware or a hand-edited
- * profile would do: the same length), or `to-indexeddb` (every file's bytes into its row
- * and out of OPFS: a store written before OPFS was used).
+ * rewrites them in place: `flip` one byte of `path` (what a damaged disk or a
+ * hand-edited profile would do: the same length), `to-indexeddb` (every file's bytes
+ * into its row and out of OPFS: a store written before OPFS was used) or `no-checksum`
+ * (every row's checksum removed: a store written before checksums were recorded).
  */
-function storedFiles(page: Page, version: string, change?: { flip: string } | 'to-indexeddb'): Promise<Record<string, 'opfs' | 'indexeddb'>> {
+function storedFiles(page: Page, version: string, change?: { flip: string } | 'to-indexeddb' | 'no-checksum'): Promise<Record<string, 'opfs' | 'indexeddb'>> {
   return page.evaluate(
     async ({ version, change }) => {
       // The store's layout (runtime/store/opfs-files.ts): edgeloop-store/<db>/<name>/<version>/<path>, each part escaped.
       const entry = (part: string) => encodeURIComponent(part).replace(/\./g, '%2E');
       const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
       const db = await request(indexedDB.open('edgeloop-models'));
-      type Row = { path: string; data?: Uint8Array; opfs?: true; bytes?: number };
+      type Row = { path: string; data?: Uint8Array; opfs?: true; bytes?: number; checksum?: string };
       const rows = await request<Row[]>(db.transaction('files').objectStore('files').index('byVersion').getAll(['mnist-mlp', version]));
       const versionFolder = async () => {
         let folder = await navigator.storage.getDirectory();
@@ -105,6 +107,10 @@ function storedFiles(page: Page, version: string, change?: { flip: string } | 't
       const where: Record<string, 'opfs' | 'indexeddb'> = {};
       for (const row of rows) {
         where[row.path] = row.data ? 'indexeddb' : 'opfs';
+        if (change === 'no-checksum') {
+          delete row.checksum;
+          await request(db.transaction('files', 'readwrite').objectStore('files').put(row));
+        }
         const flip = typeof change === 'object' && change.flip === row.path;
         if (row.data && flip) {
           row.data[100] = row.data[100]! ^ 0xff;
@@ -147,7 +153,9 @@ test('the store keeps file bytes in OPFS; a file changed there after its install
   expect((await loadByName(page)).ok).toBe(true);
   expect(await storedFiles(page, '1.0.0', { flip: SHARD })).toEqual(LAYOUT);
   const refused = await loadByName(page);
-  expect(refused).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD });
+  expect(refused).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD, check: 'checksum' });
+  // Asked to, the store checks every file's SHA-256 instead, and refuses the same file.
+  expect(await loadByName(page, 'sha256')).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD, check: 'sha256' });
 
   // A forced reinstall of the same version is not offered by the API; removing the damage
   // is: a new version from the registry replaces it, and loads.
@@ -160,6 +168,14 @@ test('a store written before OPFS (bytes in IndexedDB rows) still loads, and sti
   await install(page);
   expect(await storedFiles(page, '1.0.0', 'to-indexeddb')).toEqual(LAYOUT);
   await expectBytesInRowsLoadAndRefuseAFlip(page);
+});
+
+test('a store written before checksums were recorded still loads, its files checked by SHA-256, and refuses a changed file', async ({ page }) => {
+  await install(page);
+  expect(await storedFiles(page, '1.0.0', 'no-checksum')).toEqual(LAYOUT);
+  expect(await loadByName(page)).toMatchObject({ ok: true, version: '1.0.0' });
+  await storedFiles(page, '1.0.0', { flip: SHARD });
+  expect(await loadByName(page)).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD, check: 'sha256' });
 });
 
 test('a browser without OPFS: the store keeps the bytes in IndexedDB, loads them, and refuses a changed file', async ({ baseURL }) => {
@@ -267,5 +283,5 @@ async function expectBytesInRowsLoadAndRefuseAFlip(page: Page): Promise<void> {
   expect(loaded).toMatchObject({ ok: true, version: '1.0.0' });
   if (loaded.ok) expect(loaded.correct).toBeGreaterThanOrEqual(7);
   await storedFiles(page, '1.0.0', { flip: SHARD });
-  expect(await loadByName(page)).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD });
+  expect(await loadByName(page)).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', path: SHARD, check: 'checksum' });
 }

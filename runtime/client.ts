@@ -8,7 +8,7 @@ import type { PrecisionOption } from './engine/artifact-choice.ts';
 import type { BackendId, Capabilities } from './engine/types.ts';
 import { EdgeloopError, installErrorTransfer, isPackageName } from '../format/index.ts';
 import type { Manifest } from '../format/index.ts';
-import type { LoadProgress, LoadSource, RuntimeSettings, UpdatePolicy, WorkerApi, WorkerFeedbackApi, WorkerStoreApi, WorkerTelemetryApi } from './worker/api.ts';
+import type { LoadProgress, LoadSource, RuntimeSettings, StoreIntegrity, UpdatePolicy, WorkerApi, WorkerFeedbackApi, WorkerStoreApi, WorkerTelemetryApi } from './worker/api.ts';
 import { ModelClient, type Model } from './client/model-client.ts';
 import { StoreClient, type RuntimeStore } from './client/store-client.ts';
 import { TelemetryClient, type RuntimeTelemetry } from './client/telemetry-client.ts';
@@ -52,6 +52,17 @@ export interface RuntimeOptions {
   updatePolicy?: UpdatePolicy;
   /** IndexedDB database name of the model store. @defaultValue 'edgeloop-models' */
   storeName?: string;
+  /**
+   * How a model loaded from the store has its files checked on every load (its
+   * manifest's signature is always checked again). `checksum`: against the xxHash64
+   * recorded when the install had verified each file's SHA-256 — catches bytes that
+   * changed on disk, in a few ms for 14 MB. `sha256`: every file's SHA-256 again
+   * (~5 ms a MB in Chromium), for those who want it; neither defends against someone
+   * who can rewrite the browser profile, and with it the runtime's own cached code
+   * (docs/BENCHMARKS.md, `store`). Files stored before checksums existed are checked
+   * with SHA-256 either way. @defaultValue 'checksum'
+   */
+  storeIntegrity?: StoreIntegrity;
   /**
    * The id a sync endpoint hashes to put this device on one side of a canary split
    * (`store.install(name, { from, alias })`), for fleets that assign their own; 1–256
@@ -166,6 +177,7 @@ export function resolveRuntimeSettings(options: RuntimeOptions = {}): RuntimeSet
     warmupRuns,
     updatePolicy: checkedPolicy(options.updatePolicy ?? 'manual'),
     storeName: options.storeName ?? 'edgeloop-models',
+    storeIntegrity: checkedIntegrity(options.storeIntegrity ?? 'checksum'),
     deviceId: checkedDeviceId(options.deviceId),
     telemetry: resolveTelemetrySettings(options.telemetry, globalThis.location?.href),
     feedback: resolveFeedbackSettings(options.feedback, globalThis.location?.href),
@@ -183,6 +195,11 @@ function checkedDeviceId(id: string | undefined): string | null {
   if (id === undefined) return null;
   if (typeof id !== 'string' || id.length < 1 || id.length > 256) throw new TypeError(`deviceId must be a string of 1–256 characters (got ${JSON.stringify(id)})`);
   return id;
+}
+
+function checkedIntegrity(integrity: StoreIntegrity): StoreIntegrity {
+  if (integrity !== 'checksum' && integrity !== 'sha256') throw new RangeError(`storeIntegrity must be 'checksum' or 'sha256' (got ${String(integrity)})`);
+  return integrity;
 }
 
 function checkedPolicy(policy: UpdatePolicy): UpdatePolicy {

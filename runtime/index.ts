@@ -18,7 +18,7 @@ export { normalise } from './worker/preprocess.ts';
 
 // ### Model store (`runtime.store`)
 export type { InstallOptions, PackageInMemory, RuntimeStore, StorageInfo } from './client/store-client.ts';
-export type { InstallProgress, InstallResult, InstalledVersion, UpdateCheck, UpdatePolicy, StorageEstimate } from './worker/api.ts';
+export type { InstallProgress, InstallResult, InstalledVersion, UpdateCheck, UpdatePolicy, StorageEstimate, StoreIntegrity } from './worker/api.ts';
 
 // ### Drift telemetry (`runtime.telemetry`, docs/TELEMETRY.md)
 export type { RuntimeTelemetry } from './client/telemetry-client.ts';

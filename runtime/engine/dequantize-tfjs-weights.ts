@@ -42,7 +42,8 @@ export function dequantizeTfjsWeights(
 ): DequantizedTfjsWeights {
   const bytes = joinWeightData(weightData);
   if (!weightSpecs.some((spec) => spec.edgeloopQuantization !== undefined)) {
-    const buffer = weightData instanceof ArrayBuffer ? weightData : bytes.slice().buffer;
+    const owns = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const buffer = weightData instanceof ArrayBuffer ? weightData : owns ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
     return { weightSpecs: weightSpecs.slice(), weightData: buffer };
   }
   const parts: Uint8Array[] = [];

@@ -5,7 +5,7 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { EdgeloopError } from '../../format/index.ts';
-import { dequantizeTfjsWeights } from './dequantize-tfjs-weights.ts';
+import { dequantizeTfjsWeights, type EdgeloopWeightSpec } from './dequantize-tfjs-weights.ts';
 import type { ArtifactBytes } from './types.ts';
 
 interface WeightsManifestGroup {
@@ -58,15 +58,14 @@ export function readTfjsArtifact(files: ArtifactBytes, paths: readonly string[])
       shards.push(shard);
     }
   }
-  const weightData = new Uint8Array(shards.reduce((sum, s) => sum + s.byteLength, 0));
-  let offset = 0;
-  for (const shard of shards) {
-    weightData.set(shard, offset);
-    offset += shard.byteLength;
-  }
   // Weights the compressor stored in schemes tfjs lacks (int8 per channel, int4 blocks)
-  // become float32 here; tfjs decodes its own (float16, uint8) itself.
-  const decoded = dequantizeTfjsWeights(weightSpecs, weightData);
+  // become float32 here; tfjs decodes its own (float16, uint8) itself. Other weights stay
+  // in their shards: tfjs reads a weight across shards itself (a list of buffers), so the
+  // bytes are not copied into one buffer first — for MobileNetV2 that is 14 MB of fresh
+  // memory less at every load (~40 ms where first-touched memory is slow).
+  const decoded = (weightSpecs as EdgeloopWeightSpec[]).some((spec) => spec.edgeloopQuantization !== undefined)
+    ? dequantizeTfjsWeights(weightSpecs, concatShards(shards))
+    : { weightSpecs, weightData: shards.length === 1 ? ownBuffer(shards[0]!) : shards.map(ownBuffer) };
   const artifacts: TfCore.io.ModelArtifacts = { modelTopology: modelJson.modelTopology as object, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData };
   // What a graph model needs besides its GraphDef: its format tag, signature and initializer.
   for (const key of GRAPH_KEYS) if (modelJson[key] !== undefined) Object.assign(artifacts, { [key]: modelJson[key] });
@@ -81,4 +80,19 @@ export function isGraphModel(artifacts: TfCore.io.ModelArtifacts): boolean {
   if (artifacts.format !== undefined) return artifacts.format === 'graph-model';
   const topology = artifacts.modelTopology as { node?: unknown } | undefined;
   return Array.isArray(topology?.node);
+}
+
+/** The shard's bytes as an ArrayBuffer of their own: its buffer when the view covers it all, else a copy. */
+function ownBuffer(shard: Uint8Array): ArrayBuffer {
+  return shard.byteOffset === 0 && shard.byteLength === shard.buffer.byteLength && shard.buffer instanceof ArrayBuffer ? shard.buffer : (shard.slice().buffer as ArrayBuffer);
+}
+
+function concatShards(shards: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(shards.reduce((sum, s) => sum + s.byteLength, 0));
+  let offset = 0;
+  for (const shard of shards) {
+    joined.set(shard, offset);
+    offset += shard.byteLength;
+  }
+  return joined;
 }

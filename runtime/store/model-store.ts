@@ -4,8 +4,9 @@
  * browser has one ({@link OpfsFiles}: IndexedDB reads large values several times slower).
  * Four object stores:
  *
- * - `files`    [name, version, path] → one package file: its SHA-256 and where its
- *              verified bytes are (in OPFS, or in the row itself: the fallback, and every
+ * - `files`    [name, version, path] → one package file: its SHA-256, the checksum of
+ *              its verified bytes (file-checksum.ts; none in stores written before it) and
+ *              where they are (in OPFS, or in the row itself: the fallback, and every
  *              store written before OPFS was used)
  * - `versions` [name, version] → the exact manifest bytes and signature, where it came
  *              from, its state (`partial` until every file is stored and verified,
@@ -24,6 +25,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { EdgeloopError, compareVersions, isEdgeloopError } from '../../format/index.ts';
+import { fileChecksum } from './file-checksum.ts';
 import { OpfsFiles } from './opfs-files.ts';
 
 export const STORE_DB_NAME = 'edgeloop-models';
@@ -38,6 +40,8 @@ export interface FileRecord {
   path: string;
   sha256: string;
   data: Uint8Array;
+  /** `xxh64:<hex>` of `data`, recorded by {@link ModelStore.putFile} (absent in older stores). */
+  checksum?: string;
 }
 
 /** A `files` row: the bytes in `data`, or (`opfs: true`) `bytes` of them in OPFS. */
@@ -46,6 +50,7 @@ interface FileRow {
   version: string;
   path: string;
   sha256: string;
+  checksum?: string;
   data?: Uint8Array;
   opfs?: true;
   bytes?: number;
@@ -216,7 +221,7 @@ export class ModelStore {
       const read = Promise.all([row, file, previous]).then(async ([r, handle]): Promise<FileRecord | undefined> => {
         if (!r || r.data) return r as FileRecord | undefined;
         const data = handle && (await (opfs as OpfsFiles).read(handle));
-        return data && { name, version, path: r.path, sha256: r.sha256, data };
+        return data && { name, version, path: r.path, sha256: r.sha256, checksum: r.checksum, data };
       });
       previous = read.catch(() => undefined);
       return read;
@@ -247,12 +252,13 @@ export class ModelStore {
    */
   async putFile(record: FileRecord): Promise<void> {
     const { name, version, path, sha256, data } = record;
+    const checksum = await fileChecksum(data);
     const opfs = await this.#opfs;
-    let row: FileRow = record;
+    let row: FileRow = { ...record, checksum };
     if (opfs instanceof OpfsFiles && !this.#opfsFailed && data.byteLength > INLINE_BYTES) {
       try {
         await wrapQuota(opfs.write(name, version, path, data), data.byteLength);
-        row = { name, version, path, sha256, opfs: true, bytes: data.byteLength };
+        row = { name, version, path, sha256, checksum, opfs: true, bytes: data.byteLength };
       } catch (error) {
         if (isEdgeloopError(error, 'QUOTA_EXCEEDED')) throw error;
         this.#opfsFailed = true;

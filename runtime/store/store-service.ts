@@ -4,10 +4,11 @@
  * loader after the update policy had its say. Every change to a model's versions runs
  * under its install lock ({@link StoreLocks}).
  */
-import { EdgeloopError, parseManifest, verifyFileBytes, type Manifest } from '../../format/index.ts';
+import { EdgeloopError, parseManifest, type Manifest } from '../../format/index.ts';
 import { checkSignature, type TrustPolicy } from '../internal/package-fetch.ts';
 import type { FileSource, OpenedPackage, PendingFileSource } from '../loader/model-source.ts';
 import { Installer, LOCAL_SOURCE, type InstallProgress, type InstallRequest, type InstallResult, type LocalPackage, type StorageEstimate, type UpdateCheck } from './installer.ts';
+import { loadHasher, verifyStoredFile, type StoreIntegrity } from './file-checksum.ts';
 import { ModelStore, type InstalledVersion } from './model-store.ts';
 import { StoreLocks } from './store-locks.ts';
 
@@ -22,6 +23,8 @@ export interface StoreServiceSettings {
   updatePolicy: UpdatePolicy;
   /** The id canary splits hash for this device, or null: a random one kept with the store. */
   deviceId: string | null;
+  /** How stored files are checked on every load (file-checksum.ts). */
+  integrity: StoreIntegrity;
 }
 
 /** The store operations the worker exposes (as `store.*`). */
@@ -114,15 +117,17 @@ export class StoreService {
 
   /**
    * The active version of `name`, for the loader, after the update policy had its say.
-   * The signature and every file hash are checked again on every load: nothing that
-   * changed on disk since the install is used. The checks run alongside the reads
-   * (WebCrypto, off the worker's thread): the signature as `checked`, each file's
-   * SHA-256 from the moment its bytes arrive (`readFiles`, which hands the bytes to the
-   * loader to build on before their checks end; `getFiles` waits for them). Holds the
+   * The signature is checked again on every load, and every file against what its
+   * install recorded (its checksum, or its SHA-256 with `integrity: 'sha256'`;
+   * file-checksum.ts): nothing that changed on disk since the install is used. The
+   * checks run alongside the reads: the signature as `checked`, each file's from the
+   * moment its bytes arrive (`readFiles`, which hands the bytes to the loader to build
+   * on before their checks end; `getFiles` waits for them). Holds the
    * version's "loaded" lock until `release`.
    */
   async open(name: string): Promise<OpenedPackage & { release: () => void }> {
     const store = this.#modelStore();
+    if (this.#settings.integrity === 'checksum') void loadHasher(); // ready before the first bytes
     await this.#applyUpdatePolicy(name);
     const { model, record } = await store.active(name);
     if (!model?.active) throw new EdgeloopError('NOT_INSTALLED', `${name} is not installed; runtime.store.install('${name}', { from }) first`, { details: { name } });
@@ -157,8 +162,9 @@ export class StoreService {
           });
           if (!stored) throw new EdgeloopError('INTEGRITY_MISMATCH', `${name}@${version}: ${file.path} is missing from the store; install the version again`, { details: { name, version, path: file.path } });
           const data = ownBytes(stored.data);
-          // The digest starts now, on a copy of exactly these bytes, while the next files are read.
-          const check = verifyFileBytes(file, data, { url: `store:${name}/${version}/${file.path}` });
+          // The check runs now, on exactly these bytes (a checksum: in this call, the hasher
+          // being loaded since `open` began; a SHA-256: on WebCrypto's copy of them).
+          const check = verifyStoredFile(file, stored, data, this.#settings.integrity, `store:${name}/${version}/${file.path}`);
           check.catch(() => undefined); // reported through `checked`
           checks.push(check);
           loadedBytes += file.bytes;

@@ -10,6 +10,7 @@ import type { Manifest, TensorDtype } from '../../format/index.ts';
 import type { ImageSource, TensorInput, TopK } from './preprocess.ts';
 import type { InstallProgress, InstallRequest, InstallResult, LocalPackage, StorageEstimate, UpdateCheck } from '../store/installer.ts';
 import type { InstalledVersion } from '../store/model-store.ts';
+import type { StoreIntegrity } from '../store/file-checksum.ts';
 import type { UpdatePolicy } from '../store/store-service.ts';
 import type { FlushResult, TelemetryStatus } from '../telemetry/telemetry-service.ts';
 import type { TelemetrySettings } from '../telemetry/telemetry-settings.ts';
@@ -18,7 +19,7 @@ import type { FeedbackFlushResult, FeedbackReceipt } from '../feedback/feedback-
 import type { FeedbackSettings } from '../feedback/feedback-settings.ts';
 
 export type { ExampleCounts, FeedbackFlushResult, FeedbackReceipt, FeedbackSettings };
-export type { FlushResult, InstallProgress, InstallRequest, InstallResult, InstalledVersion, LocalPackage, PrecisionOption, StorageEstimate, TelemetrySettings, TelemetryStatus, UpdateCheck, UpdatePolicy };
+export type { FlushResult, InstallProgress, InstallRequest, InstallResult, InstalledVersion, LocalPackage, PrecisionOption, StorageEstimate, StoreIntegrity, TelemetrySettings, TelemetryStatus, UpdateCheck, UpdatePolicy };
 
 /** Fully-resolved runtime settings, fixed when the worker starts. */
 export interface RuntimeSettings {
@@ -36,6 +37,8 @@ export interface RuntimeSettings {
   readonly updatePolicy: UpdatePolicy;
   /** The IndexedDB database of the model store. */
   readonly storeName: string;
+  /** How the store checks a stored file on every load: its checksum from the install, or its SHA-256. */
+  readonly storeIntegrity: StoreIntegrity;
   /** The id a sync endpoint's canary split hashes for this device, or null: a random one kept with the store. */
   readonly deviceId: string | null;
   /** Drift telemetry, or `null` (off, the default). */

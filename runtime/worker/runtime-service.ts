@@ -74,7 +74,7 @@ export class RuntimeService implements WorkerApi {
     this.#settings = settings;
     this.#pool = new EnginePool(Object.freeze({ wasmPaths, numThreads: settings.wasmThreads, tfjsFlags: settings.tfjsFlags }));
     this.#loader = new ModelLoader(this.#pool);
-    this.#store = new StoreService({ storeName: settings.storeName, trust: this.#trust(), updatePolicy: settings.updatePolicy, deviceId: settings.deviceId });
+    this.#store = new StoreService({ storeName: settings.storeName, trust: this.#trust(), updatePolicy: settings.updatePolicy, deviceId: settings.deviceId, integrity: settings.storeIntegrity });
     this.store = storeApi(this.#store, () => this.#assertAlive());
     this.#telemetry = telemetry;
     this.telemetry = telemetryApi(this.#telemetry);
