@@ -4,7 +4,7 @@
  * benchmarks) that load an artifact in memory.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { EdgeloopError } from '../../format/index.ts';
+import { concatBytes, EdgeloopError } from '../../format/index.ts';
 import { dequantizeTfjsWeights, type EdgeloopWeightSpec } from './dequantize-tfjs-weights.ts';
 import type { ArtifactBytes } from './types.ts';
 
@@ -64,7 +64,7 @@ export function readTfjsArtifact(files: ArtifactBytes, paths: readonly string[])
   // bytes are not copied into one buffer first — for MobileNetV2 that is 14 MB of fresh
   // memory less at every load (~40 ms where first-touched memory is slow).
   const decoded = (weightSpecs as EdgeloopWeightSpec[]).some((spec) => spec.edgeloopQuantization !== undefined)
-    ? dequantizeTfjsWeights(weightSpecs, concatShards(shards))
+    ? dequantizeTfjsWeights(weightSpecs, concatBytes(shards))
     : { weightSpecs, weightData: shards.length === 1 ? ownBuffer(shards[0]!) : shards.map(ownBuffer) };
   const artifacts: TfCore.io.ModelArtifacts = { modelTopology: modelJson.modelTopology as object, weightSpecs: decoded.weightSpecs, weightData: decoded.weightData };
   // What a graph model needs besides its GraphDef: its format tag, signature and initializer.
@@ -85,14 +85,4 @@ export function isGraphModel(artifacts: TfCore.io.ModelArtifacts): boolean {
 /** The shard's bytes as an ArrayBuffer of their own: its buffer when the view covers it all, else a copy. */
 function ownBuffer(shard: Uint8Array): ArrayBuffer {
   return shard.byteOffset === 0 && shard.byteLength === shard.buffer.byteLength && shard.buffer instanceof ArrayBuffer ? shard.buffer : (shard.slice().buffer as ArrayBuffer);
-}
-
-function concatShards(shards: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(shards.reduce((sum, s) => sum + s.byteLength, 0));
-  let offset = 0;
-  for (const shard of shards) {
-    joined.set(shard, offset);
-    offset += shard.byteLength;
-  }
-  return joined;
 }
