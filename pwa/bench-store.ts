@@ -6,7 +6,7 @@
  * fresh worker, timed from right after the worker was started, and says where its time
  * went: bytes, engine set-up, first run, and the rest (worker start, messages).
  */
-import { backendRow, createRuntime, resolveRuntimeSettings, type BackendId, type Manifest } from '../runtime/index.ts';
+import { backendRow, createRuntime, resolveRuntimeSettings, type BackendId, type Manifest, type StoreIntegrity } from '../runtime/index.ts';
 import { makeInput } from './bench-input.ts';
 import type { FloorReply, FloorRequest } from './bench-store-floor-worker.ts';
 
@@ -18,6 +18,8 @@ export interface StoreConfig {
   /** Registry base URL (holding `<name>/index.json`). */
   registry: string;
   backend: BackendId;
+  /** How the warm loads' store checks its files (`createRuntime({ storeIntegrity })`). */
+  storeIntegrity: StoreIntegrity;
 }
 
 /** A load to first prediction and where its time went, in ms. */
@@ -55,7 +57,7 @@ function cacheLoad(config: StoreConfig): Promise<StoreTiming> {
 }
 
 async function timeLoad(config: StoreConfig, source: string): Promise<StoreTiming> {
-  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__ });
+  const runtime = await createRuntime({ trustedKeys: __EDGELOOP_TRUSTED_KEYS__, storeIntegrity: config.storeIntegrity });
   try {
     let bytes = 0;
     const start = performance.now();

@@ -21,13 +21,17 @@
  * serve another folder than `dist/`, e.g. while something else rebuilds `dist/`), `--profile
  * disk|memory` (default `disk`: a profile on disk, as a user has; `memory`: Playwright's usual
  * off-the-record context, whose IndexedDB and OPFS Chromium keeps in memory — the store's
- * reads differ a lot).
+ * reads differ a lot), `--store-integrity checksum|sha256` (how the store checks its files at
+ * every warm load: `createRuntime({ storeIntegrity })`, default `checksum`), `--compare-integrity`
+ * (a fourth side in the rotation: the warm load with the other check; each entry then carries
+ * `integrity`: both warm medians and their paired ratio).
  */
 import { parseArgs } from 'node:util';
 import type { FilesLayer, StoreConfig, StoreTiming } from '../../pwa/bench-store.ts';
 import type { BackendId } from '../../runtime/index.ts';
 import { openBenchBrowser } from './bench-browser.ts';
 import type { Benchmark } from './benchmark.ts';
+import { percentile, round } from './stats.ts';
 import { TARGETS, storeEntry, storeTables, type StoreEntry } from './store-split.ts';
 
 const MODELS: Array<{ id: string; fixtureArgs?: string[] }> = [{ id: 'mnist-cnn' }, { id: 'mobilenetv2', fixtureArgs: ['--mobilenet'] }];
@@ -41,7 +45,7 @@ const BACKEND: BackendId = 'tfjs-wasm';
  */
 const FAST_4G = { offline: false, latency: 60, downloadThroughput: (9 * 1024 * 1024) / 8, uploadThroughput: (1.5 * 1024 * 1024) / 8 };
 
-type Side = 'network' | 'cache' | 'floor';
+type Side = 'network' | 'cache' | 'floor' | 'other-integrity';
 
 export const storeBenchmark: Benchmark = {
   async run(args, progress) {
@@ -53,10 +57,14 @@ export const storeBenchmark: Benchmark = {
         'skip-prepare': { type: 'boolean', default: false },
         dist: { type: 'string', default: 'dist' },
         profile: { type: 'string', default: 'disk' },
+        'store-integrity': { type: 'string', default: 'checksum' },
+        'compare-integrity': { type: 'boolean', default: false },
       },
     });
     const profile = values.profile;
     if (profile !== 'memory' && profile !== 'disk') throw new RangeError(`--profile must be memory or disk (got ${profile})`);
+    const storeIntegrity = values['store-integrity'];
+    if (storeIntegrity !== 'checksum' && storeIntegrity !== 'sha256') throw new RangeError(`--store-integrity must be checksum or sha256 (got ${storeIntegrity})`);
     const repeats = Number(values.repeats);
     if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be a positive integer (got ${values.repeats})`);
     const wanted = values.model?.split(',').map((m) => m.trim());
@@ -76,19 +84,25 @@ export const storeBenchmark: Benchmark = {
     const samples: Record<string, Record<Side | 'fast4g' | 'offline', StoreTiming[]>> = {};
     try {
       for (const model of models) {
-        const config: StoreConfig = { model: model.id, name: model.id, registry: '/fixtures/registry/', backend: BACKEND };
+        const config: StoreConfig = { model: model.id, name: model.id, registry: '/fixtures/registry/', backend: BACKEND, storeIntegrity };
         const call = <T>(fn: string, ...more: unknown[]) =>
           bench.page().evaluate(`window.benchStore.${fn}(${[config, ...more].map((a) => JSON.stringify(a)).join(', ')})`) as Promise<T>;
         progress.note(`── ${model.id} (${BACKEND}): warm-up, install`);
         const { artifact } = await call<StoreTiming>('networkLoad'); // engine code into the HTTP cache
         filesLayer[model.id] = (await call<{ filesLayer: FilesLayer }>('install')).filesLayer;
-        const s: Record<Side | 'fast4g' | 'offline', StoreTiming[]> = (samples[model.id] = { network: [], cache: [], floor: [], fast4g: [], offline: [] });
+        const s: Record<Side | 'fast4g' | 'offline', StoreTiming[]> = (samples[model.id] = { network: [], cache: [], floor: [], 'other-integrity': [], fast4g: [], offline: [] });
+        const otherIntegrity = storeIntegrity === 'checksum' ? 'sha256' : 'checksum';
         const load = async (side: Side) => {
-          const t = side === 'floor' ? await call<StoreTiming>('floorLoad', artifact) : await call<StoreTiming>(side === 'network' ? 'networkLoad' : 'cacheLoad');
+          const t =
+            side === 'floor'
+              ? await call<StoreTiming>('floorLoad', artifact)
+              : side === 'other-integrity'
+                ? ((await bench.page().evaluate(`window.benchStore.cacheLoad(${JSON.stringify({ ...config, storeIntegrity: otherIntegrity })})`)) as StoreTiming)
+                : await call<StoreTiming>(side === 'network' ? 'networkLoad' : 'cacheLoad');
           if (t.artifact !== artifact) throw new Error(`${model.id}: the ${side} load ran ${t.artifact}, the others ${artifact}`);
           return t;
         };
-        const sides: Side[] = ['network', 'cache', 'floor'];
+        const sides: Side[] = values['compare-integrity'] ? ['network', 'cache', 'floor', 'other-integrity'] : ['network', 'cache', 'floor'];
         // Untimed: each side's code once through V8 (its code cache), as the network side's warm-up above.
         for (const side of sides.slice(1)) await load(side);
         for (let i = 0; i < repeats; i++) {
@@ -113,13 +127,20 @@ export const storeBenchmark: Benchmark = {
           await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
           await cdp.detach();
         }
-        entries.push(storeEntry(model.id, artifact, s.cache[0]!.bytes, s));
+        const entry = storeEntry(model.id, artifact, s.cache[0]!.bytes, s);
+        if (values['compare-integrity']) {
+          const warm = (xs: StoreTiming[]) => round(percentile(xs.map((t) => t.ms), 50), 1);
+          const [checksum, sha256] = storeIntegrity === 'checksum' ? [s.cache, s['other-integrity']] : [s['other-integrity'], s.cache];
+          entry.integrity = { checksum_warm_ms: warm(checksum), sha256_warm_ms: warm(sha256), checksum_vs_sha256_paired: round(percentile(checksum.map((t, i) => t.ms / sha256[i]!.ms), 50)) };
+          progress.note(`${model.id}: warm with checksum ${entry.integrity.checksum_warm_ms} ms vs with SHA-256 ${entry.integrity.sha256_warm_ms} ms (paired ratio ${entry.integrity.checksum_vs_sha256_paired})`);
+        }
+        entries.push(entry);
       }
     } finally {
       await bench.close();
     }
     return {
-      json: { date: new Date().toISOString(), chromium: bench.chromiumVersion, profile, backend: BACKEND, repeats, target: TARGETS, filesLayer, entries, samples },
+      json: { date: new Date().toISOString(), chromium: bench.chromiumVersion, profile, storeIntegrity, backend: BACKEND, repeats, target: TARGETS, filesLayer, entries, samples },
       table: storeTables(entries),
     };
   },

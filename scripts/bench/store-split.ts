@@ -39,6 +39,8 @@ export interface StoreEntry {
    * of the alternation skews.
    */
   warm_vs_floor_paired: number;
+  /** With `--compare-integrity`: the warm load with each load-time check, medians, and their paired ratio. */
+  integrity?: { checksum_warm_ms: number; sha256_warm_ms: number; checksum_vs_sha256_paired: number };
 }
 
 /** Targets of issue 17, item 4. */
