@@ -6,7 +6,7 @@
  */
 import type { InstallProgress, LoadProgress, Model } from '../../runtime/index.ts';
 import demoModels from '../models.json';
-import { busy, getRuntime } from '../shell/app-runtime.ts';
+import { busy, getRuntime, isUpdating } from '../shell/app-runtime.ts';
 import { showErrorIn } from '../shell/error-words.ts';
 import { installFraction, installPhaseWords, kib } from '../shell/install-words.ts';
 import { channelOf, loadSettings } from '../shell/settings.ts';
@@ -66,6 +66,8 @@ export function createModelPicker(onModel: (model: Model | undefined) => void): 
   }
 
   async function load(next: ModelSource): Promise<void> {
+    // An accepted app update reloads the page as soon as it is idle: the new version loads the model.
+    if (isUpdating()) return doneProgress('Updating the app; the model loads in the new version…');
     const mine = ++generation;
     source = next;
     errorBox.hidden = true;

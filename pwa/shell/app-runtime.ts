@@ -64,6 +64,22 @@ export function busy<T>(work: Promise<T>): Promise<T> {
   return work;
 }
 
+let updating = false;
+
+/**
+ * The user accepted an app update: the page reloads into the new version once no work
+ * is in flight, so no new work starts meanwhile (it would only be cut by the reload, and
+ * its requests keep the old service worker busy, which holds the new one back).
+ */
+export function beginUpdate(): void {
+  updating = true;
+}
+
+/** Whether an accepted app update waits for the page to go idle (see {@link beginUpdate}). */
+export function isUpdating(): boolean {
+  return updating;
+}
+
 /** Resolves when no work marked with {@link busy} is in flight. */
 export async function whenIdle(): Promise<void> {
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

@@ -1,12 +1,14 @@
 /**
  * Registers the app's service worker (workbox-window) and turns a waiting update into
- * a visible prompt: "A new version is ready — Reload". Accepting waits for work in
- * flight (a prediction, an install, training: `busy()`), then sends skip-waiting and
+ * a visible prompt: "A new version is ready — Reload". Accepting stops new work from
+ * starting (`beginUpdate`: a model load after an install would otherwise keep the old
+ * worker busy and the new one waiting) and waits for work in flight (a prediction, an
+ * install, training: `busy()`), then sends skip-waiting and
  * reloads once when the new worker takes control. Nothing reloads silently: when another
  * tab accepts, this one shows the prompt again instead of reloading under the user.
  */
 import { Workbox } from 'workbox-window';
-import { whenIdle } from './app-runtime.ts';
+import { beginUpdate, whenIdle } from './app-runtime.ts';
 
 export interface UpdatePrompt {
   /** Shows the prompt; `accept` runs when the user chooses Reload. */
@@ -35,6 +37,7 @@ export function registerServiceWorker(prompt: UpdatePrompt, onState: (state: Ser
     changed();
     prompt.show('A new version is ready', () => {
       accepted = true;
+      beginUpdate();
       prompt.show('Updating when the work in progress is done…', () => undefined);
       void whenIdle().then(() => {
         // The new worker takes control → `controlling` → one reload.
