@@ -27,8 +27,6 @@ export interface StageCosts {
   aggregate: number;
   /** Versions and bins checked, each event judged into a drift window with its report. */
   judge: number;
-  /** The events serialised for the stored batch row. */
-  stringify: number;
   /** The batch row, aggregate upserts and window rows, group-committed (16 a group) and synced. */
   store: number;
   /** The alert machine's pass over the batch's windows. */
@@ -55,7 +53,7 @@ export async function measureStages(events: number, batches = 1600): Promise<Sta
     const baselines = new VersionBaselines(sync.store, sync.blobs);
     const { telemetryLimits, drift } = sync.config;
     const receivedAt = new Date();
-    const totals: StageCosts = { parse: 0, validate: 0, aggregate: 0, judge: 0, stringify: 0, store: 0, alerts: 0 };
+    const totals: StageCosts = { parse: 0, validate: 0, aggregate: 0, judge: 0, store: 0, alerts: 0 };
     const cpuUs = () => {
       const { user, system } = process.cpuUsage();
       return user + system;
@@ -75,16 +73,13 @@ export async function measureStages(events: number, batches = 1600): Promise<Sta
         const t3 = performance.now();
         const windows = await judgeEvents(body.events, baselines, drift, receivedAt);
         const t4 = performance.now();
-        const eventsJson = JSON.stringify(body.events);
-        const t5 = performance.now();
         if (tally) {
           totals.parse += t1 - t0;
           totals.validate += t2 - t1;
           totals.aggregate += t3 - t2;
           totals.judge += t4 - t3;
-          totals.stringify += t5 - t4;
         }
-        ready.push({ batchId: body.batchId, deviceId: body.deviceId, sender: 'bench', sentAt: body.sentAt, receivedAt: receivedAt.toISOString(), eventCount: body.events.length, eventsJson, aggregates, dropped: 0, driftWindows: windows });
+        ready.push({ batchId: body.batchId, deviceId: body.deviceId, sender: 'bench', sentAt: body.sentAt, receivedAt: receivedAt.toISOString(), eventCount: body.events.length, aggregates, dropped: 0, driftWindows: windows });
       }
       const before = cpuUs();
       await Promise.all(ready.map((b) => sync.store.ingestTelemetry(b)));

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertStream, DriftWindowRecord, WindowStatus } from '../store/store.ts';
 import { stepAlerts } from './alert-machine.ts';
+import { windowReportText } from './window-report.ts';
 
 let id = 0;
-const win = (status: WindowStatus, deviceClass = 'phone'): DriftWindowRecord => ({
+const win = (status: WindowStatus, deviceClass = 'phone', earlierReport = false): DriftWindowRecord => ({
   id: ++id,
   model: 'm',
   version: '1.0.0',
@@ -16,7 +17,9 @@ const win = (status: WindowStatus, deviceClass = 'phone'): DriftWindowRecord => 
   drifted: status === 'drift' ? 3 : 0,
   evaluated: 4,
   epsilon: null,
-  report: JSON.stringify({ signals: [{ name: 'a', status }, { name: 'b', status: 'ok' }], counts: {} }),
+  report: earlierReport
+    ? JSON.stringify({ signals: [{ name: 'a', status }, { name: 'b', status: 'ok' }], counts: {} })
+    : windowReportText({}, [{ name: 'a', status }, { name: 'b', status: 'ok' }]),
 });
 
 /** Runs the statuses through the machine in chunks of `chunk` (as passes over stored windows would), returning the alert states. */
@@ -59,5 +62,10 @@ describe('alert hysteresis', () => {
     expect(step.alerts.map((a) => a.deviceClass)).toEqual(['a']);
     expect(JSON.parse(step.alerts[0]!.detail)).toMatchObject({ windows: 2, driftedSignals: ['a'] });
     expect(step.streams.map((s) => [s.deviceClass, s.state, s.run])).toEqual([['a', 'drift', 0], ['b', 'ok', 1]]);
+  });
+
+  it('names the drifted signals of windows stored in the earlier report form too', () => {
+    const step = stepAlerts([win('drift', 'a', true), win('drift', 'a', true)], new Map(), { alertWindows: 2, recoveryWindows: 2 }, 'now');
+    expect(JSON.parse(step.alerts[0]!.detail)).toMatchObject({ driftedSignals: ['a'] });
   });
 });

@@ -6,6 +6,7 @@
  * neither extend nor break a run. Each turn is one alert.
  */
 import { streamKey, type AlertStep, type AlertStream, type DriftWindowRecord, type NewAlert, type WindowStatus } from '../store/store.ts';
+import { readWindowReport } from './window-report.ts';
 
 export interface Hysteresis {
   alertWindows: number;
@@ -36,12 +37,6 @@ const tally: Record<WindowStatus, 'windowsDrift' | 'windowsOk' | 'windowsInsuffi
   ok: 'windowsOk',
   'insufficient-data': 'windowsInsufficient',
 };
-
-/** The drifted signals' names of a stored window report. */
-function driftedSignals(report: string): string[] {
-  const { signals } = JSON.parse(report) as { signals: { name: string; status: WindowStatus }[] };
-  return signals.filter((s) => s.status === 'drift').map((s) => s.name);
-}
 
 /** Runs `windows` through their streams; returns the changed streams and the alerts. */
 export function stepAlerts(windows: readonly DriftWindowRecord[], streams: ReadonlyMap<string, AlertStream>, h: Hysteresis, at: string): AlertStep {
@@ -74,7 +69,7 @@ export function stepAlerts(windows: readonly DriftWindowRecord[], streams: Reado
       previous,
       at,
       windowId: w.id,
-      detail: JSON.stringify({ windows: needed, window: { start: w.windowStart, end: w.windowEnd }, driftedSignals: driftedSignals(w.report) }),
+      detail: JSON.stringify({ windows: needed, window: { start: w.windowStart, end: w.windowEnd }, driftedSignals: readWindowReport(w.report).drifted }),
     });
   }
   return { streams: [...changed.values()], alerts };

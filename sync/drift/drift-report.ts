@@ -7,6 +7,7 @@
 import type { BaselineSignal } from '../../format/index.ts';
 import type { AlertStream, DriftWindowRecord, WindowStatus } from '../store/store.ts';
 import { evaluateDrift, type DriftThresholds, type SignalDrift } from './statistics.ts';
+import { readWindowReport } from './window-report.ts';
 
 export interface SignalReport extends SignalDrift {
   edges: number[];
@@ -53,7 +54,7 @@ export function driftReport(input: ReportInput): DriftReport {
   const windows = { total: 0, drift: 0, ok: 0, insufficientData: 0 };
   let epsilon: number | null = null;
   for (const w of [...input.windows].reverse()) {
-    const { counts } = JSON.parse(w.report) as { counts: Record<string, number[]> };
+    const { counts } = readWindowReport(w.report);
     for (const [name, bins] of Object.entries(counts)) {
       const sums = merged.get(name) ?? new Array<number>(bins.length).fill(0);
       bins.forEach((n, i) => (sums[i] = (sums[i] ?? 0) + n));

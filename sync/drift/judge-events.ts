@@ -11,6 +11,7 @@ import type { NewDriftWindow } from '../store/store.ts';
 import type { DriftConfig } from './drift-config.ts';
 import { evaluateDrift, resolveThresholds, type DriftThresholds } from './statistics.ts';
 import type { VersionBaselines, VersionDriftInfo } from './version-baselines.ts';
+import { windowReportText } from './window-report.ts';
 
 /** The statistics' thresholds a config sets; the rest keep their defaults. */
 export const thresholdsOf = (config: DriftConfig): Pick<DriftThresholds, 'jsDistance' | 'minSamples' | 'signalShare'> => ({ jsDistance: config.jsDistance, minSamples: config.minSamples, signalShare: config.signalShare });
@@ -93,7 +94,7 @@ export async function judgeEvents(events: readonly DriftEvent[], baselines: Vers
       drifted: verdict.drifted,
       evaluated: verdict.evaluated,
       epsilon: e.epsilon ?? null,
-      report: JSON.stringify({ signals: verdict.signals, counts: signals }),
+      report: windowReportText(signals, verdict.signals),
     });
   }
   return windows;

@@ -44,7 +44,6 @@ export function registerTelemetryRoutes(app: FastifyInstance, ctx: SyncContext):
           sentAt: body.sentAt,
           receivedAt: receivedAt.toISOString(),
           eventCount: body.events.length,
-          eventsJson: JSON.stringify(body.events),
           aggregates,
           dropped: body.dropped ?? 0,
           driftWindows,

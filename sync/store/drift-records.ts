@@ -23,7 +23,7 @@ export interface NewDriftWindow {
   drifted: number;
   evaluated: number;
   epsilon: number | null;
-  /** JSON: `{ signals: SignalDrift[], counts: Record<signal, number[]> }`. */
+  /** JSON: `{ counts: Record<signal, number[]>, drifted: signal[] }` (sync/drift/window-report.ts; older rows: `{ signals: SignalDrift[], counts }`). */
   report: string;
 }
 

@@ -1,9 +1,9 @@
 /**
  * The PostgreSQL store (`DATABASE_URL`): the path for fleets that outgrow one machine,
  * with stateless endpoint replicas over one database (artifact blobs included:
- * {@link PostgresBlobStore}, written in the publish transaction). A telemetry batch is one
- * statement (a data-modifying CTE): the batch row and its aggregate upserts commit
- * atomically in one round trip, and a retried `batchId` writes nothing.
+ * {@link PostgresBlobStore}, written in the publish transaction). Telemetry batches are
+ * group-committed, a group one statement ({@link PostgresIngest}): each batch's row, its
+ * aggregate upserts and its windows commit atomically, and a retried `batchId` writes nothing.
  */
 import pg from 'pg';
 import { aliasMovedEvent, type EventStore } from '../events/event-records.ts';
@@ -13,6 +13,7 @@ import { PostgresRetention } from '../retention/postgres-retention.ts';
 import { loadMigrations } from './migrations.ts';
 import { PostgresDrift } from './postgres-drift.ts';
 import { PostgresFeedback } from './postgres-feedback.ts';
+import { PostgresIngest } from './postgres-ingest.ts';
 import { BLOB_LOCK_SQL, PostgresBlobStore } from './postgres-blob-store.ts';
 import { aliasIs, aliasOf, AliasMoved, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
 import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionBlobs, type VersionRecord } from './store.ts';
@@ -25,32 +26,6 @@ export interface PostgresStoreOptions {
 
 /** Any lock id, constant: serialises migrations across replicas starting together. */
 const MIGRATION_LOCK = 0x65646765;
-/** Deadlocks and serialisation failures are retried; they are transient by nature. */
-const RETRYABLE = new Set(['40P01', '40001']);
-
-const INGEST_SQL = `
-WITH batch AS (
-  INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events, dropped)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $15)
-  ON CONFLICT (sender, device_id, batch_id) DO NOTHING
-  RETURNING 1
-), cells AS (
-  INSERT INTO telemetry_aggregates (model, version, hour, kind, key, bin, count)
-  SELECT c.model, c.version, c.hour, c.kind, c.key, c.bin, c.count
-  FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[])
-    WITH ORDINALITY AS c(model, version, hour, kind, key, bin, count, n)
-  WHERE EXISTS (SELECT 1 FROM batch)
-  ORDER BY c.n
-  ON CONFLICT (model, version, hour, kind, key, bin) DO UPDATE SET count = telemetry_aggregates.count + EXCLUDED.count
-), windows AS (
-  INSERT INTO drift_windows (model, version, device_class, window_start, window_end, received_at, sample_size, status, drifted, evaluated, epsilon, report)
-  SELECT w.model, w.version, w.device_class, w.window_start, w.window_end, w.received_at, w.sample_size, w.status, w.drifted, w.evaluated, w.epsilon, w.report
-  FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::int[], $25::int[], $26::float8[], $27::text[])
-    WITH ORDINALITY AS w(model, version, device_class, window_start, window_end, received_at, sample_size, status, drifted, evaluated, epsilon, report, n)
-  WHERE EXISTS (SELECT 1 FROM batch)
-  ORDER BY w.n
-)
-SELECT count(*)::int AS inserted FROM batch`;
 
 /** The PostgreSQL implementation of {@link Store}. */
 export class PostgresStore implements Store {
@@ -63,10 +38,12 @@ export class PostgresStore implements Store {
   readonly #drift: PostgresDrift;
   readonly #feedback: PostgresFeedback;
   readonly #events: PostgresEvents;
+  readonly #ingest: PostgresIngest;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
     this.#events = new PostgresEvents(pool);
+    this.#ingest = new PostgresIngest(pool);
     this.jobs = new PostgresJobQueue(pool, (work) => this.#transaction(work), this.#events);
     this.retention = new PostgresRetention(pool, (work) => this.#transaction(work));
     this.#drift = new PostgresDrift(pool, (work) => this.#transaction(work), this.jobs);
@@ -221,25 +198,8 @@ export class PostgresStore implements Store {
     return rows.map(historyEntryOf);
   }
 
-  async ingestTelemetry(b: TelemetryBatch): Promise<{ duplicate: boolean }> {
-    // Cells in primary-key order: concurrent batches touching the same cells then take
-    // their row locks in the same order and cannot deadlock each other.
-    const cells = [...b.aggregates].sort((x, y) => compareCells(x, y));
-    const params = [
-      b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson,
-      cells.map((c) => c.model), cells.map((c) => c.version), cells.map((c) => c.hour), cells.map((c) => c.kind),
-      cells.map((c) => c.key), cells.map((c) => c.bin), cells.map((c) => c.count),
-      b.dropped,
-      ...(['model', 'version', 'deviceClass', 'windowStart', 'windowEnd', 'receivedAt', 'sampleSize', 'status', 'drifted', 'evaluated', 'epsilon', 'report'] as const).map((k) => b.driftWindows.map((w) => w[k])),
-    ];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { rows } = await this.#pool.query<{ inserted: number }>(INGEST_SQL, params);
-        return { duplicate: rows[0].inserted === 0 };
-      } catch (error) {
-        if (attempt >= 5 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
-      }
-    }
+  ingestTelemetry(b: TelemetryBatch): Promise<{ duplicate: boolean }> {
+    return this.#ingest.ingest(b);
   }
 
   async summary(filter: SummaryFilter): Promise<AggregateRow[]> {
@@ -269,6 +229,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#ingest.idle();
     await this.#pool.end();
   }
 
@@ -286,13 +247,6 @@ export class PostgresStore implements Store {
       client.release();
     }
   }
-}
-
-function compareCells(a: AggregateRow, b: AggregateRow): number {
-  for (const k of ['model', 'version', 'hour', 'kind', 'key'] as const) {
-    if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
-  }
-  return a.bin - b.bin;
 }
 
 async function migrate(pool: pg.Pool): Promise<void> {

@@ -16,13 +16,14 @@ import { aliasMovedEvent, type EventStore } from '../events/event-records.ts';
 import { SqliteEvents } from '../events/sqlite-events.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-job-queue.ts';
 import { SqliteRetention } from '../retention/sqlite-retention.ts';
+import { mergeIncrements } from './aggregate-cells.ts';
 import { loadMigrations } from './migrations.ts';
 import { SqliteDrift } from './sqlite-drift.ts';
 import { SqliteFeedback } from './sqlite-feedback.ts';
 import { SAFETY_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.ts';
 import { WalSync } from './sqlite-wal-sync.ts';
 import { aliasIs, aliasOf, AliasMoved, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
-import { TABLES, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionBlobs, type VersionRecord } from './store.ts';
+import { TABLES, type AggregateIncrement, type AggregateRow, type DriftStore, type FeedbackStore, type AliasHistoryEntry, type AliasRecord, type Canary, type ModelRecord, type NewVersion, type Store, type StoredFile, type SummaryFilter, type TelemetryBatch, type VersionBlobs, type VersionRecord } from './store.ts';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -88,7 +89,7 @@ export class SqliteStore implements Store {
         'SELECT version, canary_version, canary_percent, at, by FROM alias_history WHERE name = ? AND alias = ? ORDER BY id DESC',
       ),
       insertBatch: db.prepare(
-        'INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events, dropped) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        'INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, dropped) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       ),
       addAggregate: db.prepare(
         `INSERT INTO telemetry_aggregates (model, version, hour, kind, key, bin, count) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -216,13 +217,19 @@ export class SqliteStore implements Store {
     const group = this.#queue;
     this.#queue = [];
     if (group.length === 0) return;
-    const work = () => group.map(({ batch: b }) => {
-      const inserted = this.#s.insertBatch.run(b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.eventsJson, b.dropped);
-      if (inserted.changes === 0) return true;
-      for (const a of b.aggregates) this.#s.addAggregate.run(a.model, a.version, a.hour, a.kind, a.key, a.bin, a.count);
-      this.#drift.insertWindows(b.driftWindows);
-      return false;
-    });
+    const work = () => {
+      const stored: AggregateIncrement[][] = [];
+      const duplicates = group.map(({ batch: b }) => {
+        const inserted = this.#s.insertBatch.run(b.batchId, b.deviceId, b.sender, b.sentAt, b.receivedAt, b.eventCount, b.dropped);
+        if (inserted.changes === 0) return true;
+        stored.push(b.aggregates);
+        this.#drift.insertWindows(b.driftWindows);
+        return false;
+      });
+      // The group's batches share most cells: each is upserted once, with their sum.
+      for (const a of mergeIncrements(stored)) this.#s.addAggregate.run(a.model, a.version, a.hour, a.kind, a.key, a.bin, a.count);
+      return duplicates;
+    };
     // A duplicate is answered after the sync too: its first copy may be in this group.
     const committed = this.#commit(work);
     committed.then(

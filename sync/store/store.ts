@@ -107,8 +107,6 @@ export interface TelemetryBatch {
   sentAt: string;
   receivedAt: string;
   eventCount: number;
-  /** The events as JSON text, kept for drift reports and retraining. */
-  eventsJson: string;
   /** Pre-aggregated: one entry per cell, summed over the batch. */
   aggregates: AggregateIncrement[];
   /** Events the device dropped from its full queue before this batch. */

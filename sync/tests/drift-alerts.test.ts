@@ -119,6 +119,22 @@ describeMatrix(
       expect((await report(v, `from=${minute(0)}&to=${minute(60)}&deviceClass=phone`)).json).toMatchObject({ deviceClass: 'phone', windows: { total: 1 } });
     });
 
+    it('stores a batch sent several times at once once, beside other batches committed with it', async () => {
+      const v = await publish();
+      const batchId = randomUUID();
+      const copied = windows(v, [{ n: 500, drifted: true }], 0);
+      const others = [1, 2, 3].map((i) => windows(v, [{ n: 500, drifted: false }], i));
+      // Sent together, the copies and the others land in the same group commits.
+      const answers = await Promise.all([...[0, 1, 2, 3].map(() => send(copied, batchId)), ...others.map((events) => send(events))]);
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+      expect(answers.slice(0, 4).filter((a) => a.json.duplicate === false)).toHaveLength(1);
+      expect(answers.slice(4).map((a) => a.json.duplicate)).toEqual([false, false, false]);
+      const res = await report(v);
+      expect(res.json.windows).toMatchObject({ total: 4, drift: 1, ok: 3 });
+      const summary = await request(t.server.url, `/v1/telemetry/summary?model=${NAME}&version=${v}`, { token: t.server.adminToken });
+      expect(summary.json.buckets.reduce((n: number, b: { events: number }) => n + b.events, 0)).toBe(4);
+    });
+
     it('refuses counts the baseline contradicts and windows from the future, storing nothing', async () => {
       const v = await publish();
       const before = await t.server.counts();
