@@ -12,11 +12,10 @@
  */
 import type pg from 'pg';
 import type { TelemetryBatch } from './store.ts';
+import { takeGroup } from './telemetry-groups.ts';
 
 /** Deadlocks and serialisation failures are retried; they are transient by nature. */
 const RETRYABLE = new Set(['40P01', '40001']);
-/** Batches one statement takes at most; more wait for the next. */
-const MAX_GROUP = 64;
 
 const INGEST_SQL = `
 WITH input AS (
@@ -106,7 +105,7 @@ export class PostgresIngest {
     // Batches whose bodies arrived in the same loop turn join the first group.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.#queue.length > 0) {
-      const group = this.#queue.splice(0, MAX_GROUP);
+      const group = takeGroup(this.#queue);
       await this.#commit(group);
     }
     this.#inFlight = undefined;

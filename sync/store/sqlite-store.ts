@@ -16,10 +16,10 @@ import { aliasMovedEvent, type EventStore } from '../events/event-records.ts';
 import { SqliteEvents } from '../events/sqlite-events.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-job-queue.ts';
 import { SqliteRetention } from '../retention/sqlite-retention.ts';
-import { mergeIncrements } from './aggregate-cells.ts';
 import { loadMigrations } from './migrations.ts';
 import { SqliteDrift } from './sqlite-drift.ts';
 import { SqliteFeedback } from './sqlite-feedback.ts';
+import { mergeIncrements, takeGroup } from './telemetry-groups.ts';
 import { SAFETY_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.ts';
 import { WalSync } from './sqlite-wal-sync.ts';
 import { aliasIs, aliasOf, AliasMoved, BlobsMissing, blobDigestsOf, historyEntryOf, summarySql, versionOf, VersionExists, type AliasHistoryRow, type AliasRow, type VersionRow } from './store-rows.ts';
@@ -214,9 +214,13 @@ export class SqliteStore implements Store {
 
   #flush(): void {
     this.#flushScheduled = false;
-    const group = this.#queue;
-    this.#queue = [];
+    const group = takeGroup(this.#queue);
     if (group.length === 0) return;
+    if (this.#queue.length > 0) {
+      // The rest in a commit of its own, after this loop turn's I/O.
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
     const work = () => {
       const stored: AggregateIncrement[][] = [];
       const duplicates = group.map(({ batch: b }) => {
@@ -272,7 +276,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#queue.length > 0) this.#flush();
+    while (this.#queue.length > 0) this.#flush();
     await this.#checkpointer.stop();
     await this.#walSync?.close();
     this.#db.close();

@@ -1,5 +1,8 @@
-/** Aggregate increments as the stores write them: merged per commit, in primary-key order. */
-import type { AggregateIncrement } from './store.ts';
+/**
+ * Telemetry batches as the stores group-commit them: how many one commit takes, and their
+ * aggregate increments merged, one per cell, in primary-key order.
+ */
+import type { AggregateIncrement, TelemetryBatch } from './store.ts';
 
 /** Orders cells by the aggregates' primary key (model, version, hour, kind, key, bin). */
 export function compareCells(a: AggregateIncrement, b: AggregateIncrement): number {
@@ -29,4 +32,26 @@ export function mergeIncrements(batches: readonly (readonly AggregateIncrement[]
     }
   }
   return [...cells.values()].sort(compareCells);
+}
+
+/** Batches one commit takes at most; more wait for the next. */
+const MAX_GROUP = 64;
+/**
+ * Rows (aggregate cells and windows) one commit takes at most, past its first batch: a
+ * batch may carry up to 500 windows and 20,000 cells, and 64 of those in one statement
+ * would hold the connection and the cells' locks for seconds.
+ */
+const MAX_GROUP_ROWS = 20_000;
+
+/** The first batches of `queue` that one commit takes: at least one, then up to {@link MAX_GROUP} and {@link MAX_GROUP_ROWS}. */
+export function takeGroup<T extends { batch: Pick<TelemetryBatch, 'aggregates' | 'driftWindows'> }>(queue: T[]): T[] {
+  let rows = 0;
+  let n = 0;
+  while (n < queue.length && n < MAX_GROUP) {
+    const { batch } = queue[n]!;
+    rows += batch.aggregates.length + batch.driftWindows.length;
+    if (n > 0 && rows > MAX_GROUP_ROWS) break;
+    n++;
+  }
+  return queue.splice(0, n);
 }
