@@ -4,11 +4,10 @@
  * the alert machine, must go on with exactly the windows not yet judged.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadMigrations } from './migrations.ts';
+import { sqliteAtVersion } from '../../test-support/sync/sqlite-at-version.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 const dirs: string[] = [];
@@ -16,14 +15,8 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 
 /** A `sync.db` at schema v9 holding windows with these `alerted` flags, in id order. */
 function v9Database(alerted: number[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgeloop-cursor-'));
+  const { dir, db } = sqliteAtVersion(9, 'edgeloop-cursor-');
   dirs.push(dir);
-  const db = new Database(join(dir, 'sync.db'));
-  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  for (const m of loadMigrations('sqlite').filter((m) => m.version <= 9)) {
-    db.exec(m.sql);
-    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-12-01T00:00:00.000Z');
-  }
   const insert = db.prepare(
     `INSERT INTO drift_windows (model, version, device_class, window_start, window_end, received_at, sample_size, status, drifted, evaluated, epsilon, report, alerted)
      VALUES ('m', '1.0.0', 'phone', ?, ?, ?, 100, 'ok', 0, 2, NULL, '{"signals":[],"counts":{}}', ?)`,

@@ -5,11 +5,10 @@
  * events text.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadMigrations } from './migrations.ts';
+import { sqliteAtVersion } from '../../test-support/sync/sqlite-at-version.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { TelemetryBatch } from './store.ts';
 
@@ -31,14 +30,8 @@ const batch = (batchId: string): TelemetryBatch => ({
 
 /** A `sync.db` at schema v10 holding one stored batch with its events JSON and its aggregate. */
 function v10Database(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgeloop-raw-events-'));
+  const { dir, db } = sqliteAtVersion(10, 'edgeloop-raw-events-');
   dirs.push(dir);
-  const db = new Database(join(dir, 'sync.db'));
-  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  for (const m of loadMigrations('sqlite').filter((m) => m.version <= 10)) {
-    db.exec(m.sql);
-    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-12-01T00:00:00.000Z');
-  }
   db.prepare('INSERT INTO telemetry_batches (batch_id, device_id, sender, sent_at, received_at, event_count, events, dropped) VALUES (?, ?, ?, ?, ?, ?, ?, 0)').run(
     'old-batch', 'device-1', 'app:k1', '2026-11-23T17:00:00.000Z', '2026-11-23T17:00:01.000Z', 2, '[{"type":"drift"},{"type":"drift"}]',
   );
