@@ -113,15 +113,13 @@ export class PostgresIngest {
 
   async #commit(group: Pending[]): Promise<void> {
     // One copy of each key goes to the statement; a later copy is answered as a duplicate.
-    const first = new Map<string, number>();
+    const keys = new Set<string>();
     const distinct: TelemetryBatch[] = [];
     const slot = group.map(({ batch: b }) => {
-      const id = `${b.sender}\u0000${b.deviceId}\u0000${b.batchId}`;
-      const seen = first.get(id);
-      if (seen !== undefined) return -1;
-      first.set(id, distinct.length);
-      distinct.push(b);
-      return distinct.length - 1;
+      const key = `${b.sender}\u0000${b.deviceId}\u0000${b.batchId}`;
+      if (keys.has(key)) return -1;
+      keys.add(key);
+      return distinct.push(b) - 1;
     });
     const params = paramsOf(distinct);
     for (let attempt = 1; ; attempt++) {

@@ -5,7 +5,7 @@
 import type { AggregateIncrement, TelemetryBatch } from './store.ts';
 
 /** Orders cells by the aggregates' primary key (model, version, hour, kind, key, bin). */
-export function compareCells(a: AggregateIncrement, b: AggregateIncrement): number {
+function compareCells(a: AggregateIncrement, b: AggregateIncrement): number {
   if (a.model !== b.model) return a.model < b.model ? -1 : 1;
   if (a.version !== b.version) return a.version < b.version ? -1 : 1;
   if (a.hour !== b.hour) return a.hour < b.hour ? -1 : 1;
@@ -17,9 +17,9 @@ export function compareCells(a: AggregateIncrement, b: AggregateIncrement): numb
 /**
  * The increments of several batches committed together, one per cell, in primary-key
  * order. Batches from one hour of one version share most of their cells, so a group
- * commit upserts each cell once instead of once a batch (a fifth of a stored batch's
- * cost in the bench's groups of 16), and writers that take the cells' row locks in this
- * order cannot deadlock each other.
+ * commit upserts each cell once instead of once a batch (upserted once a batch, the
+ * cells were a fifth of a stored batch's cost in `bench sync`'s stage probe), and writers
+ * that take the cells' row locks in this order cannot deadlock each other.
  */
 export function mergeIncrements(batches: readonly (readonly AggregateIncrement[])[]): AggregateIncrement[] {
   const cells = new Map<string, AggregateIncrement>();
@@ -38,8 +38,9 @@ export function mergeIncrements(batches: readonly (readonly AggregateIncrement[]
 const MAX_GROUP = 64;
 /**
  * Rows (aggregate cells and windows) one commit takes at most, past its first batch: a
- * batch may carry up to 500 windows and 20,000 cells, and 64 of those in one statement
- * would hold the connection and the cells' locks for seconds.
+ * batch may carry up to 500 windows and 20,000 cells, and 64 of those in one commit would
+ * hold the writer for seconds (SQLite: the event loop; PostgreSQL: a connection and the
+ * cells' row locks).
  */
 const MAX_GROUP_ROWS = 20_000;
 
