@@ -25,6 +25,12 @@ test.describe('on a phone without WebGPU', () => {
     expect(figures.backend).not.toMatch(/webgpu/);
     expect(figures.parity.top1Agreement).toBeGreaterThanOrEqual(0.95);
     expect(figures.registryRequests.offline).toBe(0);
-    expect(figures.coldLoadMs).toBeGreaterThan(figures.warmLoadMs);
+    // Each load is measured (the warm and offline ones from the store). Which is faster is
+    // not asserted: for a 23 KB model on loopback, cold and warm land within a few ms of
+    // each other and either may win (106.96 vs 107.45 ms in one CI run); docs/BENCHMARKS.md
+    // (`store`) compares them over repeated rounds.
+    for (const ms of [figures.coldLoadMs, figures.warmLoadMs, figures.offlineLoadMs]) {
+      expect(Number.isFinite(ms) && ms > 0, `load times ${figures.coldLoadMs} / ${figures.warmLoadMs} / ${figures.offlineLoadMs} ms`).toBe(true);
+    }
   });
 });
